@@ -1,0 +1,267 @@
+//! Code generation: the instrumented body of one function.
+
+use crate::ast::Function;
+use crate::attr::Options;
+use crate::params::bindings;
+use crate::shape::{shape, Shape};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Ident, Path};
+
+/// Names the generated code introduces: mixed-site hygiene keeps the user's code
+/// from seeing them, and the prefix keeps them apart from anything else.
+struct Names {
+    krate: Path,
+    callsite: Ident,
+    span: Ident,
+    out: Ident,
+    attrs: Ident,
+    value: Ident,
+}
+
+impl Names {
+    fn new(options: &Options) -> Self {
+        let local = |name: &str| Ident::new(name, Span::mixed_site());
+        Names {
+            krate: options.krate.clone().unwrap_or_else(|| syn::parse_quote!(::traced)),
+            callsite: format_ident!("__TRACED_CALLSITE", span = Span::mixed_site()),
+            span: local("__traced_span"),
+            out: local("__traced_out"),
+            attrs: local("__traced_attrs"),
+            value: local("__traced_value"),
+        }
+    }
+}
+
+/// The new body of `f`. `owner` is the type of a `#[traced] impl` block.
+pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream {
+    let names = Names::new(options);
+    let block = f.body.as_ref().expect("checked: the function has a body");
+    let callsite = callsite(f, options, owner, &names);
+    let start = start(f, options, &names);
+    let Names { krate, span, out, .. } = &names;
+    let inspects = options.record_err.is_some() || options.ret.is_some();
+    match shape(&f.sig) {
+        Shape::Sync if !inspects => quote! {{
+            #callsite
+            let #span = #start.entered();
+            #block
+        }},
+        Shape::Sync => {
+            let record = record(options, &names, &quote!(&#span), &quote!(&#out));
+            quote! {{
+                #callsite
+                let #span = #start.entered();
+                let #out = #krate::__private::call(move || #block);
+                if #span.is_recording() {
+                    #record
+                }
+                #out
+            }}
+        }
+        Shape::Async => {
+            let hook = hook(options, &names);
+            quote! {{
+                #callsite
+                let #span = #start;
+                #krate::__private::Traced::new(#span, async move #block, #hook).await
+            }}
+        }
+        Shape::Future { boxed } => {
+            let mut block = block.clone();
+            let mut wrap = WrapFuture { boxed, hook: hook(options, &names), names: &names };
+            wrap.block(&mut block);
+            quote! {{
+                #callsite
+                let #span = #start;
+                #block
+            }}
+        }
+    }
+}
+
+fn callsite(f: &Function, options: &Options, owner: Option<&str>, names: &Names) -> TokenStream {
+    let Names { krate, callsite, .. } = names;
+    let ident = f.sig.ident.unraw().to_string();
+    let qualified = match owner {
+        Some(owner) => format!("{owner}::{ident}"),
+        None => ident,
+    };
+    let name = options.name.as_ref().map_or_else(|| qualified.clone(), syn::LitStr::value);
+    let kind = options.kind.as_ref().map_or("Internal", |k| match k.to_string().as_str() {
+        "server" => "Server",
+        "client" => "Client",
+        "producer" => "Producer",
+        "consumer" => "Consumer",
+        _ => "Internal",
+    });
+    let kind = Ident::new(kind, Span::call_site());
+    let function = format!("::{qualified}");
+    let line = line_of(&f.sig.ident);
+    quote! {
+        static #callsite: #krate::__private::Callsite = #krate::__private::Callsite::new(#krate::__private::Meta {
+            name: #name,
+            kind: #krate::__private::SpanKind::#kind,
+            function: ::core::concat!(::core::module_path!(), #function),
+            file: ::core::file!(),
+            line: #line,
+            scope: ::core::env!("CARGO_PKG_NAME"),
+            version: ::core::env!("CARGO_PKG_VERSION"),
+        });
+    }
+}
+
+/// The line of the function's name, read from the compiler where it can tell.
+fn line_of(ident: &Ident) -> TokenStream {
+    let span = ident.span();
+    if proc_macro::is_available() {
+        let line = u32::try_from(span.unwrap().line()).unwrap_or(0);
+        quote!(#line)
+    } else {
+        quote_spanned!(span=> ::core::line!())
+    }
+}
+
+/// The expression that starts this call's span (not yet current).
+fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
+    let Names { krate, callsite, attrs, value, .. } = names;
+    let mut adds = Vec::new();
+    if options.skip_all.is_none() {
+        for name in bindings(&f.sig).iter().filter(|n| !options.skip.contains(n)) {
+            let key = name.unraw().to_string();
+            adds.push(quote_spanned! {name.span()=>
+                #attrs.add(#key, (&#krate::__private::Wrap(&#name)).traced_kind().value(&#name));
+            });
+        }
+    }
+    for attr in &options.attrs {
+        let (key, expr) = (&attr.key, &attr.value);
+        adds.push(quote_spanned! {attr.key_span=>
+            let #value = &(#expr);
+            #attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().value(#value));
+        });
+    }
+    let closure = if adds.is_empty() {
+        quote!(|_| {})
+    } else {
+        quote!(|#attrs| {
+            use #krate::__private::{ViaDebug as _, ViaValue as _};
+            #(#adds)*
+        })
+    };
+    let mut chain = TokenStream::new();
+    if let Some(parent) = &options.parent {
+        chain.extend(quote!(.parent(#parent)));
+    }
+    if options.root.is_some() {
+        chain.extend(quote!(.root()));
+    }
+    for link in options.links.iter().flatten() {
+        chain.extend(quote!(.link(#link)));
+    }
+    if chain.is_empty() {
+        quote!(#callsite.start(#closure))
+    } else {
+        quote!(#callsite.start_with(|| #krate::__private::Start::default() #chain, #closure))
+    }
+}
+
+/// Statements that record an output (`record_err`, `ret`) on a recording span.
+fn record(options: &Options, names: &Names, span: &TokenStream, out: &TokenStream) -> TokenStream {
+    let Names { krate, value, .. } = names;
+    let mut tokens = TokenStream::new();
+    if let Some(err) = options.record_err {
+        let function = if err.debug { quote!(err_debug) } else { quote!(err_display) };
+        tokens.extend(quote_spanned!(err.span=> #krate::__private::#function(#span, #out);));
+    }
+    if let Some(ret) = options.ret {
+        let record = quote_spanned! {ret=>
+            #krate::__private::ret(#span, (&#krate::__private::Wrap(#value)).traced_kind().value(#value));
+        };
+        tokens.extend(match options.record_err {
+            Some(err) => quote_spanned! {err.span=>
+                if let ::core::option::Option::Some(#value) = #krate::__private::ok_value(#out) {
+                    #record
+                }
+            },
+            None => quote!(let #value = #out; #record),
+        });
+        tokens = quote!(use #krate::__private::{ViaDebug as _, ViaValue as _}; #tokens);
+    }
+    tokens
+}
+
+/// What a traced future does with its output before its span ends.
+fn hook(options: &Options, names: &Names) -> TokenStream {
+    if options.record_err.is_none() && options.ret.is_none() {
+        return quote!(());
+    }
+    let Names { krate, span, out, .. } = names;
+    let record = record(options, names, &quote!(#span), &quote!(#out));
+    quote!(|#span: &#krate::__private::SpanHandle, #out: &_| { #record })
+}
+
+/// Wraps every future a future-returning function hands back (its tail and its
+/// `return`s) in the call's span.
+struct WrapFuture<'a> {
+    boxed: bool,
+    hook: TokenStream,
+    names: &'a Names,
+}
+
+impl WrapFuture<'_> {
+    fn block(&mut self, block: &mut Block) {
+        for stmt in &mut block.stmts {
+            self.visit_stmt_mut(stmt);
+        }
+        if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last_mut() {
+            self.wrap(tail);
+        }
+    }
+
+    fn wrap(&self, expr: &mut Expr) {
+        let Names { krate, span, .. } = self.names;
+        let hook = &self.hook;
+        let traced = |future: &Expr| quote!(#krate::__private::Traced::new(#span, #future, #hook));
+        // `Box::pin(future)`: trace the future inside rather than box it twice.
+        if let Expr::Call(call) = expr {
+            if self.boxed && call.args.len() == 1 && is_box_pin(&call.func) {
+                let inner = traced(&call.args[0]);
+                call.args[0] = syn::parse_quote!(#inner);
+                return;
+            }
+        }
+        let inner = traced(expr);
+        *expr = if self.boxed {
+            syn::parse_quote!(::std::boxed::Box::pin(#inner))
+        } else {
+            syn::parse_quote!(#inner)
+        };
+    }
+}
+
+impl VisitMut for WrapFuture<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            // Their `return`s are not the function's.
+            Expr::Closure(_) | Expr::Async(_) => {}
+            Expr::Return(ret) => {
+                if let Some(value) = &mut ret.expr {
+                    self.visit_expr_mut(value);
+                    self.wrap(value);
+                }
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(path) = func else { return false };
+    let segments: Vec<_> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+}

@@ -1,0 +1,165 @@
+//! The `#[traced]` attribute. Use it through the `traced` crate, which documents it
+//! and holds the runtime the generated code calls.
+
+mod ast;
+mod attr;
+mod expand;
+mod params;
+mod shape;
+mod valid;
+
+use ast::{Function, Item};
+use attr::{Errors, Options};
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::{Attribute, ImplItem, ItemImpl, Type};
+
+/// Instruments a function, a method, or every method of an `impl` block with an
+/// OpenTelemetry span. Documented in the `traced` crate.
+#[proc_macro_attribute]
+pub fn traced(args: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let item_tokens = TokenStream::from(item);
+    let expanded = match syn::parse2::<Item>(item_tokens.clone()) {
+        Ok(item) => expand_item(TokenStream::from(args), item),
+        Err(e) => Err(e),
+    };
+    match expanded {
+        Ok(tokens) => tokens.into(),
+        // The item is emitted unchanged beside the errors, so that the rest of the
+        // crate still compiles against it and IDE completion keeps working.
+        Err(e) => {
+            let errors = e.to_compile_error();
+            quote!(#errors #item_tokens).into()
+        }
+    }
+}
+
+fn expand_item(args: TokenStream, item: Item) -> syn::Result<TokenStream> {
+    let options = Options::parse(args);
+    match item {
+        Item::Fn(f) => {
+            let options = options?;
+            valid::check(&f, &options, false)?;
+            let body = expand::body(&f, &options, None);
+            let Function { attrs, vis, sig, .. } = f;
+            Ok(quote!(#(#attrs)* #vis #sig #body))
+        }
+        Item::Impl(imp) => expand_impl(options, imp),
+    }
+}
+
+fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let outer = options.unwrap_or_else(|e| {
+        errors.push(e);
+        Options::default()
+    });
+    if let Some(name) = &outer.name {
+        errors.push(syn::Error::new(
+            name.span(),
+            "`name` would give every method the same span name; put it on a method instead",
+        ));
+    }
+    if let Some(off) = outer.off {
+        errors.push(syn::Error::new(off, "`off` goes on a method of a `#[traced] impl`; to trace nothing, remove the attribute"));
+    }
+    let owner = type_name(&imp.self_ty);
+    let mut skipped_somewhere = vec![false; outer.skip.len()];
+    for item in &mut imp.items {
+        let ImplItem::Fn(method) = item else { continue };
+        let own = match take_own_options(&mut method.attrs) {
+            Ok(own) => own,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if own.as_ref().is_some_and(|o| o.off.is_some()) {
+            continue;
+        }
+        let f = Function::from(method.clone());
+        let names = params::bindings(&f.sig);
+        for (i, skipped) in outer.skip.iter().enumerate() {
+            skipped_somewhere[i] |= names.contains(skipped);
+        }
+        let merged = merge(&outer, own, &f);
+        if let Err(e) = valid::check(&f, &merged, true) {
+            errors.push(e);
+            continue;
+        }
+        let body = expand::body(&f, &merged, Some(&owner));
+        match syn::parse2(body) {
+            Ok(block) => method.block = block,
+            Err(e) => errors.push(e),
+        }
+    }
+    for (skipped, found) in outer.skip.iter().zip(skipped_somewhere) {
+        if !found {
+            errors.push(syn::Error::new(skipped.span(), format!("no method of this impl has a parameter `{skipped}`")));
+        }
+    }
+    errors.finish(imp.into_token_stream())
+}
+
+/// Removes a method's own `#[traced(...)]` and returns its options.
+fn take_own_options(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Options>> {
+    let Some(at) = attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "traced")) else {
+        return Ok(None);
+    };
+    let attr = attrs.remove(at);
+    let tokens = match attr.meta {
+        syn::Meta::Path(_) => TokenStream::new(),
+        syn::Meta::List(list) => list.tokens,
+        syn::Meta::NameValue(nv) => {
+            return Err(syn::Error::new_spanned(nv, "write the options in parentheses: `#[traced(...)]`"))
+        }
+    };
+    Options::parse(tokens).map(Some)
+}
+
+/// A method's options: its own where given, else the impl's. An impl-wide
+/// `record_err` applies to methods whose return type is named `Result`, an impl-wide
+/// `ret` to methods that return something, an impl-wide `skip` to the methods that
+/// have such a parameter.
+fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
+    let mut from_impl = outer.clone();
+    from_impl.name = None;
+    from_impl.off = None;
+    let output = shape::final_output(&f.sig);
+    if !output.is_some_and(shape::looks_like_result) {
+        from_impl.record_err = None;
+    }
+    if shape::returns_nothing(&f.sig) {
+        from_impl.ret = None;
+    }
+    let names = params::bindings(&f.sig);
+    from_impl.skip.retain(|s| names.contains(s));
+    let Some(own) = own else { return from_impl };
+    let mut attrs = from_impl.attrs;
+    attrs.extend(own.attrs);
+    let mut skip = from_impl.skip;
+    skip.extend(own.skip);
+    Options {
+        name: own.name,
+        kind: own.kind.or(from_impl.kind),
+        attrs,
+        skip,
+        skip_all: own.skip_all.or(from_impl.skip_all),
+        record_err: own.record_err.or(from_impl.record_err),
+        ret: own.ret.or(from_impl.ret),
+        parent: own.parent.or(from_impl.parent),
+        root: own.root.or(from_impl.root),
+        links: own.links.or(from_impl.links),
+        krate: own.krate.or(from_impl.krate),
+        off: None,
+    }
+}
+
+/// `Type` in `impl Type` or `impl Trait for Type`, for span names `Type::method`.
+fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map_or_else(String::new, |s| s.ident.to_string()),
+        Type::Reference(r) => type_name(&r.elem),
+        other => other.to_token_stream().to_string().replace(' ', ""),
+    }
+}

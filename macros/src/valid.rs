@@ -1,0 +1,102 @@
+//! Checks that need both the options and the function.
+
+use crate::ast::Function;
+use crate::attr::{Errors, Options};
+use crate::params::bindings;
+use crate::shape::{returns_nothing, shape, Shape};
+use syn::spanned::Spanned;
+
+/// Everything wrong with putting these options on this function, reported together.
+pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    let sig = &f.sig;
+    if let Some(constness) = &sig.constness {
+        errors.push(syn::Error::new(
+            constness.span,
+            "#[traced] cannot instrument a `const fn`: a span is started and ended at run \
+             time, which a const context does not allow; remove `const` or the attribute",
+        ));
+    }
+    if f.body.is_none() {
+        errors.push(syn::Error::new(
+            sig.ident.span(),
+            "#[traced] needs a function with a body; put it on the implementations of this \
+             function instead",
+        ));
+    }
+    if let (Some(off), false) = (options.off, in_impl) {
+        errors.push(syn::Error::new(
+            off,
+            "`off` leaves a method of a `#[traced] impl` uninstrumented; on its own, remove the attribute instead",
+        ));
+    }
+    if let (Some(root), Some(parent)) = (options.root, &options.parent) {
+        let mut e = syn::Error::new(root, "`root` and `parent` contradict each other: a root span has no parent; keep one");
+        e.combine(syn::Error::new(parent.span(), "`parent` given here"));
+        errors.push(e);
+    }
+    if let (Some(_), Some(first)) = (options.skip_all, options.skip.first()) {
+        errors.push(syn::Error::new(
+            first.span(),
+            "`skip_all` already leaves out every argument; remove `skip(...)` or `skip_all`",
+        ));
+    }
+    let names = bindings(sig);
+    for skipped in &options.skip {
+        if skipped == "self" {
+            errors.push(syn::Error::new(skipped.span(), "`self` is never recorded; remove it from `skip`"));
+        } else if !names.iter().any(|n| n == skipped) {
+            errors.push(syn::Error::new(
+                skipped.span(),
+                format!("`{skipped}` is not a parameter of `{}`", sig.ident),
+            ));
+        }
+    }
+    if returns_nothing(sig) {
+        let what = "returns nothing to record";
+        if let Some(err) = options.record_err {
+            errors.push(syn::Error::new(
+                err.span,
+                format!("`record_err` needs a function that returns a `Result`, but `{}` {what}", sig.ident),
+            ));
+        }
+        if let Some(ret) = options.ret {
+            errors.push(syn::Error::new(ret, format!("`ret` records the returned value, but `{}` {what}", sig.ident)));
+        }
+    }
+    let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
+    if track_caller && shape(sig) == Shape::Sync {
+        let inspects = options.record_err.map(|e| e.span).or(options.ret);
+        if let Some(span) = inspects {
+            errors.push(syn::Error::new(
+                span,
+                "`record_err` and `ret` cannot be used on a `#[track_caller]` function: reading \
+                 the result would move the body into a closure, and panics in it would report \
+                 the wrong caller location",
+            ));
+        }
+    }
+    let recorded: Vec<String> = if options.skip_all.is_some() {
+        Vec::new()
+    } else {
+        names
+            .iter()
+            .filter(|n| !options.skip.contains(n))
+            .map(|n| syn::ext::IdentExt::unraw(n).to_string())
+            .collect()
+    };
+    for (i, attr) in options.attrs.iter().enumerate() {
+        if options.attrs[..i].iter().any(|earlier| earlier.key == attr.key) {
+            errors.push(syn::Error::new(attr.key_span, format!("attribute `{}` is given twice", attr.key)));
+        } else if recorded.contains(&attr.key) {
+            errors.push(syn::Error::new(
+                attr.key_span,
+                format!(
+                    "attribute `{}` is also the name of a recorded argument; rename it, or add `skip({})`",
+                    attr.key, attr.key
+                ),
+            ));
+        }
+    }
+    errors.finish(())
+}

@@ -1,0 +1,83 @@
+//! OpenTelemetry instrumentation by attribute macro.
+//!
+//! Put [`#[traced]`](traced) on a function and every call becomes a span:
+//! arguments become typed attributes, errors and panics are recorded with the right
+//! status, async work is traced until it completes or is dropped, and the span is
+//! current while the function runs, so nested calls and outgoing requests see it as
+//! their parent.
+//!
+//! ```
+//! use traced::traced;
+//!
+//! #[derive(Debug)]
+//! struct User { id: u64 }
+//!
+//! #[traced(record_err)]
+//! fn fetch_user(id: u64) -> Result<User, std::io::Error> {
+//!     Ok(User { id })
+//! }
+//!
+//! # assert_eq!(fetch_user(7).unwrap().id, 7);
+//! ```
+//!
+//! Spans go to the tracer provider registered with
+//! `opentelemetry::global::set_tracer_provider` (or [`set_tracer_provider`]). With
+//! none installed, an instrumented call does one atomic load and nothing else.
+//!
+//! This crate depends only on the OpenTelemetry API: a library can instrument itself
+//! with it and leave the choice of SDK and exporter to the application.
+//!
+//! # Spans by hand
+//!
+//! [`span`] builds a span for code an attribute cannot reach; [`in_span`] runs a
+//! closure inside one; [`Instrument`] traces a future; [`current_span`] adds to the
+//! span that is current. Every span is held by a guard that ends it when dropped.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+mod builder;
+mod future;
+mod parent;
+mod provider;
+mod record;
+mod span;
+mod start;
+mod value;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use builder::{in_span, span, SpanBuilder};
+pub use future::{Instrument, Traced};
+pub use parent::{IntoParent, LinkTarget};
+pub use provider::set_tracer_provider;
+pub use record::{install_panic_hook, PANIC_TYPE};
+pub use span::{current_span, Entered, Span, SpanGuard, SpanHandle};
+pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
+
+/// Instruments a function, a method, or every method of an `impl` block.
+///
+/// See the crate's README for every option; in short:
+///
+/// | option | effect |
+/// |---|---|
+/// | `name = "..."` | span name (default: the function's name; `Type::method` in a `#[traced] impl`) |
+/// | `kind = internal \| server \| client \| producer \| consumer` | span kind |
+/// | `attrs(key = expr, ...)` | extra attributes, evaluated on entry when the span records |
+/// | `skip(a, b)`, `skip_all` | arguments left out |
+/// | `record_err`, `record_err(Debug)` | an `Err` return fails the span |
+/// | `ret` | records the returned value (the `Ok` value with `record_err`) as `return.value` |
+/// | `parent = expr`, `root`, `links(expr, ...)` | where the span starts and what it links to |
+/// | `crate = path` | where this crate is, for code that re-exports it |
+/// | `off` | on a method of a `#[traced] impl`: leave it uninstrumented |
+pub use traced_macros::traced;
+
+/// The attribute `#[traced(ret)]` records the returned value under.
+pub const RETURN_KEY: &str = "return.value";
+
+/// The attribute a span gets when its future is dropped before completing.
+pub const CANCELLED_KEY: &str = "traced.cancelled";

@@ -1,0 +1,98 @@
+//! What can be a span's parent, and what a span can link to.
+
+use crate::span::{Span, SpanHandle};
+use opentelemetry::trace::{SpanContext, TraceContextExt};
+use opentelemetry::Context;
+
+/// A parent for a new span: an [`opentelemetry::Context`] (owned or borrowed), or a
+/// [`SpanContext`], such as one extracted from the headers of an incoming request.
+///
+/// ```
+/// use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+///
+/// #[traced::traced(kind = server, parent = remote)]
+/// fn handle(remote: &SpanContext) {}
+///
+/// let remote = SpanContext::new(
+///     TraceId::from(7), SpanId::from(9), TraceFlags::SAMPLED, true, TraceState::default(),
+/// );
+/// handle(&remote);
+/// ```
+pub trait IntoParent {
+    /// The context the new span starts in.
+    fn into_parent(self) -> Context;
+}
+
+impl IntoParent for Context {
+    fn into_parent(self) -> Context {
+        self
+    }
+}
+
+impl IntoParent for &Context {
+    fn into_parent(self) -> Context {
+        self.clone()
+    }
+}
+
+impl IntoParent for SpanContext {
+    fn into_parent(self) -> Context {
+        // Keep the current baggage; only the parent span changes.
+        Context::current().with_remote_span_context(self)
+    }
+}
+
+impl IntoParent for &SpanContext {
+    fn into_parent(self) -> Context {
+        self.clone().into_parent()
+    }
+}
+
+impl IntoParent for &SpanHandle {
+    fn into_parent(self) -> Context {
+        self.context().clone()
+    }
+}
+
+impl IntoParent for &Span {
+    fn into_parent(self) -> Context {
+        self.context().clone()
+    }
+}
+
+/// Something a span can link to: a [`SpanContext`], a [`Context`] (its active span),
+/// or one of our spans. Invalid span contexts are left out.
+pub trait LinkTarget {
+    /// The span context to link to.
+    fn link_context(&self) -> SpanContext;
+}
+
+impl LinkTarget for SpanContext {
+    fn link_context(&self) -> SpanContext {
+        self.clone()
+    }
+}
+
+impl LinkTarget for Context {
+    fn link_context(&self) -> SpanContext {
+        self.span().span_context().clone()
+    }
+}
+
+impl LinkTarget for SpanHandle {
+    fn link_context(&self) -> SpanContext {
+        self.span_context()
+    }
+}
+
+impl LinkTarget for Span {
+    fn link_context(&self) -> SpanContext {
+        self.span_context()
+    }
+}
+
+impl<T: LinkTarget + ?Sized> LinkTarget for &T {
+    fn link_context(&self) -> SpanContext {
+        (**self).link_context()
+    }
+}

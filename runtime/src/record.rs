@@ -1,0 +1,76 @@
+//! Errors and panics, recorded the way the OpenTelemetry specification asks:
+//! status Error with a description, `error.type`, and one `exception` event.
+
+use opentelemetry::trace::{SpanRef, Status};
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
+use std::cell::RefCell;
+use std::panic::PanicHookInfo;
+use std::sync::Once;
+
+/// The `error.type` and `exception.type` of a panic.
+pub const PANIC_TYPE: &str = "panic";
+
+/// Marks `span` as failed: status Error described by `message`, the attribute
+/// `error.type`, and an `exception` event with `exception.type` and
+/// `exception.message`.
+pub(crate) fn record_failure(span: &SpanRef<'_>, type_name: &'static str, message: String) {
+    if !span.is_recording() {
+        return;
+    }
+    span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
+    span.add_event(
+        "exception",
+        vec![
+            KeyValue::new(EXCEPTION_TYPE, type_name),
+            KeyValue::new(EXCEPTION_MESSAGE, message.clone()),
+        ],
+    );
+    span.set_status(Status::error(message));
+}
+
+pub(crate) fn record_panic(span: &SpanRef<'_>) {
+    let message = LAST_PANIC
+        .with(|last| last.borrow().clone())
+        .unwrap_or_else(|| String::from("panicked"));
+    record_failure(span, PANIC_TYPE, message);
+}
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs a panic hook that lets spans ended by a panic carry the panic's message.
+///
+/// Without it, a span that a panic unwinds through still gets status Error and an
+/// `exception` event, with the message `panicked`. The hook keeps whatever hook was
+/// installed before and calls it, so panics are reported exactly as they were.
+/// Installing it more than once has no further effect.
+///
+/// ```
+/// traced::install_panic_hook();
+/// ```
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = panic_message(info);
+            LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+            previous(info);
+        }));
+    });
+}
+
+fn panic_message(info: &PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    match info.location() {
+        Some(at) => format!("{text} (at {}:{}:{})", at.file(), at.line(), at.column()),
+        None => text.to_owned(),
+    }
+}
