@@ -153,13 +153,13 @@ fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
     };
     let mut chain = TokenStream::new();
     if let Some(parent) = &options.parent {
-        chain.extend(quote!(.parent(#parent)));
+        chain.extend(quote!(.parent(&(#parent))));
     }
     if options.root.is_some() {
         chain.extend(quote!(.root()));
     }
     for link in options.links.iter().flatten() {
-        chain.extend(quote!(.link(#link)));
+        chain.extend(quote!(.link(&(#link))));
     }
     if chain.is_empty() {
         quote!(#callsite.start(#closure))

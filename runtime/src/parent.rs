@@ -10,7 +10,7 @@ use opentelemetry::Context;
 /// ```
 /// use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
 ///
-/// #[traced::traced(kind = server, parent = remote)]
+/// #[traced::traced(kind = server, skip(remote), parent = remote)]
 /// fn handle(remote: &SpanContext) {}
 ///
 /// let remote = SpanContext::new(
@@ -20,43 +20,37 @@ use opentelemetry::Context;
 /// ```
 pub trait IntoParent {
     /// The context the new span starts in.
-    fn into_parent(self) -> Context;
+    fn parent_context(&self) -> Context;
 }
 
 impl IntoParent for Context {
-    fn into_parent(self) -> Context {
-        self
-    }
-}
-
-impl IntoParent for &Context {
-    fn into_parent(self) -> Context {
+    fn parent_context(&self) -> Context {
         self.clone()
     }
 }
 
 impl IntoParent for SpanContext {
-    fn into_parent(self) -> Context {
+    fn parent_context(&self) -> Context {
         // Keep the current baggage; only the parent span changes.
-        Context::current().with_remote_span_context(self)
+        Context::current().with_remote_span_context(self.clone())
     }
 }
 
-impl IntoParent for &SpanContext {
-    fn into_parent(self) -> Context {
-        self.clone().into_parent()
-    }
-}
-
-impl IntoParent for &SpanHandle {
-    fn into_parent(self) -> Context {
+impl IntoParent for SpanHandle {
+    fn parent_context(&self) -> Context {
         self.context().clone()
     }
 }
 
-impl IntoParent for &Span {
-    fn into_parent(self) -> Context {
+impl IntoParent for Span {
+    fn parent_context(&self) -> Context {
         self.context().clone()
+    }
+}
+
+impl<T: IntoParent + ?Sized> IntoParent for &T {
+    fn parent_context(&self) -> Context {
+        (**self).parent_context()
     }
 }
 

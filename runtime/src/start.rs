@@ -17,7 +17,7 @@ pub struct Start {
 
 impl Start {
     pub fn parent(mut self, parent: impl IntoParent) -> Self {
-        self.parent = Some(parent.into_parent());
+        self.parent = Some(parent.parent_context());
         self
     }
 
