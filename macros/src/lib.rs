@@ -74,7 +74,11 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
                 continue;
             }
         };
-        if own.as_ref().is_some_and(|o| o.off.is_some()) {
+        // `off` methods and `const fn`s (which cannot start spans) are left as
+        // they are; a `const fn` with its own `#[traced]` still gets the error.
+        if own.as_ref().is_some_and(|o| o.off.is_some())
+            || (own.is_none() && method.sig.constness.is_some())
+        {
             continue;
         }
         let f = Function::from(method.clone());

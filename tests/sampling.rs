@@ -1,0 +1,53 @@
+//! A span that is not sampled records nothing and formats no argument, but still
+//! carries the trace for propagation.
+
+use opentelemetry::trace::SpanContext;
+use opentelemetry_sdk::trace::Sampler;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use traced::testing::capture_with;
+use traced::traced;
+
+static FORMATTED: AtomicUsize = AtomicUsize::new(0);
+
+struct Noisy;
+impl fmt::Debug for Noisy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FORMATTED.fetch_add(1, Ordering::SeqCst);
+        f.write_str("Noisy")
+    }
+}
+
+#[traced(ret, attrs(computed = { FORMATTED.fetch_add(100, Ordering::SeqCst); 1 }))]
+fn unsampled(noisy: &Noisy) -> SpanContext {
+    let _ = noisy;
+    inner()
+}
+
+#[traced]
+fn inner() -> SpanContext {
+    traced::current_span().span_context()
+}
+
+#[test]
+fn an_unsampled_call_formats_nothing_and_exports_nothing_but_propagates() {
+    let capture = capture_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
+    let before = FORMATTED.load(Ordering::SeqCst);
+    let seen = unsampled(&Noisy);
+    assert_eq!(FORMATTED.load(Ordering::SeqCst), before, "no argument or attrs expression evaluated");
+    assert!(capture.finish().is_empty());
+    assert!(seen.is_valid(), "the unsampled span still has an identity to propagate");
+    assert!(!seen.is_sampled());
+}
+
+#[test]
+fn a_ratio_sampler_samples_whole_traces() {
+    let capture = capture_with(Sampler::TraceIdRatioBased(0.5));
+    for _ in 0..200 {
+        unsampled(&Noisy);
+    }
+    let spans = capture.finish();
+    let outer = spans.all_named("unsampled").count();
+    assert!((40..160).contains(&outer), "{outer} of 200 sampled");
+    assert_eq!(spans.all_named("inner").count(), outer, "children follow their parent");
+}
