@@ -4,7 +4,7 @@ use futures_executor::block_on;
 use opentelemetry::trace::{SpanId, Status, TraceContextExt};
 use opentelemetry::{Context, Value};
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::task::{Context as TaskContext, Poll, Waker};
 use traced::testing::capture;
 use traced::traced;
@@ -73,7 +73,10 @@ fn a_future_dropped_before_completing_ends_its_span_as_cancelled() {
         let mut future = pin!(never_finishes());
         let mut cx = TaskContext::from_waker(Waker::noop());
         assert!(future.as_mut().poll(&mut cx).is_pending());
-        assert!(capture.spans().is_empty(), "the span is open while the future lives");
+        assert!(
+            capture.spans().is_empty(),
+            "the span is open while the future lives"
+        );
     }
     let spans = capture.finish();
     let span = spans.named("never_finishes");
@@ -126,7 +129,10 @@ fn a_panic_while_polled_fails_the_span() {
     let Status::Error { description } = spans.named("panics_while_polled").status().clone() else {
         panic!("not failed")
     };
-    assert!(description.starts_with("inside the future"), "{description}");
+    assert!(
+        description.starts_with("inside the future"),
+        "{description}"
+    );
 }
 
 #[traced(record_err)]
@@ -135,7 +141,11 @@ fn returns_impl_future(n: u32) -> impl Future<Output = Result<u32, Failed>> {
     async move {
         yield_now().await;
         leaf(0).await;
-        if doubled > 10 { Err(Failed) } else { Ok(doubled) }
+        if doubled > 10 {
+            Err(Failed)
+        } else {
+            Ok(doubled)
+        }
     }
 }
 
@@ -143,7 +153,10 @@ fn returns_impl_future(n: u32) -> impl Future<Output = Result<u32, Failed>> {
 fn a_fn_returning_impl_future_is_traced_until_the_future_completes() {
     let capture = capture();
     let future = returns_impl_future(8);
-    assert!(capture.spans().is_empty(), "not ended when the future is built");
+    assert!(
+        capture.spans().is_empty(),
+        "not ended when the future is built"
+    );
     assert!(block_on(future).is_err());
     let spans = capture.finish();
     let outer = spans.named("returns_impl_future");
@@ -185,7 +198,11 @@ impl Repository for Memory {
     async fn load(&self, id: u32) -> Result<String, Failed> {
         yield_now().await;
         leaf(id).await;
-        if id == 0 { Err(Failed) } else { Ok(format!("user {id}")) }
+        if id == 0 {
+            Err(Failed)
+        } else {
+            Ok(format!("user {id}"))
+        }
     }
 }
 
@@ -217,7 +234,10 @@ fn async_fn_in_a_trait_with_a_default_body_is_traced() {
     let capture = capture();
     assert_eq!(block_on(English.greet("ann")), "hello ann");
     let spans = capture.finish();
-    assert_eq!(spans.named("greet").attr("name"), Some(&Value::String("ann".into())));
+    assert_eq!(
+        spans.named("greet").attr("name"),
+        Some(&Value::String("ann".into()))
+    );
 }
 
 #[test]

@@ -92,14 +92,35 @@ fn arrays(ints: &[i32], floats: [f64; 2], flags: Vec<bool>, names: &[&str], owne
 #[test]
 fn slices_arrays_and_vecs_become_typed_arrays() {
     let capture = capture();
-    arrays(&[1, 2], [0.5, 1.5], vec![true, false], &["x", "y"], vec!["z".to_owned()]);
+    arrays(
+        &[1, 2],
+        [0.5, 1.5],
+        vec![true, false],
+        &["x", "y"],
+        vec!["z".to_owned()],
+    );
     let spans = capture.finish();
     let span = spans.named("arrays");
-    assert_eq!(span.attr("ints"), Some(&Value::Array(Array::I64(vec![1, 2]))));
-    assert_eq!(span.attr("floats"), Some(&Value::Array(Array::F64(vec![0.5, 1.5]))));
-    assert_eq!(span.attr("flags"), Some(&Value::Array(Array::Bool(vec![true, false]))));
-    assert_eq!(span.attr("names"), Some(&Value::Array(Array::String(vec!["x".into(), "y".into()]))));
-    assert_eq!(span.attr("owned"), Some(&Value::Array(Array::String(vec!["z".into()]))));
+    assert_eq!(
+        span.attr("ints"),
+        Some(&Value::Array(Array::I64(vec![1, 2])))
+    );
+    assert_eq!(
+        span.attr("floats"),
+        Some(&Value::Array(Array::F64(vec![0.5, 1.5])))
+    );
+    assert_eq!(
+        span.attr("flags"),
+        Some(&Value::Array(Array::Bool(vec![true, false])))
+    );
+    assert_eq!(
+        span.attr("names"),
+        Some(&Value::Array(Array::String(vec!["x".into(), "y".into()])))
+    );
+    assert_eq!(
+        span.attr("owned"),
+        Some(&Value::Array(Array::String(vec!["z".into()])))
+    );
 }
 
 #[derive(Debug)]
@@ -118,12 +139,28 @@ fn debug_args(order: &Order, long: Vec<Order>) {
 #[test]
 fn other_types_are_recorded_through_debug_and_bounded() {
     let capture = capture();
-    let many: Vec<Order> = (0..100).map(|id| Order { id, note: "n".repeat(10) }).collect();
-    debug_args(&Order { id: 7, note: "rush".into() }, many);
+    let many: Vec<Order> = (0..100)
+        .map(|id| Order {
+            id,
+            note: "n".repeat(10),
+        })
+        .collect();
+    debug_args(
+        &Order {
+            id: 7,
+            note: "rush".into(),
+        },
+        many,
+    );
     let spans = capture.finish();
     let span = spans.named("debug_args");
-    assert_eq!(span.attr("order"), Some(&s("Order { id: 7, note: \"rush\" }")));
-    let Some(Value::String(long)) = span.attr("long") else { panic!("long not recorded as a string") };
+    assert_eq!(
+        span.attr("order"),
+        Some(&s("Order { id: 7, note: \"rush\" }"))
+    );
+    let Some(Value::String(long)) = span.attr("long") else {
+        panic!("long not recorded as a string")
+    };
     assert!(long.as_str().ends_with('…'));
     assert!(long.as_str().len() <= traced::DEBUG_VALUE_MAX_LEN + '…'.len_utf8());
 }
@@ -146,7 +183,10 @@ fn custom(user: UserId) {
 fn a_type_implementing_to_value_is_recorded_through_it() {
     let capture = capture();
     custom(UserId(4));
-    assert_eq!(capture.finish().named("custom").attr("user"), Some(&Value::I64(40)));
+    assert_eq!(
+        capture.finish().named("custom").attr("user"),
+        Some(&Value::I64(40))
+    );
 }
 
 #[derive(Debug)]
@@ -205,7 +245,10 @@ fn ship(order: &Order) {
 #[test]
 fn attrs_are_evaluated_with_the_arguments_and_typed() {
     let capture = capture();
-    ship(&Order { id: 9, note: "abc".into() });
+    ship(&Order {
+        id: 9,
+        note: "abc".into(),
+    });
     let spans = capture.finish();
     let span = spans.named("ship");
     assert_eq!(span.attr("order.id"), Some(&Value::I64(9)));
@@ -224,9 +267,16 @@ fn every_span_carries_code_attributes_and_the_crate_scope() {
     located();
     let spans = capture.finish();
     let span = spans.named("located");
-    assert_eq!(span.attr("code.function.name"), Some(&s("attributes::located")));
+    assert_eq!(
+        span.attr("code.function.name"),
+        Some(&s("attributes::located"))
+    );
     assert_eq!(span.attr("code.file.path"), Some(&s("tests/attributes.rs")));
-    let line = include_str!("attributes.rs").lines().position(|l| l == "fn located() {}").unwrap() + 1;
+    let line = include_str!("attributes.rs")
+        .lines()
+        .position(|l| l == "fn located() {}")
+        .unwrap()
+        + 1;
     let line = i64::try_from(line).unwrap();
     assert_eq!(span.attr("code.line.number"), Some(&Value::I64(line)));
     let scope = &span.data().instrumentation_scope;

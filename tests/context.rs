@@ -1,9 +1,9 @@
 //! Where spans start, what they link to, and what is current while they run.
 
+use opentelemetry::Context;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer,
 };
-use opentelemetry::Context;
 use traced::testing::capture;
 use traced::traced;
 
@@ -26,7 +26,10 @@ fn nested_calls_are_children_and_the_span_is_current_during_the_body() {
     assert!(child.is_child_of(parent));
     assert_eq!(parent.parent_span_id(), SpanId::INVALID);
     assert_eq!(seen.span_id(), child.span_id());
-    assert!(!Context::current().has_active_span(), "the context is restored after the call");
+    assert!(
+        !Context::current().has_active_span(),
+        "the context is restored after the call"
+    );
 }
 
 #[traced]
@@ -40,7 +43,11 @@ fn spans_started_through_the_opentelemetry_api_see_the_call_as_parent() {
     let capture = capture();
     with_raw_api();
     let spans = capture.finish();
-    assert!(spans.named("raw child").is_child_of(spans.named("with_raw_api")));
+    assert!(
+        spans
+            .named("raw child")
+            .is_child_of(spans.named("with_raw_api"))
+    );
 }
 
 #[traced(name = "GET /users/{id}", kind = server)]
@@ -114,7 +121,12 @@ fn parent_accepts_span_contexts_and_contexts_owned_or_borrowed() {
     from_context(&cx);
     from_owned_context(cx);
     let spans = capture.finish();
-    for name in ["from_span_context", "from_borrowed_span_context", "from_context", "from_owned_context"] {
+    for name in [
+        "from_span_context",
+        "from_borrowed_span_context",
+        "from_context",
+        "from_owned_context",
+    ] {
         let span = spans.named(name);
         assert_eq!(span.trace_id(), TraceId::from(0x1234_u128), "{name}");
         assert_eq!(span.parent_span_id(), SpanId::from(0x99_u64), "{name}");
@@ -148,10 +160,22 @@ fn linked(first: SpanContext, second: SpanContext) {
 #[test]
 fn links_point_at_the_given_span_contexts() {
     let capture = capture();
-    let other = SpanContext::new(TraceId::from(5_u128), SpanId::from(6_u64), TraceFlags::SAMPLED, false, TraceState::default());
+    let other = SpanContext::new(
+        TraceId::from(5_u128),
+        SpanId::from(6_u64),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::default(),
+    );
     linked(remote(), other.clone());
     let spans = capture.finish();
-    let links: Vec<_> = spans.named("linked").data().links.iter().map(|l| l.span_context.clone()).collect();
+    let links: Vec<_> = spans
+        .named("linked")
+        .data()
+        .links
+        .iter()
+        .map(|l| l.span_context.clone())
+        .collect();
     assert_eq!(links, [remote(), other]);
 }
 
@@ -174,12 +198,20 @@ fn a_span_carried_into_a_thread_is_the_parent_there() {
     let capture = capture();
     spawns();
     let spans = capture.finish();
-    assert!(spans.named("on_a_thread").is_child_of(spans.named("spawns")));
+    assert!(
+        spans
+            .named("on_a_thread")
+            .is_child_of(spans.named("spawns"))
+    );
 }
 
 #[traced]
 fn recursive(depth: u32) -> u32 {
-    if depth == 0 { 0 } else { 1 + recursive(depth - 1) }
+    if depth == 0 {
+        0
+    } else {
+        1 + recursive(depth - 1)
+    }
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! `record_err`, `ret` and panics, as the exported spans show them.
 
-use opentelemetry::trace::Status;
 use opentelemetry::Value;
+use opentelemetry::trace::Status;
 use std::fmt;
-use traced::testing::{capture, FinishedSpan};
+use traced::testing::{FinishedSpan, capture};
 use traced::traced;
 
 fn s(text: &str) -> Value {
@@ -11,11 +11,22 @@ fn s(text: &str) -> Value {
 }
 
 fn assert_failed(span: &FinishedSpan, type_name: &str, message: &str) {
-    assert_eq!(span.status(), &Status::error(message.to_owned()), "status of {}", span.name());
+    assert_eq!(
+        span.status(),
+        &Status::error(message.to_owned()),
+        "status of {}",
+        span.name()
+    );
     assert_eq!(span.attr("error.type"), Some(&s(type_name)));
     assert_eq!(span.event_names(), ["exception"]);
-    assert_eq!(span.event_attr("exception", "exception.type"), Some(&s(type_name)));
-    assert_eq!(span.event_attr("exception", "exception.message"), Some(&s(message)));
+    assert_eq!(
+        span.event_attr("exception", "exception.type"),
+        Some(&s(type_name))
+    );
+    assert_eq!(
+        span.event_attr("exception", "exception.message"),
+        Some(&s(message))
+    );
 }
 
 #[derive(Debug)]
@@ -45,7 +56,11 @@ fn find(id: u32) -> Result<u32, StoreError> {
 fn record_err_sets_error_status_type_and_exception_event() {
     let capture = capture();
     assert!(find(0).is_err());
-    assert_failed(capture.finish().named("find"), "errors::StoreError", "user 0 not found");
+    assert_failed(
+        capture.finish().named("find"),
+        "errors::StoreError",
+        "user 0 not found",
+    );
 }
 
 #[test]
@@ -68,7 +83,11 @@ fn find_debug(id: u32) -> Result<u32, StoreError> {
 fn record_err_debug_describes_the_error_with_debug() {
     let capture = capture();
     let _ = find_debug(5);
-    assert_failed(capture.finish().named("find_debug"), "errors::StoreError", "NotFound { id: 5 }");
+    assert_failed(
+        capture.finish().named("find_debug"),
+        "errors::StoreError",
+        "NotFound { id: 5 }",
+    );
 }
 
 fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
@@ -100,8 +119,14 @@ fn record_err_works_through_aliases_anyhow_and_boxed_errors() {
     let spans = capture.finish();
     let io = spans.named("read_io");
     assert_eq!(io.attr("error.type"), Some(&s("std::io::error::Error")));
-    assert!(matches!(io.status(), Status::Error { description } if description.contains("No such file")));
-    assert_failed(spans.named("via_question_mark"), "anyhow::Error", "invalid digit found in string");
+    assert!(
+        matches!(io.status(), Status::Error { description } if description.contains("No such file"))
+    );
+    assert_failed(
+        spans.named("via_question_mark"),
+        "anyhow::Error",
+        "invalid digit found in string",
+    );
     assert_failed(
         spans.named("boxed"),
         "alloc::boxed::Box<dyn core::error::Error + core::marker::Send + core::marker::Sync>",
@@ -140,10 +165,19 @@ fn ret_records_the_return_value_or_the_ok_value() {
     let _ = checked(-1);
     receipt();
     let spans = capture.finish();
-    assert_eq!(spans.named("double").attr(traced::RETURN_KEY), Some(&Value::I64(42)));
-    assert_eq!(spans.named("receipt").attr("return.value"), Some(&s("Receipt(4)")));
+    assert_eq!(
+        spans.named("double").attr(traced::RETURN_KEY),
+        Some(&Value::I64(42))
+    );
+    assert_eq!(
+        spans.named("receipt").attr("return.value"),
+        Some(&s("Receipt(4)"))
+    );
     let mut checked = spans.all_named("checked");
-    assert_eq!(checked.next().unwrap().attr("return.value"), Some(&Value::I64(5)));
+    assert_eq!(
+        checked.next().unwrap().attr("return.value"),
+        Some(&Value::I64(5))
+    );
     assert_eq!(checked.next().unwrap().attr("return.value"), None);
 }
 
@@ -154,7 +188,10 @@ struct Buffer {
 
 #[traced(record_err, ret)]
 fn first_mut(buffer: &mut Buffer) -> Result<&mut u8, StoreError> {
-    buffer.items.first_mut().ok_or(StoreError::NotFound { id: 0 })
+    buffer
+        .items
+        .first_mut()
+        .ok_or(StoreError::NotFound { id: 0 })
 }
 
 #[test]
@@ -164,7 +201,10 @@ fn record_err_works_on_functions_returning_borrows_of_mut_arguments() {
     *first_mut(&mut buffer).unwrap() = 9;
     assert_eq!(buffer.items, [9]);
     let spans = capture.finish();
-    assert_eq!(spans.named("first_mut").attr("return.value"), Some(&Value::I64(1)));
+    assert_eq!(
+        spans.named("first_mut").attr("return.value"),
+        Some(&Value::I64(1))
+    );
 }
 
 #[traced]
@@ -183,16 +223,31 @@ fn a_panic_ends_every_span_it_unwinds_through_with_error_status() {
     let capture = capture();
     let result = std::panic::catch_unwind(outer_explode);
     let payload = result.expect_err("the panic continues unchanged");
-    assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("n is too large: 11"));
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("n is too large: 11")
+    );
     let spans = capture.finish();
     assert_eq!(spans.names(), ["explode", "outer_explode"]);
     for span in &spans.0 {
-        let Status::Error { description } = span.status() else { panic!("{} not failed", span.name()) };
-        assert!(description.starts_with("n is too large: 11 (at tests/errors.rs:"), "{description}");
+        let Status::Error { description } = span.status() else {
+            panic!("{} not failed", span.name())
+        };
+        assert!(
+            description.starts_with("n is too large: 11 (at tests/errors.rs:"),
+            "{description}"
+        );
         assert_eq!(span.attr("error.type"), Some(&s(traced::PANIC_TYPE)));
-        assert_eq!(span.event_attr("exception", "exception.type"), Some(&s("panic")));
+        assert_eq!(
+            span.event_attr("exception", "exception.type"),
+            Some(&s("panic"))
+        );
     }
-    assert!(spans.named("explode").is_child_of(spans.named("outer_explode")));
+    assert!(
+        spans
+            .named("explode")
+            .is_child_of(spans.named("outer_explode"))
+    );
 }
 
 #[traced]
@@ -205,7 +260,10 @@ fn a_panic_caught_inside_a_function_fails_only_the_spans_it_unwound() {
     let capture = capture();
     assert!(catches_inside());
     let spans = capture.finish();
-    assert!(matches!(spans.named("explode").status(), Status::Error { .. }));
+    assert!(matches!(
+        spans.named("explode").status(),
+        Status::Error { .. }
+    ));
     assert_eq!(spans.named("catches_inside").status(), &Status::Unset);
 }
 

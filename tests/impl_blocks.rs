@@ -1,7 +1,7 @@
 //! `#[traced]` on an `impl` block, and on single methods.
 
-use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
+use opentelemetry::trace::{SpanKind, Status};
 use traced::testing::capture;
 use traced::traced;
 
@@ -64,7 +64,10 @@ fn every_method_of_a_traced_impl_is_a_span_named_type_method() {
     let spans = capture.finish();
     let balance = spans.named("Accounts::balance");
     assert_eq!(balance.kind(), &SpanKind::Server);
-    assert_eq!(balance.attr("code.function.name"), Some(&Value::String("impl_blocks::Accounts::balance".into())));
+    assert_eq!(
+        balance.attr("code.function.name"),
+        Some(&Value::String("impl_blocks::Accounts::balance".into()))
+    );
     let withdraw = spans.named("Accounts::withdraw");
     assert_eq!(withdraw.attr("amount"), Some(&Value::I64(4)));
     assert_eq!(withdraw.attr("pin"), None, "impl-wide skip applies");
@@ -78,11 +81,18 @@ fn impl_wide_record_err_applies_to_methods_returning_result() {
     accounts.aliased().unwrap_err();
     accounts.aliased_explicit().unwrap_err();
     let spans = capture.finish();
-    assert_eq!(spans.named("Accounts::withdraw").status(), &Status::error("failed"));
+    assert_eq!(
+        spans.named("Accounts::withdraw").status(),
+        &Status::error("failed")
+    );
     assert_eq!(spans.named("Accounts::aliased").status(), &Status::Unset);
     let explicit = spans.named("explicit");
     assert_eq!(explicit.status(), &Status::error("failed"));
-    assert_eq!(explicit.kind(), &SpanKind::Client, "a method's own options win");
+    assert_eq!(
+        explicit.kind(),
+        &SpanKind::Client,
+        "a method's own options win"
+    );
 }
 
 #[test]
@@ -127,6 +137,13 @@ fn trait_impls_default_methods_and_single_methods_are_traced() {
     assert_eq!(Square(2.0).describe(), "area 4");
     assert_eq!(Plain.single(3), 3);
     let spans = capture.finish();
-    assert!(spans.named("Square::area").is_child_of(spans.named("describe")));
-    assert_eq!(spans.named("single").attr("return.value"), Some(&Value::I64(3)));
+    assert!(
+        spans
+            .named("Square::area")
+            .is_child_of(spans.named("describe"))
+    );
+    assert_eq!(
+        spans.named("single").attr("return.value"),
+        Some(&Value::I64(3))
+    );
 }

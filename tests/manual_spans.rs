@@ -4,7 +4,7 @@ use futures_executor::block_on;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{KeyValue, Value};
 use traced::testing::capture;
-use traced::{traced, Instrument};
+use traced::{Instrument, traced};
 
 #[traced]
 fn inner() {}
@@ -12,7 +12,10 @@ fn inner() {}
 #[test]
 fn an_entered_guard_is_current_and_ends_its_span_when_dropped() {
     let capture = capture();
-    let guard = traced::span("manual").kind(SpanKind::Client).attr("n", 3_u8).enter();
+    let guard = traced::span("manual")
+        .kind(SpanKind::Client)
+        .attr("n", 3_u8)
+        .enter();
     inner();
     assert!(capture.spans().names() == ["inner"], "still open");
     drop(guard);
@@ -20,7 +23,10 @@ fn an_entered_guard_is_current_and_ends_its_span_when_dropped() {
     let manual = spans.named("manual");
     assert_eq!(manual.kind(), &SpanKind::Client);
     assert_eq!(manual.attr("n"), Some(&Value::I64(3)));
-    assert_eq!(manual.attr("code.file.path"), Some(&Value::String("tests/manual_spans.rs".into())));
+    assert_eq!(
+        manual.attr("code.file.path"),
+        Some(&Value::String("tests/manual_spans.rs".into()))
+    );
     assert!(spans.named("inner").is_child_of(manual));
     assert_eq!(manual.data().instrumentation_scope.name(), "traced");
 }
@@ -35,7 +41,10 @@ fn in_span_runs_a_closure_inside_a_span() {
     });
     assert_eq!(out, 5);
     let spans = capture.finish();
-    assert_eq!(spans.named("closure").attr("inside"), Some(&Value::Bool(true)));
+    assert_eq!(
+        spans.named("closure").attr("inside"),
+        Some(&Value::Bool(true))
+    );
     assert!(spans.named("inner").is_child_of(spans.named("closure")));
 }
 
@@ -43,7 +52,9 @@ fn in_span_runs_a_closure_inside_a_span() {
 fn a_started_span_moves_to_another_thread_and_ends_there() {
     let capture = capture();
     let span = traced::span("moved").start();
-    std::thread::spawn(move || span.in_scope(inner)).join().unwrap();
+    std::thread::spawn(move || span.in_scope(inner))
+        .join()
+        .unwrap();
     let spans = capture.finish();
     assert!(spans.named("inner").is_child_of(spans.named("moved")));
 }
@@ -55,25 +66,37 @@ fn parent_root_and_links_on_the_builder() {
     let outer = traced::span("outer").enter();
     let child = traced::span("child").parent(&first).link(&first).start();
     let root = traced::span("root").root().start();
-    let (first_id, child_parent) = (first.span_context().span_id(), child.span_context().trace_id());
+    let (first_id, child_parent) = (
+        first.span_context().span_id(),
+        child.span_context().trace_id(),
+    );
     drop((child, root, outer, first));
     let spans = capture.finish();
     assert_eq!(spans.named("child").parent_span_id(), first_id);
     assert_eq!(spans.named("child").trace_id(), child_parent);
     assert_eq!(spans.named("child").data().links.len(), 1);
-    assert_ne!(spans.named("root").trace_id(), spans.named("outer").trace_id());
+    assert_ne!(
+        spans.named("root").trace_id(),
+        spans.named("outer").trace_id()
+    );
 }
 
 #[test]
 fn instrument_traces_a_future_until_it_completes() {
     let capture = capture();
-    let value = block_on(async { 
-        traced::current_span().set_attribute("polled", true);
-        7
-    }.in_span(traced::span("future")));
+    let value = block_on(
+        async {
+            traced::current_span().set_attribute("polled", true);
+            7
+        }
+        .in_span(traced::span("future")),
+    );
     assert_eq!(value, 7);
     let spans = capture.finish();
-    assert_eq!(spans.named("future").attr("polled"), Some(&Value::Bool(true)));
+    assert_eq!(
+        spans.named("future").attr("polled"),
+        Some(&Value::Bool(true))
+    );
 }
 
 #[derive(Debug)]
@@ -106,7 +129,10 @@ fn the_current_span_handle_adds_attributes_events_and_errors() {
     assert_eq!(span.attr("skipped"), None);
     assert_eq!(span.event_names(), ["cache miss", "exception"]);
     assert_eq!(span.status(), &Status::error("timed out"));
-    assert_eq!(span.attr("error.type"), Some(&Value::String("manual_spans::Timeout".into())));
+    assert_eq!(
+        span.attr("error.type"),
+        Some(&Value::String("manual_spans::Timeout".into()))
+    );
 }
 
 #[test]

@@ -72,7 +72,9 @@ fn with_no_provider_a_call_allocates_nothing_and_formats_nothing() {
             let _ = work(n, "abc", &Noisy);
             with_parent(&Noisy);
             let mut future = std::pin::pin!(work_async(&Noisy));
-            let _ = future.as_mut().poll(&mut std::task::Context::from_waker(waker));
+            let _ = future
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
         }
     });
     assert_eq!(allocated, 0);

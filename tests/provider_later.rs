@@ -25,7 +25,9 @@ impl SpanProcessor for Names {
 
 impl Names {
     fn provider(&self) -> SdkTracerProvider {
-        SdkTracerProvider::builder().with_span_processor(self.clone()).build()
+        SdkTracerProvider::builder()
+            .with_span_processor(self.clone())
+            .build()
     }
     fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())

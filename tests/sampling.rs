@@ -34,9 +34,16 @@ fn an_unsampled_call_formats_nothing_and_exports_nothing_but_propagates() {
     let capture = capture_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
     let before = FORMATTED.load(Ordering::SeqCst);
     let seen = unsampled(&Noisy);
-    assert_eq!(FORMATTED.load(Ordering::SeqCst), before, "no argument or attrs expression evaluated");
+    assert_eq!(
+        FORMATTED.load(Ordering::SeqCst),
+        before,
+        "no argument or attrs expression evaluated"
+    );
     assert!(capture.finish().is_empty());
-    assert!(seen.is_valid(), "the unsampled span still has an identity to propagate");
+    assert!(
+        seen.is_valid(),
+        "the unsampled span still has an identity to propagate"
+    );
     assert!(!seen.is_sampled());
 }
 
@@ -49,5 +56,9 @@ fn a_ratio_sampler_samples_whole_traces() {
     let spans = capture.finish();
     let outer = spans.all_named("unsampled").count();
     assert!((40..160).contains(&outer), "{outer} of 200 sampled");
-    assert_eq!(spans.all_named("inner").count(), outer, "children follow their parent");
+    assert_eq!(
+        spans.all_named("inner").count(),
+        outer,
+        "children follow their parent"
+    );
 }

@@ -42,7 +42,13 @@ impl Parse for Item {
         } else {
             (Some(input.parse()?), None)
         };
-        Ok(Item::Fn(Function { attrs, vis, sig, body, semi }))
+        Ok(Item::Fn(Function {
+            attrs,
+            vis,
+            sig,
+            body,
+            semi,
+        }))
     }
 }
 

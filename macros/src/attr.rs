@@ -7,7 +7,8 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Expr, Ident, LitStr, Path, Token};
 
-pub const VALID: &str = "valid options: name = \"...\", kind = internal|server|client|producer|consumer, \
+pub const VALID: &str =
+    "valid options: name = \"...\", kind = internal|server|client|producer|consumer, \
 attrs(key = expr, ...), skip(arg, ...), skip_all, record_err, record_err(Debug), ret, \
 parent = expr, root, links(expr, ...), crate = path, off";
 
@@ -77,16 +78,27 @@ fn parse_options(input: ParseStream) -> syn::Result<Options> {
     errors.finish(options)
 }
 
-fn parse_one(options: &mut Options, key: &Ident, text: &str, input: ParseStream) -> syn::Result<()> {
+fn parse_one(
+    options: &mut Options,
+    key: &Ident,
+    text: &str,
+    input: ParseStream,
+) -> syn::Result<()> {
     let span = key.span();
     match text {
         "name" => {
             input.parse::<Token![=]>()?;
             let name: LitStr = input.parse().map_err(|e| {
-                syn::Error::new(e.span(), "`name` takes a string literal: `name = \"fetch user\"`")
+                syn::Error::new(
+                    e.span(),
+                    "`name` takes a string literal: `name = \"fetch user\"`",
+                )
             })?;
             if name.value().is_empty() {
-                return Err(syn::Error::new(name.span(), "the span name cannot be empty"));
+                return Err(syn::Error::new(
+                    name.span(),
+                    "the span name cannot be empty",
+                ));
             }
             options.name = Some(name);
         }
@@ -96,7 +108,10 @@ fn parse_one(options: &mut Options, key: &Ident, text: &str, input: ParseStream)
             if !KINDS.contains(&kind.to_string().as_str()) {
                 return Err(syn::Error::new(
                     kind.span(),
-                    format!("unknown span kind `{kind}`; expected one of {}", KINDS.join(", ")),
+                    format!(
+                        "unknown span kind `{kind}`; expected one of {}",
+                        KINDS.join(", ")
+                    ),
                 ));
             }
             options.kind = Some(kind);
@@ -104,15 +119,20 @@ fn parse_one(options: &mut Options, key: &Ident, text: &str, input: ParseStream)
         "attrs" => {
             let content;
             parenthesized!(content in input);
-            let entries = Punctuated::<Attr, Token![,]>::parse_terminated_with(&content, parse_attr)?;
+            let entries =
+                Punctuated::<Attr, Token![,]>::parse_terminated_with(&content, parse_attr)?;
             options.attrs = entries.into_iter().collect();
         }
         "skip" => {
             let content;
             parenthesized!(content in input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+            let names =
+                Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
             if names.is_empty() {
-                return Err(syn::Error::new(span, "`skip` needs the arguments to leave out: `skip(password)`"));
+                return Err(syn::Error::new(
+                    span,
+                    "`skip` needs the arguments to leave out: `skip(password)`",
+                ));
             }
             options.skip = names.into_iter().collect();
         }
@@ -133,7 +153,9 @@ fn parse_one(options: &mut Options, key: &Ident, text: &str, input: ParseStream)
                     }
                 }
                 if !content.is_empty() {
-                    return Err(content.error("`record_err` takes one format: `Debug` or `Display`"));
+                    return Err(
+                        content.error("`record_err` takes one format: `Debug` or `Display`")
+                    );
                 }
             }
             options.record_err = Some(ErrFormat { debug, span });
@@ -156,7 +178,12 @@ fn parse_one(options: &mut Options, key: &Ident, text: &str, input: ParseStream)
         "ret" => options.ret = Some(flag(span, text, input)?),
         "root" => options.root = Some(flag(span, text, input)?),
         "off" => options.off = Some(flag(span, text, input)?),
-        _ => return Err(syn::Error::new(span, format!("unknown option `{text}`; {VALID}"))),
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                format!("unknown option `{text}`; {VALID}"),
+            ))
+        }
     }
     Ok(())
 }
@@ -187,13 +214,23 @@ fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
         (key, span)
     };
     if key.is_empty() {
-        return Err(syn::Error::new(key_span, "an attribute key cannot be empty"));
+        return Err(syn::Error::new(
+            key_span,
+            "an attribute key cannot be empty",
+        ));
     }
     input.parse::<Token![=]>().map_err(|e| {
-        syn::Error::new(e.span(), "expected `key = value` in `attrs(...)`, as in `attrs(user.id = id)`")
+        syn::Error::new(
+            e.span(),
+            "expected `key = value` in `attrs(...)`, as in `attrs(user.id = id)`",
+        )
     })?;
     let value = input.parse()?;
-    Ok(Attr { key, key_span, value })
+    Ok(Attr {
+        key,
+        key_span,
+        value,
+    })
 }
 
 /// After a bad option, skips the rest of it so the following options are still read.

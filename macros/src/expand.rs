@@ -25,7 +25,10 @@ impl Names {
     fn new(options: &Options) -> Self {
         let local = |name: &str| Ident::new(name, Span::mixed_site());
         Names {
-            krate: options.krate.clone().unwrap_or_else(|| syn::parse_quote!(::traced)),
+            krate: options
+                .krate
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(::traced)),
             callsite: format_ident!("__TRACED_CALLSITE", span = Span::mixed_site()),
             span: local("__traced_span"),
             out: local("__traced_out"),
@@ -41,7 +44,9 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     let block = f.body.as_ref().expect("checked: the function has a body");
     let callsite = callsite(f, options, owner, &names);
     let start = start(f, options, &names);
-    let Names { krate, span, out, .. } = &names;
+    let Names {
+        krate, span, out, ..
+    } = &names;
     let inspects = options.record_err.is_some() || options.ret.is_some();
     match shape(&f.sig) {
         Shape::Sync if !inspects => quote! {{
@@ -71,7 +76,11 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
         }
         Shape::Future { boxed } => {
             let mut block = block.clone();
-            let mut wrap = WrapFuture { boxed, hook: hook(options, &names), names: &names };
+            let mut wrap = WrapFuture {
+                boxed,
+                hook: hook(options, &names),
+                names: &names,
+            };
             wrap.block(&mut block);
             quote! {{
                 #callsite
@@ -83,20 +92,28 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
 }
 
 fn callsite(f: &Function, options: &Options, owner: Option<&str>, names: &Names) -> TokenStream {
-    let Names { krate, callsite, .. } = names;
+    let Names {
+        krate, callsite, ..
+    } = names;
     let ident = f.sig.ident.unraw().to_string();
     let qualified = match owner {
         Some(owner) => format!("{owner}::{ident}"),
         None => ident,
     };
-    let name = options.name.as_ref().map_or_else(|| qualified.clone(), syn::LitStr::value);
-    let kind = options.kind.as_ref().map_or("Internal", |k| match k.to_string().as_str() {
-        "server" => "Server",
-        "client" => "Client",
-        "producer" => "Producer",
-        "consumer" => "Consumer",
-        _ => "Internal",
-    });
+    let name = options
+        .name
+        .as_ref()
+        .map_or_else(|| qualified.clone(), syn::LitStr::value);
+    let kind = options
+        .kind
+        .as_ref()
+        .map_or("Internal", |k| match k.to_string().as_str() {
+            "server" => "Server",
+            "client" => "Client",
+            "producer" => "Producer",
+            "consumer" => "Consumer",
+            _ => "Internal",
+        });
     let kind = Ident::new(kind, Span::call_site());
     let function = format!("::{qualified}");
     let line = line_of(&f.sig.ident);
@@ -126,10 +143,19 @@ fn line_of(ident: &Ident) -> TokenStream {
 
 /// The expression that starts this call's span (not yet current).
 fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
-    let Names { krate, callsite, attrs, value, .. } = names;
+    let Names {
+        krate,
+        callsite,
+        attrs,
+        value,
+        ..
+    } = names;
     let mut adds = Vec::new();
     if options.skip_all.is_none() {
-        for name in bindings(&f.sig).iter().filter(|n| !options.skip.contains(n)) {
+        for name in bindings(&f.sig)
+            .iter()
+            .filter(|n| !options.skip.contains(n))
+        {
             let key = name.unraw().to_string();
             adds.push(quote_spanned! {name.span()=>
                 #attrs.add(#key, (&#krate::__private::Wrap(&#name)).traced_kind().value(&#name));
@@ -173,7 +199,11 @@ fn record(options: &Options, names: &Names, span: &TokenStream, out: &TokenStrea
     let Names { krate, value, .. } = names;
     let mut tokens = TokenStream::new();
     if let Some(err) = options.record_err {
-        let function = if err.debug { quote!(err_debug) } else { quote!(err_display) };
+        let function = if err.debug {
+            quote!(err_debug)
+        } else {
+            quote!(err_display)
+        };
         tokens.extend(quote_spanned!(err.span=> #krate::__private::#function(#span, #out);));
     }
     if let Some(ret) = options.ret {
@@ -198,7 +228,9 @@ fn hook(options: &Options, names: &Names) -> TokenStream {
     if options.record_err.is_none() && options.ret.is_none() {
         return quote!(());
     }
-    let Names { krate, span, out, .. } = names;
+    let Names {
+        krate, span, out, ..
+    } = names;
     let record = record(options, names, &quote!(#span), &quote!(#out));
     quote!(|#span: &#krate::__private::SpanHandle, #out: &_| { #record })
 }
@@ -262,6 +294,11 @@ impl VisitMut for WrapFuture<'_> {
 
 fn is_box_pin(func: &Expr) -> bool {
     let Expr::Path(path) = func else { return false };
-    let segments: Vec<_> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<_> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
 }

@@ -17,7 +17,10 @@ use syn::{Attribute, ImplItem, ItemImpl, Type};
 /// Instruments a function, a method, or every method of an `impl` block with an
 /// OpenTelemetry span. Documented in the `traced` crate.
 #[proc_macro_attribute]
-pub fn traced(args: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+pub fn traced(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
     let item_tokens = TokenStream::from(item);
     let expanded = match syn::parse2::<Item>(item_tokens.clone()) {
         Ok(item) => expand_item(TokenStream::from(args), item),
@@ -41,7 +44,9 @@ fn expand_item(args: TokenStream, item: Item) -> syn::Result<TokenStream> {
             let options = options?;
             valid::check(&f, &options, false)?;
             let body = expand::body(&f, &options, None);
-            let Function { attrs, vis, sig, .. } = f;
+            let Function {
+                attrs, vis, sig, ..
+            } = f;
             Ok(quote!(#(#attrs)* #vis #sig #body))
         }
         Item::Impl(imp) => expand_impl(options, imp),
@@ -61,7 +66,10 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
         ));
     }
     if let Some(off) = outer.off {
-        errors.push(syn::Error::new(off, "`off` goes on a method of a `#[traced] impl`; to trace nothing, remove the attribute"));
+        errors.push(syn::Error::new(
+            off,
+            "`off` goes on a method of a `#[traced] impl`; to trace nothing, remove the attribute",
+        ));
     }
     let owner = type_name(&imp.self_ty);
     let mut skipped_somewhere = vec![false; outer.skip.len()];
@@ -99,7 +107,10 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
     }
     for (skipped, found) in outer.skip.iter().zip(skipped_somewhere) {
         if !found {
-            errors.push(syn::Error::new(skipped.span(), format!("no method of this impl has a parameter `{skipped}`")));
+            errors.push(syn::Error::new(
+                skipped.span(),
+                format!("no method of this impl has a parameter `{skipped}`"),
+            ));
         }
     }
     errors.finish(imp.into_token_stream())
@@ -107,7 +118,12 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
 
 /// Removes a method's own `#[traced(...)]` and returns its options.
 fn take_own_options(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Options>> {
-    let Some(at) = attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "traced")) else {
+    let Some(at) = attrs.iter().position(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "traced")
+    }) else {
         return Ok(None);
     };
     let attr = attrs.remove(at);
@@ -115,7 +131,10 @@ fn take_own_options(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Options>> 
         syn::Meta::Path(_) => TokenStream::new(),
         syn::Meta::List(list) => list.tokens,
         syn::Meta::NameValue(nv) => {
-            return Err(syn::Error::new_spanned(nv, "write the options in parentheses: `#[traced(...)]`"))
+            return Err(syn::Error::new_spanned(
+                nv,
+                "write the options in parentheses: `#[traced(...)]`",
+            ))
         }
     };
     Options::parse(tokens).map(Some)
@@ -162,7 +181,11 @@ fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
 /// `Type` in `impl Type` or `impl Trait for Type`, for span names `Type::method`.
 fn type_name(ty: &Type) -> String {
     match ty {
-        Type::Path(p) => p.path.segments.last().map_or_else(String::new, |s| s.ident.to_string()),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |s| s.ident.to_string()),
         Type::Reference(r) => type_name(&r.elem),
         other => other.to_token_stream().to_string().replace(' ', ""),
     }

@@ -68,10 +68,14 @@ fn future_output(ty: &Type) -> Option<Option<&Type>> {
                         if boxed.path.segments.last().is_some_and(|s| s.ident == "Box") =>
                     {
                         match &boxed.path.segments.last()?.arguments {
-                            PathArguments::AngleBracketed(inner) => inner.args.iter().find_map(|a| match a {
-                                GenericArgument::Type(Type::TraitObject(dyn_ty)) => bounds_output(&dyn_ty.bounds),
-                                _ => None,
-                            }),
+                            PathArguments::AngleBracketed(inner) => {
+                                inner.args.iter().find_map(|a| match a {
+                                    GenericArgument::Type(Type::TraitObject(dyn_ty)) => {
+                                        bounds_output(&dyn_ty.bounds)
+                                    }
+                                    _ => None,
+                                })
+                            }
                             _ => None,
                         }
                     }
@@ -88,9 +92,13 @@ fn future_output(ty: &Type) -> Option<Option<&Type>> {
     }
 }
 
-fn bounds_output<'a>(bounds: impl IntoIterator<Item = &'a TypeParamBound>) -> Option<Option<&'a Type>> {
+fn bounds_output<'a>(
+    bounds: impl IntoIterator<Item = &'a TypeParamBound>,
+) -> Option<Option<&'a Type>> {
     bounds.into_iter().find_map(|bound| {
-        let TypeParamBound::Trait(t) = bound else { return None };
+        let TypeParamBound::Trait(t) = bound else {
+            return None;
+        };
         let last = t.path.segments.last()?;
         if last.ident != "Future" {
             return None;

@@ -31,7 +31,10 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
         ));
     }
     if let (Some(root), Some(parent)) = (options.root, &options.parent) {
-        let mut e = syn::Error::new(root, "`root` and `parent` contradict each other: a root span has no parent; keep one");
+        let mut e = syn::Error::new(
+            root,
+            "`root` and `parent` contradict each other: a root span has no parent; keep one",
+        );
         e.combine(syn::Error::new(parent.span(), "`parent` given here"));
         errors.push(e);
     }
@@ -44,7 +47,10 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
     let names = bindings(sig);
     for skipped in &options.skip {
         if skipped == "self" {
-            errors.push(syn::Error::new(skipped.span(), "`self` is never recorded; remove it from `skip`"));
+            errors.push(syn::Error::new(
+                skipped.span(),
+                "`self` is never recorded; remove it from `skip`",
+            ));
         } else if !names.iter().any(|n| n == skipped) {
             errors.push(syn::Error::new(
                 skipped.span(),
@@ -57,11 +63,20 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
         if let Some(err) = options.record_err {
             errors.push(syn::Error::new(
                 err.span,
-                format!("`record_err` needs a function that returns a `Result`, but `{}` {what}", sig.ident),
+                format!(
+                    "`record_err` needs a function that returns a `Result`, but `{}` {what}",
+                    sig.ident
+                ),
             ));
         }
         if let Some(ret) = options.ret {
-            errors.push(syn::Error::new(ret, format!("`ret` records the returned value, but `{}` {what}", sig.ident)));
+            errors.push(syn::Error::new(
+                ret,
+                format!(
+                    "`ret` records the returned value, but `{}` {what}",
+                    sig.ident
+                ),
+            ));
         }
     }
     let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
@@ -86,8 +101,14 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
             .collect()
     };
     for (i, attr) in options.attrs.iter().enumerate() {
-        if options.attrs[..i].iter().any(|earlier| earlier.key == attr.key) {
-            errors.push(syn::Error::new(attr.key_span, format!("attribute `{}` is given twice", attr.key)));
+        if options.attrs[..i]
+            .iter()
+            .any(|earlier| earlier.key == attr.key)
+        {
+            errors.push(syn::Error::new(
+                attr.key_span,
+                format!("attribute `{}` is given twice", attr.key),
+            ));
         } else if recorded.contains(&attr.key) {
             errors.push(syn::Error::new(
                 attr.key_span,

@@ -120,10 +120,16 @@ impl SpanBuilder {
         if built.span.is_recording() {
             let mut attributes = self.attributes;
             attributes.push(KeyValue::new(CODE_FILE_PATH, self.location.file()));
-            attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(self.location.line())));
+            attributes.push(KeyValue::new(
+                CODE_LINE_NUMBER,
+                i64::from(self.location.line()),
+            ));
             built.span.set_attributes(attributes);
         }
-        Span::from_context(opentelemetry::trace::TraceContextExt::with_span(&built.base, built.span))
+        Span::from_context(opentelemetry::trace::TraceContextExt::with_span(
+            &built.base,
+            built.span,
+        ))
     }
 
     /// Starts the span and makes it current until the guard drops.

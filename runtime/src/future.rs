@@ -1,8 +1,8 @@
 //! Tracing async work: a span that is current while the future is polled and
 //! ends when it completes or is dropped.
 
-use crate::span::{Span, SpanHandle};
 use crate::builder::SpanBuilder;
+use crate::span::{Span, SpanHandle};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::pin::Pin;

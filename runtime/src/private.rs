@@ -79,7 +79,12 @@ impl Callsite {
         let epoch = provider::epoch();
         let was = provider::state();
         let mut built = self.with_tracer(epoch, |tracer| {
-            build(tracer, Cow::Borrowed(self.meta.name), self.meta.kind.clone(), start)
+            build(
+                tracer,
+                Cow::Borrowed(self.meta.name),
+                self.meta.kind.clone(),
+                start,
+            )
         });
         if was == provider::UNKNOWN {
             match built.noop {
@@ -94,9 +99,11 @@ impl Callsite {
         if built.span.is_recording() {
             let meta = &self.meta;
             let mut list = Attrs(Vec::with_capacity(8));
-            list.0.push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
+            list.0
+                .push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
             list.0.push(KeyValue::new(CODE_FILE_PATH, meta.file));
-            list.0.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
+            list.0
+                .push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
             attrs(&mut list);
             built.span.set_attributes(list.0);
         }
@@ -105,7 +112,10 @@ impl Callsite {
 
     fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
         {
-            let cached = self.tracer.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let cached = self
+                .tracer
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some((at, tracer)) = cached.as_ref() {
                 if *at == epoch {
                     return f(tracer);
@@ -117,8 +127,10 @@ impl Callsite {
             .build();
         let tracer = opentelemetry::global::tracer_with_scope(scope);
         let out = f(&tracer);
-        *self.tracer.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((epoch, tracer));
+        *self
+            .tracer
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((epoch, tracer));
         out
     }
 }
@@ -250,7 +262,9 @@ pub fn ok_value<R: TracedResult>(output: &R) -> Option<&R::Ok> {
 #[inline]
 pub fn ret(span: &SpanHandle, value: Option<Value>) {
     if let Some(value) = value {
-        span.context().span().set_attribute(KeyValue::new(crate::RETURN_KEY, value));
+        span.context()
+            .span()
+            .set_attribute(KeyValue::new(crate::RETURN_KEY, value));
     }
 }
 

@@ -67,7 +67,9 @@ where
     T: opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
     P: TracerProvider<Tracer = T> + Send + Sync + 'static,
 {
-    let _serial = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     opentelemetry::global::set_tracer_provider(provider);
     changed();
 }
@@ -75,7 +77,9 @@ where
 /// Called by the first instrumented call of an epoch that found the global provider
 /// recording nothing. Returns whether the watch provider is (now) in place.
 pub(crate) fn watch_noop(seen_at: u64) {
-    let _serial = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Someone changed the provider while we were looking: look again next call.
     if epoch() != seen_at {
         return;

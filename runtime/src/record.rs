@@ -3,7 +3,9 @@
 
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE};
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
+};
 use std::cell::RefCell;
 use std::panic::PanicHookInfo;
 use std::sync::Once;

@@ -32,7 +32,9 @@ pub struct SpanHandle {
 /// guard. When there is none, the handle's methods do nothing.
 #[must_use]
 pub fn current_span() -> SpanHandle {
-    SpanHandle { cx: Context::current() }
+    SpanHandle {
+        cx: Context::current(),
+    }
 }
 
 impl SpanHandle {
@@ -76,7 +78,11 @@ impl SpanHandle {
     /// `Display` as description, `error.type` (the error's type name) and an
     /// `exception` event.
     pub fn record_error<E: Error + ?Sized>(&self, error: &E) {
-        record_failure(&self.cx.span(), std::any::type_name::<E>(), error.to_string());
+        record_failure(
+            &self.cx.span(),
+            std::any::type_name::<E>(),
+            error.to_string(),
+        );
     }
 
     /// Sets the status. Instrumentation leaves it Unset on success; set `Ok` only

@@ -63,8 +63,7 @@ pub(crate) fn build(
     };
     let noop = (!base.is_telemetry_suppressed()).then(|| {
         let made = span.span_context();
-        !made.is_valid()
-            || (!start.root && made.span_id() == base.span().span_context().span_id())
+        !made.is_valid() || (!start.root && made.span_id() == base.span().span_context().span_id())
     });
     Built { span, base, noop }
 }

@@ -19,9 +19,7 @@
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{
-    Sampler, SdkTracerProvider, ShouldSample, SpanData, SpanProcessor,
-};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, ShouldSample, SpanData, SpanProcessor};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -71,7 +69,12 @@ impl Capture {
 
     /// Ends the capture and returns every span finished during it.
     pub fn finish(self) -> Spans {
-        Spans(std::mem::take(&mut *lock(&FINISHED)).into_iter().map(FinishedSpan).collect())
+        Spans(
+            std::mem::take(&mut *lock(&FINISHED))
+                .into_iter()
+                .map(FinishedSpan)
+                .collect(),
+        )
     }
 }
 
@@ -99,7 +102,10 @@ impl Spans {
 
     /// The span names, in the order the spans ended.
     pub fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|span| span.data().name.as_ref()).collect()
+        self.0
+            .iter()
+            .map(|span| span.data().name.as_ref())
+            .collect()
     }
 
     /// How many spans finished.
@@ -174,7 +180,11 @@ impl FinishedSpan {
 
     /// The names of the span's events.
     pub fn event_names(&self) -> Vec<&str> {
-        self.0.events.iter().map(|event| event.name.as_ref()).collect()
+        self.0
+            .events
+            .iter()
+            .map(|event| event.name.as_ref())
+            .collect()
     }
 
     /// The value of attribute `key` of the first event named `event`.

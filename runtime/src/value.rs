@@ -258,7 +258,9 @@ mod tests {
     #[test]
     fn long_debug_output_is_cut_at_a_char_boundary() {
         let text = "é".repeat(DEBUG_VALUE_MAX_LEN);
-        let Value::String(s) = debug_value(&text) else { panic!("not a string") };
+        let Value::String(s) = debug_value(&text) else {
+            panic!("not a string")
+        };
         let s = s.as_str();
         assert!(s.ends_with('…'));
         assert!(s.len() <= DEBUG_VALUE_MAX_LEN + '…'.len_utf8());
@@ -266,11 +268,17 @@ mod tests {
 
     #[test]
     fn wide_integers_outside_i64_become_strings() {
-        assert_eq!(u64::MAX.to_value(), Some(Value::String(u64::MAX.to_string().into())));
+        assert_eq!(
+            u64::MAX.to_value(),
+            Some(Value::String(u64::MAX.to_string().into()))
+        );
         assert_eq!(7u64.to_value(), Some(Value::I64(7)));
         assert_eq!(
             vec![1u64, u64::MAX].to_value(),
-            Some(Value::Array(Array::String(vec!["1".into(), u64::MAX.to_string().into()])))
+            Some(Value::Array(Array::String(vec![
+                "1".into(),
+                u64::MAX.to_string().into()
+            ])))
         );
     }
 }
