@@ -2,6 +2,7 @@
 //! `syn::Error` at the offending token; all of them are reported together.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -27,6 +28,8 @@ pub struct Options {
     pub links: Option<Vec<Expr>>,
     pub krate: Option<Path>,
     pub off: Option<Span>,
+    /// The option names as written, in order: where later checks point.
+    pub given: Vec<Ident>,
 }
 
 /// `record_err` or `record_err(Debug)`, with the option's span for diagnostics.
@@ -40,42 +43,65 @@ pub struct ErrFormat {
 #[derive(Clone)]
 pub struct Attr {
     pub key: String,
-    pub key_span: Span,
+    /// The key's tokens (`user`, `.`, `id`), so errors underline all of it.
+    pub key_tokens: TokenStream,
     pub value: Expr,
 }
 
 pub const KINDS: [&str; 5] = ["internal", "server", "client", "producer", "consumer"];
 
 impl Options {
-    pub fn parse(tokens: TokenStream) -> syn::Result<Options> {
-        (|input: ParseStream| parse_options(input)).parse2(tokens)
+    /// The options that could be read, and every error found on the way: later
+    /// checks still run on the partial options, so one compile shows every mistake.
+    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Options {
+        let mut options = Options::default();
+        let parsed = (|input: ParseStream| {
+            parse_options(input, &mut options, errors);
+            // After an error that stops the reading, the rest is not reported again.
+            input.parse::<TokenStream>().map(drop)
+        })
+        .parse2(tokens);
+        if let Err(e) = parsed {
+            errors.push(e);
+        }
+        options
     }
 }
 
-fn parse_options(input: ParseStream) -> syn::Result<Options> {
-    let mut options = Options::default();
-    let mut errors = Errors::default();
-    let mut seen: Vec<String> = Vec::new();
+fn parse_options(input: ParseStream, options: &mut Options, errors: &mut Errors) {
     while !input.is_empty() {
-        let key = input.call(Ident::parse_any)?;
+        let Ok(key) = input.call(Ident::parse_any) else {
+            errors.push(input.error(format!("expected an option name; {VALID}")));
+            return;
+        };
         let text = key.to_string();
-        if seen.contains(&text) {
+        if options.given.iter().any(|given| *given == text) {
             errors.push(syn::Error::new(
                 key.span(),
                 format!("`{text}` is given more than once; give each option at most once"),
             ));
         }
-        seen.push(text.clone());
-        if let Err(e) = parse_one(&mut options, &key, &text, input) {
+        options.given.push(key.clone());
+        if let Err(e) = parse_one(options, &key, &text, input) {
             errors.push(e);
             skip_to_comma(input);
         }
         if input.is_empty() {
-            break;
+            return;
         }
-        input.parse::<Token![,]>()?;
+        if input.parse::<Token![,]>().is_err() {
+            errors.push(input.error("expected `,` between options"));
+            return;
+        }
     }
-    errors.finish(options)
+}
+
+/// `=` after an option that takes a value, with a hint at the form when missing.
+fn expect_eq(input: ParseStream, span: Span, form: &str) -> syn::Result<()> {
+    input
+        .parse::<Token![=]>()
+        .map(drop)
+        .map_err(|_| syn::Error::new(span, format!("write this option as `{form}`")))
 }
 
 fn parse_one(
@@ -87,7 +113,7 @@ fn parse_one(
     let span = key.span();
     match text {
         "name" => {
-            input.parse::<Token![=]>()?;
+            expect_eq(input, span, "name = \"...\"")?;
             let name: LitStr = input.parse().map_err(|e| {
                 syn::Error::new(
                     e.span(),
@@ -103,8 +129,16 @@ fn parse_one(
             options.name = Some(name);
         }
         "kind" => {
-            input.parse::<Token![=]>()?;
-            let kind = input.call(Ident::parse_any)?;
+            expect_eq(input, span, "kind = server")?;
+            let kind = input.call(Ident::parse_any).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!(
+                        "`kind` takes a bare word, one of {}: `kind = server`",
+                        KINDS.join(", ")
+                    ),
+                )
+            })?;
             if !KINDS.contains(&kind.to_string().as_str()) {
                 return Err(syn::Error::new(
                     kind.span(),
@@ -141,7 +175,12 @@ fn parse_one(
             if input.peek(syn::token::Paren) {
                 let content;
                 parenthesized!(content in input);
-                let format: Ident = content.parse()?;
+                let format: Ident = content.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "`record_err` takes `Debug` or `Display`: `record_err(Debug)`",
+                    )
+                })?;
                 match format.to_string().as_str() {
                     "Debug" => debug = true,
                     "Display" => {}
@@ -153,15 +192,18 @@ fn parse_one(
                     }
                 }
                 if !content.is_empty() {
-                    return Err(
-                        content.error("`record_err` takes one format: `Debug` or `Display`")
-                    );
+                    content.parse::<Token![,]>()?;
+                    let rest: TokenStream = content.parse()?;
+                    return Err(syn::Error::new_spanned(
+                        rest,
+                        "`record_err` takes one format: `Debug` or `Display`",
+                    ));
                 }
             }
             options.record_err = Some(ErrFormat { debug, span });
         }
         "parent" => {
-            input.parse::<Token![=]>()?;
+            expect_eq(input, span, "parent = expr")?;
             options.parent = Some(input.parse()?);
         }
         "links" => {
@@ -171,8 +213,14 @@ fn parse_one(
             options.links = Some(links.into_iter().collect());
         }
         "crate" => {
-            input.parse::<Token![=]>()?;
-            options.krate = Some(input.call(Path::parse_mod_style)?);
+            expect_eq(input, span, "crate = path::to::traced")?;
+            let path = input.call(Path::parse_mod_style).map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "`crate` takes the path where the runtime is: `crate = my_crate::traced`",
+                )
+            })?;
+            options.krate = Some(path);
         }
         "skip_all" => options.skip_all = Some(flag(span, text, input)?),
         "ret" => options.ret = Some(flag(span, text, input)?),
@@ -190,28 +238,43 @@ fn parse_one(
 
 fn flag(span: Span, text: &str, input: ParseStream) -> syn::Result<Span> {
     if input.is_empty() || input.peek(Token![,]) {
-        Ok(span)
-    } else {
-        Err(input.error(format!("`{text}` takes no value")))
+        return Ok(span);
     }
+    let fork = input.fork();
+    let mut value = TokenStream::new();
+    while !fork.is_empty() && !fork.peek(Token![,]) {
+        value.extend([fork.parse::<TokenTree>()?]);
+    }
+    Err(syn::Error::new_spanned(
+        value,
+        format!("`{text}` takes no value: write just `{text}`"),
+    ))
 }
 
 fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
+    let mut key_tokens = TokenStream::new();
     let (key, key_span) = if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
+        lit.to_tokens(&mut key_tokens);
         (lit.value(), lit.span())
     } else {
-        let first = input.call(Ident::parse_any)?;
+        let first = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected an attribute key: a name, a dotted path or a string",
+            )
+        })?;
+        first.to_tokens(&mut key_tokens);
         let mut key = first.unraw().to_string();
-        let mut span = first.span();
         while input.peek(Token![.]) {
-            input.parse::<Token![.]>()?;
+            let dot: Token![.] = input.parse()?;
             let part = input.call(Ident::parse_any)?;
+            dot.to_tokens(&mut key_tokens);
+            part.to_tokens(&mut key_tokens);
             key.push('.');
             key.push_str(&part.unraw().to_string());
-            span = span.join(part.span()).unwrap_or(span);
         }
-        (key, span)
+        (key, first.span())
     };
     if key.is_empty() {
         return Err(syn::Error::new(
@@ -219,16 +282,17 @@ fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
             "an attribute key cannot be empty",
         ));
     }
-    input.parse::<Token![=]>().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected `key = value` in `attrs(...)`, as in `attrs(user.id = id)`",
-        )
-    })?;
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new_spanned(
+            key_tokens,
+            format!("give `{key}` a value: `attrs({key} = expr)`"),
+        ));
+    }
+    input.parse::<Token![=]>()?;
     let value = input.parse()?;
     Ok(Attr {
         key,
-        key_span,
+        key_tokens,
         value,
     })
 }
@@ -257,6 +321,14 @@ impl Errors {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn into_tokens(self) -> TokenStream {
+        self.0.map(|e| e.to_compile_error()).unwrap_or_default()
     }
 
     pub fn finish<T>(self, value: T) -> syn::Result<T> {

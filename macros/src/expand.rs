@@ -4,11 +4,11 @@ use crate::ast::Function;
 use crate::attr::Options;
 use crate::params::bindings;
 use crate::shape::{shape, Shape};
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, Ident, Path};
+use syn::{Block, Expr, Ident, Path, Type};
 
 /// Names the generated code introduces: mixed-site hygiene keeps the user's code
 /// from seeing them, and the prefix keeps them apart from anything else.
@@ -56,10 +56,12 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
         }},
         Shape::Sync => {
             let record = record(options, &names, &quote!(&#span), &quote!(&#out));
+            // Typed, so that errors and `{integer}` outputs read as the declared type.
+            let out_ty = nameable_return(&f.sig).map(|ty| quote!(: #ty));
             quote! {{
                 #callsite
                 let #span = #start.entered();
-                let #out = #krate::__private::call(move || #block);
+                let #out #out_ty = #krate::__private::call(move || #block);
                 if #span.is_recording() {
                     #record
                 }
@@ -67,7 +69,11 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
             }}
         }
         Shape::Async => {
-            let hook = hook(options, &names);
+            let hook = hook(
+                options,
+                &names,
+                nameable_return(&f.sig).filter(|ty| !has_elided_lifetime(ty)),
+            );
             quote! {{
                 #callsite
                 let #span = #start;
@@ -76,9 +82,11 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
         }
         Shape::Future { boxed } => {
             let mut block = block.clone();
+            let output = crate::shape::final_output(&f.sig)
+                .filter(|ty| !has_impl_trait(ty) && !has_elided_lifetime(ty));
             let mut wrap = WrapFuture {
                 boxed,
-                hook: hook(options, &names),
+                hook: hook(options, &names, output),
                 names: &names,
             };
             wrap.block(&mut block);
@@ -157,17 +165,22 @@ fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
             .filter(|n| !options.skip.contains(n))
         {
             let key = name.unraw().to_string();
-            adds.push(quote_spanned! {name.span()=>
-                #attrs.add(#key, (&#krate::__private::Wrap(&#name)).traced_kind().value(&#name));
-            });
+            adds.push(locate(
+                quote!(#attrs.add(#key, (&#krate::__private::Wrap(&#name)).traced_kind().value(&#name));),
+                name.span(),
+            ));
         }
     }
     for attr in &options.attrs {
         let (key, expr) = (&attr.key, &attr.value);
-        adds.push(quote_spanned! {attr.key_span=>
-            let #value = &(#expr);
-            #attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().value(#value));
-        });
+        let at = syn::spanned::Spanned::span(expr);
+        adds.push(locate(
+            quote! {
+                let #value = &(#expr);
+                #attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().attr_value(#value));
+            },
+            at,
+        ));
     }
     let closure = if adds.is_empty() {
         quote!(|_| {})
@@ -179,13 +192,15 @@ fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
     };
     let mut chain = TokenStream::new();
     if let Some(parent) = &options.parent {
-        chain.extend(quote!(.parent(&(#parent))));
+        let at = syn::spanned::Spanned::span(parent);
+        chain.extend(locate(quote!(.parent(&(#parent))), at));
     }
     if options.root.is_some() {
         chain.extend(quote!(.root()));
     }
     for link in options.links.iter().flatten() {
-        chain.extend(quote!(.link(&(#link))));
+        let at = syn::spanned::Spanned::span(link);
+        chain.extend(locate(quote!(.link(&(#link))), at));
     }
     if chain.is_empty() {
         quote!(#callsite.start(#closure))
@@ -204,18 +219,25 @@ fn record(options: &Options, names: &Names, span: &TokenStream, out: &TokenStrea
         } else {
             quote!(err_display)
         };
-        tokens.extend(quote_spanned!(err.span=> #krate::__private::#function(#span, #out);));
+        tokens.extend(locate(
+            quote!(#krate::__private::#function(#span, #out);),
+            err.span,
+        ));
     }
     if let Some(ret) = options.ret {
-        let record = quote_spanned! {ret=>
-            #krate::__private::ret(#span, (&#krate::__private::Wrap(#value)).traced_kind().value(#value));
-        };
+        let record = locate(
+            quote!(#krate::__private::ret(#span, (&#krate::__private::Wrap(#value)).traced_kind().ret_value(#value));),
+            ret,
+        );
         tokens.extend(match options.record_err {
-            Some(err) => quote_spanned! {err.span=>
-                if let ::core::option::Option::Some(#value) = #krate::__private::ok_value(#out) {
-                    #record
+            Some(err) => {
+                let ok = locate(quote!(#krate::__private::ok_value(#out)), err.span);
+                quote! {
+                    if let ::core::option::Option::Some(#value) = #ok {
+                        #record
+                    }
                 }
-            },
+            }
             None => quote!(let #value = #out; #record),
         });
         tokens = quote!(use #krate::__private::{ViaDebug as _, ViaValue as _}; #tokens);
@@ -224,7 +246,7 @@ fn record(options: &Options, names: &Names, span: &TokenStream, out: &TokenStrea
 }
 
 /// What a traced future does with its output before its span ends.
-fn hook(options: &Options, names: &Names) -> TokenStream {
+fn hook(options: &Options, names: &Names, output: Option<&Type>) -> TokenStream {
     if options.record_err.is_none() && options.ret.is_none() {
         return quote!(());
     }
@@ -232,7 +254,66 @@ fn hook(options: &Options, names: &Names) -> TokenStream {
         krate, span, out, ..
     } = names;
     let record = record(options, names, &quote!(#span), &quote!(#out));
-    quote!(|#span: &#krate::__private::SpanHandle, #out: &_| { #record })
+    let output = output.map_or_else(|| quote!(_), ToTokens::to_token_stream);
+    quote!(|#span: &#krate::__private::SpanHandle, #out: &#output| { #record })
+}
+
+/// The return type, where it can be written in a `let`: not `impl Trait`, not `!`.
+fn nameable_return(sig: &syn::Signature) -> Option<&Type> {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) if !has_impl_trait(ty) && !matches!(**ty, Type::Never(_)) => {
+            Some(ty)
+        }
+        _ => None,
+    }
+}
+
+fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Whether a type borrows with an elided lifetime (`&T`, `'_`): such a type written
+/// on a closure parameter would mean another lifetime.
+fn has_elided_lifetime(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            self.0 |= r.lifetime.is_none();
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.0 |= l.ident == "_";
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Moves every token's location to `at`, keeping how its names resolve: diagnostics
+/// about the generated code then point at the option or argument it came from.
+fn locate(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut located = Group::new(group.delimiter(), locate(group.stream(), at));
+                located.set_span(group.span().located_at(at));
+                tree = TokenTree::Group(located);
+            } else {
+                tree.set_span(tree.span().located_at(at));
+            }
+            tree
+        })
+        .collect()
 }
 
 /// Wraps every future a future-returning function hands back (its tail and its

@@ -21,44 +21,37 @@ pub fn traced(
     args: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
-    let item_tokens = TokenStream::from(item);
-    let expanded = match syn::parse2::<Item>(item_tokens.clone()) {
-        Ok(item) => expand_item(TokenStream::from(args), item),
-        Err(e) => Err(e),
-    };
-    match expanded {
-        Ok(tokens) => tokens.into(),
-        // The item is emitted unchanged beside the errors, so that the rest of the
-        // crate still compiles against it and IDE completion keeps working.
-        Err(e) => {
-            let errors = e.to_compile_error();
-            quote!(#errors #item_tokens).into()
-        }
-    }
-}
-
-fn expand_item(args: TokenStream, item: Item) -> syn::Result<TokenStream> {
-    let options = Options::parse(args);
-    match item {
-        Item::Fn(f) => {
-            let options = options?;
-            valid::check(&f, &options, false)?;
-            let body = expand::body(&f, &options, None);
-            let Function {
-                attrs, vis, sig, ..
-            } = f;
-            Ok(quote!(#(#attrs)* #vis #sig #body))
-        }
-        Item::Impl(imp) => expand_impl(options, imp),
-    }
-}
-
-fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<TokenStream> {
+    let item = TokenStream::from(item);
     let mut errors = Errors::default();
-    let outer = options.unwrap_or_else(|e| {
-        errors.push(e);
-        Options::default()
-    });
+    let options = Options::parse(TokenStream::from(args), &mut errors);
+    let expanded = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(f)) => expand_fn(&f, &options, &mut errors),
+        Ok(Item::Impl(imp)) => expand_impl(&options, imp, &mut errors),
+        Err(e) => {
+            errors.push(e);
+            item
+        }
+    };
+    // With errors, the item is still emitted (unchanged where it had them), so that
+    // the rest of the crate compiles against it and IDE completion keeps working.
+    let errors = errors.into_tokens();
+    quote!(#errors #expanded).into()
+}
+
+fn expand_fn(f: &Function, options: &Options, errors: &mut Errors) -> TokenStream {
+    let before = errors.is_empty();
+    valid::check(f, options, false, errors);
+    if !(before && errors.is_empty()) {
+        return f.to_token_stream();
+    }
+    let body = expand::body(f, options, None);
+    let Function {
+        attrs, vis, sig, ..
+    } = f;
+    quote!(#(#attrs)* #vis #sig #body)
+}
+
+fn expand_impl(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenStream {
     if let Some(name) = &outer.name {
         errors.push(syn::Error::new(
             name.span(),
@@ -75,18 +68,20 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
     let mut skipped_somewhere = vec![false; outer.skip.len()];
     for item in &mut imp.items {
         let ImplItem::Fn(method) = item else { continue };
-        let own = match take_own_options(&mut method.attrs) {
-            Ok(own) => own,
-            Err(e) => {
-                errors.push(e);
-                continue;
+        // Removed whatever happens, so that it never expands on its own.
+        let own = take_own_options(&mut method.attrs, errors);
+        if let Some(own) = own.as_ref().filter(|own| own.off.is_some()) {
+            for given in own.given.iter().filter(|given| *given != "off") {
+                errors.push(syn::Error::new(
+                    given.span(),
+                    format!("`off` leaves this method uninstrumented, so `{given}` has no effect; remove it"),
+                ));
             }
-        };
-        // `off` methods and `const fn`s (which cannot start spans) are left as
-        // they are; a `const fn` with its own `#[traced]` still gets the error.
-        if own.as_ref().is_some_and(|o| o.off.is_some())
-            || (own.is_none() && method.sig.constness.is_some())
-        {
+            continue;
+        }
+        // A `const fn` cannot start spans: left as it is, unless it asks for a span
+        // with its own `#[traced]`, which then reports why it cannot have one.
+        if own.is_none() && method.sig.constness.is_some() {
             continue;
         }
         let f = Function::from(method.clone());
@@ -94,50 +89,55 @@ fn expand_impl(options: syn::Result<Options>, mut imp: ItemImpl) -> syn::Result<
         for (i, skipped) in outer.skip.iter().enumerate() {
             skipped_somewhere[i] |= names.contains(skipped);
         }
-        let merged = merge(&outer, own, &f);
-        if let Err(e) = valid::check(&f, &merged, true) {
-            errors.push(e);
+        let merged = merge(outer, own, &f);
+        let mut own_errors = Errors::default();
+        valid::check(&f, &merged, true, &mut own_errors);
+        if !own_errors.is_empty() {
+            errors.push(own_errors.finish(()).unwrap_err());
             continue;
         }
-        let body = expand::body(&f, &merged, Some(&owner));
-        match syn::parse2(body) {
+        match syn::parse2(expand::body(&f, &merged, Some(&owner))) {
             Ok(block) => method.block = block,
             Err(e) => errors.push(e),
         }
     }
     for (skipped, found) in outer.skip.iter().zip(skipped_somewhere) {
-        if !found {
+        if skipped == "self" {
+            errors.push(syn::Error::new(
+                skipped.span(),
+                "`self` is never recorded; remove it from `skip`",
+            ));
+        } else if !found {
             errors.push(syn::Error::new(
                 skipped.span(),
                 format!("no method of this impl has a parameter `{skipped}`"),
             ));
         }
     }
-    errors.finish(imp.into_token_stream())
+    imp.into_token_stream()
 }
 
 /// Removes a method's own `#[traced(...)]` and returns its options.
-fn take_own_options(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Options>> {
-    let Some(at) = attrs.iter().position(|a| {
+fn take_own_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Options> {
+    let at = attrs.iter().position(|a| {
         a.path()
             .segments
             .last()
             .is_some_and(|s| s.ident == "traced")
-    }) else {
-        return Ok(None);
-    };
+    })?;
     let attr = attrs.remove(at);
     let tokens = match attr.meta {
         syn::Meta::Path(_) => TokenStream::new(),
         syn::Meta::List(list) => list.tokens,
         syn::Meta::NameValue(nv) => {
-            return Err(syn::Error::new_spanned(
+            errors.push(syn::Error::new_spanned(
                 nv,
                 "write the options in parentheses: `#[traced(...)]`",
-            ))
+            ));
+            TokenStream::new()
         }
     };
-    Options::parse(tokens).map(Some)
+    Some(Options::parse(tokens, errors))
 }
 
 /// A method's options: its own where given, else the impl's. An impl-wide
@@ -175,6 +175,7 @@ fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
         links: own.links.or(from_impl.links),
         krate: own.krate.or(from_impl.krate),
         off: None,
+        given: own.given,
     }
 }
 

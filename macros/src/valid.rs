@@ -4,11 +4,9 @@ use crate::ast::Function;
 use crate::attr::{Errors, Options};
 use crate::params::bindings;
 use crate::shape::{returns_nothing, shape, Shape};
-use syn::spanned::Spanned;
 
-/// Everything wrong with putting these options on this function, reported together.
-pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> {
-    let mut errors = Errors::default();
+/// Everything wrong with putting these options on this function, added to `errors`.
+pub fn check(f: &Function, options: &Options, in_impl: bool, errors: &mut Errors) {
     let sig = &f.sig;
     if let Some(constness) = &sig.constness {
         errors.push(syn::Error::new(
@@ -30,13 +28,11 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
             "`off` leaves a method of a `#[traced] impl` uninstrumented; on its own, remove the attribute instead",
         ));
     }
-    if let (Some(root), Some(parent)) = (options.root, &options.parent) {
-        let mut e = syn::Error::new(
+    if let (Some(root), Some(_)) = (options.root, &options.parent) {
+        errors.push(syn::Error::new(
             root,
-            "`root` and `parent` contradict each other: a root span has no parent; keep one",
-        );
-        e.combine(syn::Error::new(parent.span(), "`parent` given here"));
-        errors.push(e);
+            "`root` contradicts `parent`: a root span has no parent; keep one of them",
+        ));
     }
     if let (Some(_), Some(first)) = (options.skip_all, options.skip.first()) {
         errors.push(syn::Error::new(
@@ -101,23 +97,17 @@ pub fn check(f: &Function, options: &Options, in_impl: bool) -> syn::Result<()> 
             .collect()
     };
     for (i, attr) in options.attrs.iter().enumerate() {
-        if options.attrs[..i]
-            .iter()
-            .any(|earlier| earlier.key == attr.key)
-        {
-            errors.push(syn::Error::new(
-                attr.key_span,
-                format!("attribute `{}` is given twice", attr.key),
+        let key = &attr.key;
+        if options.attrs[..i].iter().any(|earlier| earlier.key == *key) {
+            errors.push(syn::Error::new_spanned(
+                &attr.key_tokens,
+                format!("attribute `{key}` is given twice"),
             ));
-        } else if recorded.contains(&attr.key) {
-            errors.push(syn::Error::new(
-                attr.key_span,
-                format!(
-                    "attribute `{}` is also the name of a recorded argument; rename it, or add `skip({})`",
-                    attr.key, attr.key
-                ),
+        } else if recorded.contains(key) {
+            errors.push(syn::Error::new_spanned(
+                &attr.key_tokens,
+                format!("attribute `{key}` is also the name of a recorded argument; rename it, or add `skip({key})`"),
             ));
         }
     }
-    errors.finish(())
 }

@@ -18,6 +18,11 @@ use opentelemetry::Context;
 /// );
 /// handle(&remote);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the parent of a span",
+    label = "not a parent",
+    note = "a parent is an `opentelemetry::Context`, a `SpanContext`, or a `traced::Span` or `SpanHandle` (owned or borrowed)"
+)]
 pub trait IntoParent {
     /// The context the new span starts in.
     fn parent_context(&self) -> Context;
@@ -56,6 +61,11 @@ impl<T: IntoParent + ?Sized> IntoParent for &T {
 
 /// Something a span can link to: a [`SpanContext`], a [`Context`] (its active span),
 /// or one of our spans. Invalid span contexts are left out.
+#[diagnostic::on_unimplemented(
+    message = "a span cannot link to `{Self}`",
+    label = "not a span to link to",
+    note = "a link goes to a `SpanContext`, an `opentelemetry::Context`, or a `traced::Span` or `SpanHandle` (owned or borrowed)"
+)]
 pub trait LinkTarget {
     /// The span context to link to.
     fn link_context(&self) -> SpanContext;

@@ -172,6 +172,14 @@ impl ValueKind {
     pub fn value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {
         value.to_value()
     }
+    #[inline]
+    pub fn attr_value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {
+        value.to_value()
+    }
+    #[inline]
+    pub fn ret_value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {
+        value.to_value()
+    }
 }
 
 pub struct DebugKind;
@@ -179,16 +187,40 @@ impl DebugKind {
     pub fn value<T: Recordable + ?Sized>(self, value: &T) -> Option<Value> {
         Some(debug_value(value))
     }
+    pub fn attr_value<T: RecordableAttr + ?Sized>(self, value: &T) -> Option<Value> {
+        Some(debug_value(value))
+    }
+    pub fn ret_value<T: RecordableRet + ?Sized>(self, value: &T) -> Option<Value> {
+        Some(debug_value(value))
+    }
 }
 
-/// Types recorded through `Debug`.
+/// Argument types, recorded through `Debug` when not through `ToValue`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be recorded as a span attribute",
+    message = "argument of type `{Self}` cannot be recorded as a span attribute",
     label = "implements neither `traced::ToValue` nor `Debug`",
     note = "leave it out with `#[traced(skip(...))]`, or implement `traced::ToValue` or `Debug` for it"
 )]
 pub trait Recordable: Debug {}
 impl<T: Debug + ?Sized> Recordable for T {}
+
+/// `attrs(...)` value types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of an attribute",
+    label = "implements neither `traced::ToValue` nor `Debug`",
+    note = "give the attribute a value of a recordable type (a number, a string, ...), or implement `traced::ToValue` for it"
+)]
+pub trait RecordableAttr: Debug {}
+impl<T: Debug + ?Sized> RecordableAttr for T {}
+
+/// Return types recorded by `ret`.
+#[diagnostic::on_unimplemented(
+    message = "`ret` cannot record a return value of type `{Self}`",
+    label = "implements neither `traced::ToValue` nor `Debug`",
+    note = "remove `ret`, or implement `traced::ToValue` or `Debug` for it"
+)]
+pub trait RecordableRet: Debug {}
+impl<T: Debug + ?Sized> RecordableRet for T {}
 
 /// Return types that `record_err` understands.
 #[diagnostic::on_unimplemented(

@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(attrs("" = 1))]
+fn fetch_user() {}
+
+fn main() {}

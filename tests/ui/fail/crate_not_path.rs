@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(crate = "traced")]
+fn answer() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced(ret = 1)]
+fn answer() -> u32 {
+    42
+}
+
+fn main() {}

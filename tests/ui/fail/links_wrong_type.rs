@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(links("upstream"))]
+fn handle() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced]
+struct Store {
+    size: u64,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(name "fetch user")]
+fn fetch_user() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(parent = 5)]
+fn handle() {}
+
+fn main() {}
