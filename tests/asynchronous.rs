@@ -137,7 +137,7 @@ fn a_panic_while_polled_fails_the_span() {
 
 #[traced(record_err)]
 fn returns_impl_future(n: u32) -> impl Future<Output = Result<u32, Failed>> {
-    let doubled = n * 2;
+    let doubled = sync_double(n);
     async move {
         yield_now().await;
         leaf(0).await;
@@ -149,18 +149,28 @@ fn returns_impl_future(n: u32) -> impl Future<Output = Result<u32, Failed>> {
     }
 }
 
+#[traced]
+fn sync_double(n: u32) -> u32 {
+    n * 2
+}
+
 #[test]
 fn a_fn_returning_impl_future_is_traced_until_the_future_completes() {
     let capture = capture();
     let future = returns_impl_future(8);
-    assert!(
-        capture.spans().is_empty(),
+    assert_eq!(
+        capture.spans().names(),
+        ["sync_double"],
         "not ended when the future is built"
     );
     assert!(block_on(future).is_err());
     let spans = capture.finish();
     let outer = spans.named("returns_impl_future");
     assert!(spans.named("leaf").is_child_of(outer));
+    assert!(
+        spans.named("sync_double").is_child_of(outer),
+        "current while the fn itself runs"
+    );
     assert_eq!(outer.attr("n"), Some(&Value::I64(8)));
     assert_eq!(outer.status(), &Status::error("failed"));
 }

@@ -283,3 +283,19 @@ fn a_function_called_while_unwinding_is_not_marked_as_panicked() {
     let spans = capture.finish();
     assert_eq!(spans.named("explode").status(), &Status::Unset);
 }
+
+#[test]
+fn a_panic_message_is_not_reused_for_a_later_panic_the_hook_did_not_see() {
+    let capture = capture();
+    let _ = std::panic::catch_unwind(|| explode(13));
+    explode(1);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let _ = std::panic::catch_unwind(|| {
+        let _span = traced::span("unseen").enter();
+        std::panic::panic_any(7_u8);
+    });
+    std::panic::set_hook(hook);
+    let spans = capture.finish();
+    assert_eq!(spans.named("unseen").status(), &Status::error("panicked"));
+}

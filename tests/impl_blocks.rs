@@ -147,3 +147,40 @@ fn trait_impls_default_methods_and_single_methods_are_traced() {
         Some(&Value::I64(3))
     );
 }
+
+struct Jobs;
+
+#[traced(root, skip(token))]
+impl Jobs {
+    fn run(&self, token: &str, n: u8) -> u8 {
+        let _ = token;
+        n
+    }
+
+    #[traced(skip_all, parent = opentelemetry::Context::current())]
+    fn nested(&self, token: &str, n: u8) -> u8 {
+        let _ = token;
+        n
+    }
+}
+
+#[test]
+fn a_method_own_options_win_over_impl_options_they_contradict() {
+    let capture = capture();
+    let guard = traced::span("outer").enter();
+    Jobs.run("t", 1);
+    Jobs.nested("t", 2);
+    drop(guard);
+    let spans = capture.finish();
+    let outer = spans.named("outer");
+    assert!(
+        !spans.named("Jobs::run").is_child_of(outer),
+        "impl-wide root"
+    );
+    let nested = spans.named("Jobs::nested");
+    assert!(
+        nested.is_child_of(outer),
+        "the method's parent wins over the impl's root"
+    );
+    assert_eq!(nested.attr("n"), None, "the method's skip_all wins");
+}

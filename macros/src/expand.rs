@@ -90,9 +90,11 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
                 names: &names,
             };
             wrap.block(&mut block);
+            let current = Ident::new("__traced_current", Span::mixed_site());
             quote! {{
                 #callsite
                 let #span = #start;
+                let #current = #krate::__private::current_during(&#span);
                 #block
             }}
         }

@@ -158,6 +158,16 @@ fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
     let names = params::bindings(&f.sig);
     from_impl.skip.retain(|s| names.contains(s));
     let Some(own) = own else { return from_impl };
+    // The method's own choice wins over an impl-wide one it contradicts.
+    if own.skip_all.is_some() {
+        from_impl.skip.clear();
+    }
+    if own.parent.is_some() {
+        from_impl.root = None;
+    }
+    if own.root.is_some() {
+        from_impl.parent = None;
+    }
     let mut attrs = from_impl.attrs;
     attrs.extend(own.attrs);
     let mut skip = from_impl.skip;

@@ -1,6 +1,7 @@
 //! Spans started by hand, for code an attribute cannot reach.
 
 use crate::parent::{IntoParent, LinkTarget};
+use crate::provider;
 use crate::span::{Span, SpanGuard};
 use crate::start::{build, Start};
 use crate::value::ToValue;
@@ -75,6 +76,9 @@ impl SpanBuilder {
 
     /// Adds an attribute. `None` values are left out.
     pub fn attr(mut self, key: impl Into<Key>, value: impl ToValue) -> Self {
+        if provider::state() == provider::OFF {
+            return self;
+        }
         if let Some(value) = value.to_value() {
             self.attributes.push(KeyValue::new(key, value));
         }
@@ -108,6 +112,9 @@ impl SpanBuilder {
 
     /// Starts the span without making it current.
     pub fn start(self) -> Span {
+        if provider::state() == provider::OFF {
+            return Span::none();
+        }
         let mut scope = InstrumentationScope::builder(self.scope.0);
         if let Some(version) = self.scope.1 {
             scope = scope.with_version(version);

@@ -22,7 +22,8 @@
 //!
 //! Spans go to the tracer provider registered with
 //! `opentelemetry::global::set_tracer_provider` (or [`set_tracer_provider`]). With
-//! none installed, an instrumented call does one atomic load and nothing else.
+//! none installed, an instrumented call does one atomic load and nothing else (once
+//! the first call has found that out).
 //!
 //! This crate depends only on the OpenTelemetry API: a library can instrument itself
 //! with it and leave the choice of SDK and exporter to the application.
@@ -75,6 +76,11 @@ pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
 /// | `crate = path` | where this crate is, for code that re-exports it |
 /// | `off` | on a method of a `#[traced] impl`: leave it uninstrumented |
 pub use traced_macros::traced;
+
+// The README's examples run as doctests (they use the `testing` feature's SDK).
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 /// The attribute `#[traced(ret)]` records the returned value under.
 pub const RETURN_KEY: &str = "return.value";

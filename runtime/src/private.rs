@@ -300,6 +300,13 @@ pub fn ret(span: &SpanHandle, value: Option<Value>) {
     }
 }
 
+/// Keeps a future-returning function's span current while the function itself runs
+/// (the span then follows the future it returns).
+#[must_use]
+pub fn current_during(span: &Span) -> Option<opentelemetry::ContextGuard> {
+    span.attach()
+}
+
 /// Runs a function body whose output is inspected. Taking `FnOnce` lets the body
 /// return borrows of its `&mut` arguments.
 #[inline(always)]

@@ -38,6 +38,16 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
     record_failure(span, PANIC_TYPE, message);
 }
 
+/// Forgets the last panic's message once its unwinding is over, so that a later
+/// panic not seen by the hook (another hook replaced it) is not described by it.
+pub(crate) fn forget_panic() {
+    LAST_PANIC.with(|last| {
+        if last.borrow().is_some() {
+            last.borrow_mut().take();
+        }
+    });
+}
+
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }

@@ -1,7 +1,7 @@
 //! Spans held by guards: the only way this crate hands out a span, so that every
 //! span it starts is ended.
 
-use crate::record::{record_failure, record_panic};
+use crate::record::{forget_panic, record_failure, record_panic};
 use crate::value::ToValue;
 use opentelemetry::trace::{SpanContext, Status, TraceContextExt};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue};
@@ -134,6 +134,11 @@ impl Span {
         self.live
     }
 
+    /// Makes the span current until the guard drops, without borrowing the span.
+    pub(crate) fn attach(&self) -> Option<ContextGuard> {
+        self.live.then(|| self.handle.cx.clone().attach())
+    }
+
     /// Makes this span current on this thread until the returned guard drops.
     /// The guard cannot be held across an `.await` in a `Send` future.
     pub fn enter(&self) -> Entered<'_> {
@@ -141,10 +146,6 @@ impl Span {
             _attached: self.attach(),
             _span: PhantomData,
         }
-    }
-
-    fn attach(&self) -> Option<ContextGuard> {
-        self.live.then(|| self.handle.cx.clone().attach())
     }
 
     /// Runs `f` with this span current.
@@ -198,8 +199,12 @@ impl Drop for Span {
             return;
         }
         let span = self.handle.cx.span();
-        if !self.panicking_at_start && std::thread::panicking() {
-            record_panic(&span);
+        if std::thread::panicking() {
+            if !self.panicking_at_start {
+                record_panic(&span);
+            }
+        } else {
+            forget_panic();
         }
         span.end();
     }
