@@ -10,7 +10,7 @@ use syn::{parenthesized, Expr, Ident, LitStr, Path, Token};
 
 pub const VALID: &str =
     "valid options: name = \"...\", kind = internal|server|client|producer|consumer, \
-attrs(key = expr, ...), skip(arg, ...), skip_all, record_err, record_err(Debug), ret, \
+attrs(key = expr, ...), baggage(key, ...), skip(arg, ...), skip_all, record_err, record_err(Debug), ret, \
 parent = expr, root, links(expr, ...), crate = path, off";
 
 /// The options of one `#[traced(...)]`.
@@ -19,6 +19,8 @@ pub struct Options {
     pub name: Option<LitStr>,
     pub kind: Option<Ident>,
     pub attrs: Vec<Attr>,
+    /// `baggage(key, ...)`: baggage entries copied onto the span.
+    pub baggage: Vec<Key>,
     pub skip: Vec<Ident>,
     pub skip_all: Option<Span>,
     pub record_err: Option<ErrFormat>,
@@ -37,6 +39,14 @@ pub struct Options {
 pub struct ErrFormat {
     pub debug: bool,
     pub span: Span,
+}
+
+/// An attribute or baggage key: `user.id`, `r#type`, `"http.route"`.
+#[derive(Clone)]
+pub struct Key {
+    pub text: String,
+    /// The key's tokens (`user`, `.`, `id`), so errors underline all of it.
+    pub tokens: TokenStream,
 }
 
 /// One `attrs(key = expr)` entry.
@@ -157,6 +167,18 @@ fn parse_one(
                 Punctuated::<Attr, Token![,]>::parse_terminated_with(&content, parse_attr)?;
             options.attrs = entries.into_iter().collect();
         }
+        "baggage" => {
+            let content;
+            parenthesized!(content in input);
+            let keys = Punctuated::<Key, Token![,]>::parse_terminated_with(&content, parse_key)?;
+            if keys.is_empty() {
+                return Err(syn::Error::new(
+                    span,
+                    "`baggage` needs the entries to copy: `baggage(tenant.id)`",
+                ));
+            }
+            options.baggage = keys.into_iter().collect();
+        }
         "skip" => {
             let content;
             parenthesized!(content in input);
@@ -251,37 +273,42 @@ fn flag(span: Span, text: &str, input: ParseStream) -> syn::Result<Span> {
     ))
 }
 
-fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
-    let mut key_tokens = TokenStream::new();
-    let (key, key_span) = if input.peek(LitStr) {
+fn parse_key(input: ParseStream) -> syn::Result<Key> {
+    let mut tokens = TokenStream::new();
+    let (text, span) = if input.peek(LitStr) {
         let lit: LitStr = input.parse()?;
-        lit.to_tokens(&mut key_tokens);
+        lit.to_tokens(&mut tokens);
         (lit.value(), lit.span())
     } else {
         let first = input.call(Ident::parse_any).map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected an attribute key: a name, a dotted path or a string",
+                "expected a key: a name, a dotted path or a string",
             )
         })?;
-        first.to_tokens(&mut key_tokens);
-        let mut key = first.unraw().to_string();
+        first.to_tokens(&mut tokens);
+        let mut text = first.unraw().to_string();
         while input.peek(Token![.]) {
             let dot: Token![.] = input.parse()?;
             let part = input.call(Ident::parse_any)?;
-            dot.to_tokens(&mut key_tokens);
-            part.to_tokens(&mut key_tokens);
-            key.push('.');
-            key.push_str(&part.unraw().to_string());
+            dot.to_tokens(&mut tokens);
+            part.to_tokens(&mut tokens);
+            text.push('.');
+            text.push_str(&part.unraw().to_string());
         }
-        (key, first.span())
+        (text, first.span())
     };
-    if key.is_empty() {
-        return Err(syn::Error::new(
-            key_span,
-            "an attribute key cannot be empty",
-        ));
+    if text.is_empty() {
+        return Err(syn::Error::new(span, "a key cannot be empty"));
     }
+    Ok(Key { text, tokens })
+}
+
+fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
+    let Key {
+        text: key,
+        tokens: key_tokens,
+    } = parse_key(input)?;
     if !input.peek(Token![=]) {
         return Err(syn::Error::new_spanned(
             key_tokens,

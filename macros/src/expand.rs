@@ -126,6 +126,7 @@ fn callsite(f: &Function, options: &Options, owner: Option<&str>, names: &Names)
         });
     let kind = Ident::new(kind, Span::call_site());
     let function = format!("::{qualified}");
+    let baggage = options.baggage.iter().map(|key| &key.text);
     let line = line_of(&f.sig.ident);
     quote! {
         static #callsite: #krate::__private::Callsite = #krate::__private::Callsite::new(#krate::__private::Meta {
@@ -136,6 +137,7 @@ fn callsite(f: &Function, options: &Options, owner: Option<&str>, names: &Names)
             line: #line,
             scope: ::core::env!("CARGO_PKG_NAME"),
             version: ::core::env!("CARGO_PKG_VERSION"),
+            baggage: &[#(#baggage),*],
         });
     }
 }

@@ -170,12 +170,15 @@ fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
     }
     let mut attrs = from_impl.attrs;
     attrs.extend(own.attrs);
+    let mut baggage = from_impl.baggage;
+    baggage.extend(own.baggage);
     let mut skip = from_impl.skip;
     skip.extend(own.skip);
     Options {
         name: own.name,
         kind: own.kind.or(from_impl.kind),
         attrs,
+        baggage,
         skip,
         skip_all: own.skip_all.or(from_impl.skip_all),
         record_err: own.record_err.or(from_impl.record_err),

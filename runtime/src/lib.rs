@@ -36,15 +36,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod baggage;
 mod builder;
+#[cfg(feature = "sdk")]
+mod console;
+pub mod context;
 mod future;
 mod parent;
+pub mod propagation;
 mod provider;
 mod record;
 mod span;
 mod start;
 mod value;
 
+#[cfg(feature = "sdk")]
+pub mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -32,6 +32,8 @@ pub struct Meta {
     /// The instrumented crate's package name and version: the instrumentation scope.
     pub scope: &'static str,
     pub version: &'static str,
+    /// `baggage(...)`: baggage entries copied onto the span as attributes.
+    pub baggage: &'static [&'static str],
 }
 
 /// One `#[traced]` function: its metadata and its tracer, fetched from the global
@@ -105,6 +107,14 @@ impl Callsite {
             list.0
                 .push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
             attrs(&mut list);
+            if !meta.baggage.is_empty() {
+                let baggage = opentelemetry::baggage::BaggageExt::baggage(&built.base);
+                for key in meta.baggage {
+                    if let Some(value) = baggage.get(*key) {
+                        list.0.push(KeyValue::new(*key, value.to_string()));
+                    }
+                }
+            }
             built.span.set_attributes(list.0);
         }
         Span::from_context(built.base.with_span(built.span))

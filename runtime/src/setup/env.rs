@@ -1,0 +1,414 @@
+//! The standard `OTEL_*` environment variables, read once, each invalid value
+//! answered by one warning and its default.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Where the variables come from: the process environment, or a map in tests.
+pub(crate) type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// An exporter named by `OTEL_TRACES_EXPORTER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExporterKind {
+    /// OTLP, over gRPC or HTTP/protobuf.
+    Otlp,
+    /// The trace tree in the terminal.
+    Console,
+}
+
+/// The OTLP transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP over gRPC (default port 4317).
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies (default port 4318).
+    HttpProtobuf,
+}
+
+/// A sampler, as `OTEL_TRACES_SAMPLER` names them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SamplerKind {
+    /// Sample every span.
+    AlwaysOn,
+    /// Sample no span.
+    AlwaysOff,
+    /// Sample this fraction of traces, by trace id.
+    TraceIdRatio(f64),
+    /// Follow the parent's decision; for roots, always sample.
+    ParentBasedAlwaysOn,
+    /// Follow the parent's decision; for roots, never sample.
+    ParentBasedAlwaysOff,
+    /// Follow the parent's decision; for roots, sample this fraction.
+    ParentBasedTraceIdRatio(f64),
+}
+
+/// Every setting the environment can give, already checked.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EnvSettings {
+    pub(crate) disabled: bool,
+    pub(crate) service_name: Option<String>,
+    pub(crate) resource: BTreeMap<String, String>,
+    /// `None`: not set, so the default applies.
+    pub(crate) exporters: Option<Vec<ExporterKind>>,
+    pub(crate) propagators: Option<Vec<String>>,
+    pub(crate) endpoint: Option<String>,
+    /// Whether `endpoint` came from the signal-specific variable (used as given).
+    pub(crate) endpoint_is_signal: bool,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) gzip: Option<bool>,
+    pub(crate) sampler: Option<SamplerKind>,
+    pub(crate) bsp_schedule_delay: Option<Duration>,
+    pub(crate) bsp_max_queue_size: Option<usize>,
+    pub(crate) bsp_max_export_batch_size: Option<usize>,
+    pub(crate) bsp_export_timeout: Option<Duration>,
+    pub(crate) value_length_limit: Option<usize>,
+}
+
+/// Reads the environment through `lookup`; `warn` receives one message per
+/// invalid value.
+pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings {
+    let mut r = Reader { lookup, warn };
+    let mut s = EnvSettings {
+        disabled: r.bool("OTEL_SDK_DISABLED").unwrap_or(false),
+        service_name: r.string("OTEL_SERVICE_NAME"),
+        resource: r.resource(),
+        exporters: r.exporters(),
+        propagators: r.propagators(),
+        ..EnvSettings::default()
+    };
+    if let Some(endpoint) = r.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        s.endpoint = Some(endpoint);
+        s.endpoint_is_signal = true;
+    } else {
+        s.endpoint = r.url("OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    s.protocol = r.signal("PROTOCOL", Reader::protocol);
+    s.headers = r.signal("HEADERS", Reader::headers).unwrap_or_default();
+    s.timeout = r.signal("TIMEOUT", Reader::millis);
+    s.gzip = r.signal("COMPRESSION", Reader::compression);
+    s.sampler = r.sampler();
+    s.bsp_schedule_delay = r.millis("OTEL_BSP_SCHEDULE_DELAY");
+    s.bsp_max_queue_size = r.count("OTEL_BSP_MAX_QUEUE_SIZE");
+    s.bsp_max_export_batch_size = r.count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
+    s.bsp_export_timeout = r.millis("OTEL_BSP_EXPORT_TIMEOUT");
+    s.value_length_limit = r
+        .count("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT")
+        .or_else(|| r.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"));
+    s
+}
+
+struct Reader<'a> {
+    lookup: &'a Lookup,
+    warn: &'a mut dyn FnMut(String),
+}
+
+impl Reader<'_> {
+    /// The trimmed value, `None` when unset or empty (the specification treats an
+    /// empty value as unset).
+    fn string(&mut self, name: &str) -> Option<String> {
+        let value = (self.lookup)(name)?;
+        let value = value.trim();
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+
+    fn invalid(&mut self, name: &str, value: &str, expected: &str) {
+        (self.warn)(format!(
+            "{name}={value:?} is not valid ({expected}); using the default"
+        ));
+    }
+
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        let value = self.string(name)?;
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            self.invalid(name, &value, expected);
+        }
+        parsed
+    }
+
+    /// The `_TRACES_` form of `OTEL_EXPORTER_OTLP_{suffix}` wins over the general one.
+    fn signal<T>(&mut self, suffix: &str, parse: fn(&mut Self, &str) -> Option<T>) -> Option<T> {
+        let specific = format!("OTEL_EXPORTER_OTLP_TRACES_{suffix}");
+        let general = format!("OTEL_EXPORTER_OTLP_{suffix}");
+        parse(self, &specific).or_else(|| parse(self, &general))
+    }
+
+    fn bool(&mut self, name: &str) -> Option<bool> {
+        self.parsed(name, "expected true or false", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            }
+        })
+    }
+
+    fn count(&mut self, name: &str) -> Option<usize> {
+        self.parsed(name, "expected a positive integer", |v| {
+            v.parse().ok().filter(|n| *n > 0)
+        })
+    }
+
+    fn millis(&mut self, name: &str) -> Option<Duration> {
+        self.parsed(name, "expected milliseconds, a non-negative integer", |v| {
+            v.parse().ok().map(Duration::from_millis)
+        })
+    }
+
+    fn url(&mut self, name: &str) -> Option<String> {
+        self.parsed(name, "expected an http:// or https:// URL", |v| {
+            let rest = v
+                .strip_prefix("http://")
+                .or_else(|| v.strip_prefix("https://"))?;
+            (!rest.is_empty() && !rest.starts_with('/')).then(|| v.to_owned())
+        })
+    }
+
+    fn protocol(&mut self, name: &str) -> Option<Protocol> {
+        self.parsed(name, "expected grpc or http/protobuf", |v| match v {
+            "grpc" => Some(Protocol::Grpc),
+            "http/protobuf" => Some(Protocol::HttpProtobuf),
+            _ => None,
+        })
+    }
+
+    fn compression(&mut self, name: &str) -> Option<bool> {
+        self.parsed(name, "expected gzip or none", |v| match v {
+            "gzip" => Some(true),
+            "none" => Some(false),
+            _ => None,
+        })
+    }
+
+    /// `key=value,key2=value2`, values percent-decoded.
+    fn headers(&mut self, name: &str) -> Option<Vec<(String, String)>> {
+        self.parsed(name, "expected key=value pairs separated by commas", |v| {
+            v.split(',')
+                .filter(|pair| !pair.trim().is_empty())
+                .map(|pair| {
+                    let (key, value) = pair.split_once('=')?;
+                    let key = key.trim();
+                    let valid =
+                        !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+                    valid.then(|| (key.to_ascii_lowercase(), percent_decode(value.trim())))
+                })
+                .collect()
+        })
+    }
+
+    fn resource(&mut self) -> BTreeMap<String, String> {
+        self.parsed(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "expected key=value pairs separated by commas",
+            |v| {
+                v.split(',')
+                    .filter(|pair| !pair.trim().is_empty())
+                    .map(|pair| {
+                        let (key, value) = pair.split_once('=')?;
+                        let key = key.trim();
+                        (!key.is_empty()).then(|| (key.to_owned(), percent_decode(value.trim())))
+                    })
+                    .collect()
+            },
+        )
+        .unwrap_or_default()
+    }
+
+    fn exporters(&mut self) -> Option<Vec<ExporterKind>> {
+        self.parsed(
+            "OTEL_TRACES_EXPORTER",
+            "expected otlp, console or none, separated by commas",
+            |v| {
+                let mut kinds = Vec::new();
+                for name in v.split(',').map(str::trim) {
+                    match name {
+                        "otlp" => kinds.push(ExporterKind::Otlp),
+                        "console" => kinds.push(ExporterKind::Console),
+                        "none" => {}
+                        _ => return None,
+                    }
+                }
+                kinds.dedup();
+                Some(kinds)
+            },
+        )
+    }
+
+    fn propagators(&mut self) -> Option<Vec<String>> {
+        self.parsed(
+            "OTEL_PROPAGATORS",
+            "expected tracecontext, baggage or none, separated by commas",
+            |v| {
+                let names: Vec<String> = v.split(',').map(|n| n.trim().to_owned()).collect();
+                names
+                    .iter()
+                    .all(|n| matches!(n.as_str(), "tracecontext" | "baggage" | "none"))
+                    .then(|| names.into_iter().filter(|n| n != "none").collect())
+            },
+        )
+    }
+
+    fn sampler(&mut self) -> Option<SamplerKind> {
+        let name = self.string("OTEL_TRACES_SAMPLER")?;
+        let ratio = |r: &mut Self| {
+            r.parsed(
+                "OTEL_TRACES_SAMPLER_ARG",
+                "expected a number from 0 to 1",
+                |v| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)),
+            )
+            .unwrap_or(1.0)
+        };
+        Some(match name.as_str() {
+            "always_on" => SamplerKind::AlwaysOn,
+            "always_off" => SamplerKind::AlwaysOff,
+            "traceidratio" => SamplerKind::TraceIdRatio(ratio(self)),
+            "parentbased_always_on" => SamplerKind::ParentBasedAlwaysOn,
+            "parentbased_always_off" => SamplerKind::ParentBasedAlwaysOff,
+            "parentbased_traceidratio" => SamplerKind::ParentBasedTraceIdRatio(ratio(self)),
+            _ => {
+                self.invalid(
+                    "OTEL_TRACES_SAMPLER",
+                    &name,
+                    "expected always_on, always_off, traceidratio, parentbased_always_on, \
+                     parentbased_always_off or parentbased_traceidratio",
+                );
+                return None;
+            }
+        })
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> (EnvSettings, Vec<String>) {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let lookup = move |name: &str| map.get(name).cloned();
+        let mut warnings = Vec::new();
+        let s = read(&lookup, &mut |w| warnings.push(w));
+        (s, warnings)
+    }
+
+    #[test]
+    fn valid_values_are_read() {
+        let (s, warnings) = settings(&[
+            ("OTEL_SDK_DISABLED", "TRUE"),
+            ("OTEL_TRACES_EXPORTER", "otlp,console"),
+            ("OTEL_PROPAGATORS", "tracecontext,baggage"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b, tenant=t1"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "service.name=from-attrs,deployment.environment=prod",
+            ),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(s.disabled);
+        assert_eq!(
+            s.exporters,
+            Some(vec![ExporterKind::Otlp, ExporterKind::Console])
+        );
+        assert_eq!(
+            s.propagators,
+            Some(vec!["tracecontext".to_owned(), "baggage".to_owned()])
+        );
+        assert_eq!(s.endpoint.as_deref(), Some("http://collector:4318"));
+        assert!(!s.endpoint_is_signal);
+        assert_eq!(s.protocol, Some(Protocol::Grpc), "the _TRACES_ form wins");
+        assert_eq!(
+            s.headers,
+            [
+                ("api-key".to_owned(), "a b".to_owned()),
+                ("tenant".to_owned(), "t1".to_owned())
+            ]
+        );
+        assert_eq!(s.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(s.gzip, Some(true));
+        assert_eq!(s.sampler, Some(SamplerKind::ParentBasedTraceIdRatio(0.25)));
+        assert_eq!(s.bsp_max_queue_size, Some(100));
+        assert_eq!(
+            s.resource.get("deployment.environment").map(String::as_str),
+            Some("prod")
+        );
+        assert_eq!(s.value_length_limit, Some(64));
+    }
+
+    #[test]
+    fn each_invalid_value_gets_one_warning_and_the_default() {
+        let (s, warnings) = settings(&[
+            ("OTEL_SDK_DISABLED", "yes"),
+            ("OTEL_TRACES_EXPORTER", "zipkin"),
+            ("OTEL_PROPAGATORS", "b3"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "2"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "-1"),
+        ]);
+        assert_eq!(warnings.len(), 9, "{warnings:#?}");
+        assert!(warnings[0].starts_with("OTEL_SDK_DISABLED=\"yes\" is not valid"));
+        assert!(!s.disabled);
+        assert_eq!(s.exporters, None);
+        assert_eq!(s.propagators, None);
+        assert_eq!(s.endpoint, None);
+        assert_eq!(s.protocol, None);
+        assert_eq!(s.timeout, None);
+        assert_eq!(s.gzip, None);
+        assert_eq!(s.sampler, Some(SamplerKind::TraceIdRatio(1.0)));
+        assert_eq!(s.bsp_max_queue_size, None);
+    }
+
+    #[test]
+    fn the_signal_specific_endpoint_wins_and_empty_values_are_unset() {
+        let (s, warnings) = settings(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://b:4318/custom"),
+            ("OTEL_SERVICE_NAME", "  "),
+        ]);
+        assert!(warnings.is_empty());
+        assert_eq!(s.endpoint.as_deref(), Some("http://b:4318/custom"));
+        assert!(s.endpoint_is_signal);
+        assert_eq!(s.service_name, None);
+    }
+}

@@ -1,0 +1,495 @@
+//! One-call setup: the SDK tracer provider, its exporters, the propagators and the
+//! panic hook, configured from code and from the standard `OTEL_*` variables.
+
+mod env;
+mod export;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod otlp;
+
+pub use env::{ExporterKind, Protocol, SamplerKind};
+
+use crate::console::ConsoleExporter;
+use env::{EnvSettings, Lookup};
+use export::{Counted, ExportStats, Tally};
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::trace::noop::NoopTracerProvider;
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::resource::TelemetryResourceDetector;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, TracerProviderBuilder,
+};
+use opentelemetry_sdk::Resource;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Sets up tracing for this application and returns the guard that flushes and
+/// shuts it down when dropped. The service is named after the calling package.
+///
+/// ```no_run
+/// let tracing = traced::init!();
+/// // ... the application ...
+/// drop(tracing); // spans are flushed here
+/// ```
+#[macro_export]
+macro_rules! init {
+    () => {
+        $crate::setup!().install()
+    };
+}
+
+/// A [`Setup`] for the calling package (`service.name` and `service.version` from
+/// its `Cargo.toml`), to configure in code before [`Setup::install`].
+///
+/// ```no_run
+/// use traced::setup::SamplerKind;
+///
+/// let _tracing = traced::setup!()
+///     .sampler(SamplerKind::ParentBasedTraceIdRatio(0.1))
+///     .install();
+/// ```
+#[macro_export]
+macro_rules! setup {
+    () => {
+        $crate::setup::Setup::new(
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION"),
+        )
+    };
+}
+
+/// Tracing configuration: code settings win over the environment, which wins over
+/// the defaults. See the README for every variable honoured.
+#[must_use = "nothing is set up until `install`"]
+pub struct Setup {
+    service_name: String,
+    service_name_set: bool,
+    service_version: String,
+    resource: Vec<KeyValue>,
+    exporters: Option<Vec<ExporterKind>>,
+    endpoint: Option<String>,
+    protocol: Option<Protocol>,
+    sampler: Option<SamplerKind>,
+    shutdown_timeout: Duration,
+    console: Option<Box<dyn Write + Send>>,
+    lookup: Box<Lookup>,
+}
+
+impl std::fmt::Debug for Setup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Setup")
+            .field("service_name", &self.service_name)
+            .field("exporters", &self.exporters)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Setup {
+    /// A setup for the service `name` at `version`; [`setup!`](crate::setup!) fills
+    /// them in from the calling package.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Setup {
+            service_name: name.into(),
+            service_name_set: false,
+            service_version: version.into(),
+            resource: Vec::new(),
+            exporters: None,
+            endpoint: None,
+            protocol: None,
+            sampler: None,
+            shutdown_timeout: Duration::from_secs(5),
+            console: None,
+            lookup: Box::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    /// The service name, over `OTEL_SERVICE_NAME` and the package name.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = name.into();
+        self.service_name_set = true;
+        self
+    }
+
+    /// Adds a resource attribute (`deployment.environment.name`, ...).
+    pub fn resource_attribute(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.resource.push(KeyValue::new(key, value.into()));
+        self
+    }
+
+    /// Where finished spans go, over `OTEL_TRACES_EXPORTER`. An empty list
+    /// exports nothing.
+    pub fn exporters(mut self, exporters: &[ExporterKind]) -> Self {
+        self.exporters = Some(exporters.to_vec());
+        self
+    }
+
+    /// The OTLP endpoint, used as given, over `OTEL_EXPORTER_OTLP_*ENDPOINT`.
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The OTLP transport, over `OTEL_EXPORTER_OTLP_*PROTOCOL`.
+    pub fn otlp_protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// The sampler, over `OTEL_TRACES_SAMPLER`.
+    pub fn sampler(mut self, sampler: SamplerKind) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// How long dropping the guard may take to flush (default 5 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Where the console exporter writes (default: standard output).
+    pub fn console_output(mut self, output: impl Write + Send + 'static) -> Self {
+        self.console = Some(Box::new(output));
+        self
+    }
+
+    /// Reads `OTEL_*` settings through `lookup` instead of the process
+    /// environment, for tests.
+    pub fn environment(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.lookup = Box::new(lookup);
+        self
+    }
+
+    /// Installs the tracer provider, the propagators and the panic hook. Invalid
+    /// settings are reported once each on standard error (and by
+    /// [`TracingGuard::warnings`]) and replaced by their defaults; nothing here
+    /// panics.
+    pub fn install(mut self) -> TracingGuard {
+        let mut warnings = Vec::new();
+        let env = env::read(&*self.lookup, &mut |w| warnings.push(w));
+        crate::install_panic_hook();
+        install_propagators(&env);
+        let mut guard = TracingGuard {
+            provider: None,
+            stats: Arc::new(ExportStats::default()),
+            timeout: self.shutdown_timeout,
+            warnings: Vec::new(),
+            #[cfg(feature = "otlp-grpc")]
+            runtime: None,
+        };
+        if env.disabled {
+            crate::set_tracer_provider(NoopTracerProvider::new());
+        } else {
+            let builder = SdkTracerProvider::builder()
+                .with_resource(self.resource(&env))
+                .with_sampler(sampler(self.sampler.or(env.sampler)));
+            let builder = self.add_exporters(builder, &env, &mut guard, &mut warnings);
+            let provider = builder.build();
+            crate::set_tracer_provider(provider.clone());
+            guard.provider = Some(provider);
+        }
+        for warning in &warnings {
+            eprintln!("traced: {warning}");
+        }
+        guard.warnings = warnings;
+        guard
+    }
+
+    fn resource(&self, env: &EnvSettings) -> Resource {
+        let mut attributes: Vec<KeyValue> = env
+            .resource
+            .iter()
+            .filter(|(k, _)| k.as_str() != "service.name" && k.as_str() != "service.version")
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+            .collect();
+        attributes.extend(self.resource.iter().cloned());
+        // OTEL_SERVICE_NAME wins over OTEL_RESOURCE_ATTRIBUTES, as the specification
+        // requires; a name set in code wins over both.
+        let name = if self.service_name_set {
+            self.service_name.clone()
+        } else {
+            env.service_name
+                .clone()
+                .or_else(|| env.resource.get("service.name").cloned())
+                .unwrap_or_else(|| self.service_name.clone())
+        };
+        let version = env
+            .resource
+            .get("service.version")
+            .cloned()
+            .unwrap_or_else(|| self.service_version.clone());
+        attributes.push(KeyValue::new("service.name", name));
+        attributes.push(KeyValue::new("service.version", version));
+        Resource::builder_empty()
+            .with_detector(Box::new(TelemetryResourceDetector))
+            .with_attributes(attributes)
+            .build()
+    }
+
+    fn add_exporters(
+        &mut self,
+        mut builder: TracerProviderBuilder,
+        env: &EnvSettings,
+        guard: &mut TracingGuard,
+        warnings: &mut Vec<String>,
+    ) -> TracerProviderBuilder {
+        let endpoint = self.endpoint.clone().or_else(|| env.endpoint.clone());
+        // Without a choice, OTLP when an endpoint is configured, else the console:
+        // a newcomer sees the trace without running a collector.
+        let exporters = self
+            .exporters
+            .clone()
+            .or_else(|| env.exporters.clone())
+            .unwrap_or_else(|| {
+                vec![if endpoint.is_some() {
+                    ExporterKind::Otlp
+                } else {
+                    ExporterKind::Console
+                }]
+            });
+        let limit = env.value_length_limit;
+        for kind in exporters {
+            match kind {
+                ExporterKind::Console => {
+                    let output = self
+                        .console
+                        .take()
+                        .unwrap_or_else(|| Box::new(std::io::stdout()));
+                    let exporter = Tally::new(ConsoleExporter::new(output), &guard.stats, limit);
+                    // The console is read by a person: show traces soon after they end.
+                    let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
+                    builder = builder.with_span_processor(Counted::new(
+                        batch(exporter, env, delay),
+                        &guard.stats,
+                    ));
+                }
+                ExporterKind::Otlp => {
+                    builder = self.add_otlp(builder, env, endpoint.clone(), guard, warnings);
+                }
+            }
+        }
+        builder
+    }
+
+    #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+    fn add_otlp(
+        &self,
+        builder: TracerProviderBuilder,
+        env: &EnvSettings,
+        endpoint: Option<String>,
+        guard: &mut TracingGuard,
+        warnings: &mut Vec<String>,
+    ) -> TracerProviderBuilder {
+        let protocol = otlp::protocol(
+            self.protocol.or(env.protocol),
+            endpoint.as_deref(),
+            warnings,
+        );
+        let target = otlp::Target {
+            endpoint: otlp::endpoint(
+                protocol,
+                endpoint.as_deref(),
+                self.endpoint.is_some() || env.endpoint_is_signal,
+            ),
+            protocol,
+            // The thread-based batch processor has no export timeout of its own:
+            // OTEL_BSP_EXPORT_TIMEOUT bounds each export when the OTLP one is unset.
+            timeout: env
+                .timeout
+                .or(env.bsp_export_timeout)
+                .unwrap_or(Duration::from_secs(10)),
+            gzip: env.gzip.unwrap_or(false),
+        };
+        let limit = env.value_length_limit;
+        let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
+        match target.protocol {
+            #[cfg(feature = "otlp-grpc")]
+            Protocol::Grpc => match otlp::grpc(&target) {
+                Ok((exporter, runtime)) => {
+                    guard.runtime = Some(runtime);
+                    let exporter = Tally::new(exporter, &guard.stats, limit);
+                    return builder.with_span_processor(Counted::new(
+                        batch(exporter, env, delay),
+                        &guard.stats,
+                    ));
+                }
+                Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
+            },
+            #[cfg(feature = "otlp-http")]
+            Protocol::HttpProtobuf => match otlp::http(&target) {
+                Ok(exporter) => {
+                    let exporter = Tally::new(exporter, &guard.stats, limit);
+                    return builder.with_span_processor(Counted::new(
+                        batch(exporter, env, delay),
+                        &guard.stats,
+                    ));
+                }
+                Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
+            },
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        builder
+    }
+
+    #[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
+    fn add_otlp(
+        &self,
+        builder: TracerProviderBuilder,
+        _: &EnvSettings,
+        _: Option<String>,
+        _: &mut TracingGuard,
+        warnings: &mut Vec<String>,
+    ) -> TracerProviderBuilder {
+        warnings.push("the OTLP exporter needs traced's `otlp-grpc` or `otlp-http` feature; spans are not exported".into());
+        builder
+    }
+}
+
+fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+) -> BatchSpanProcessor {
+    let mut config = BatchConfigBuilder::default().with_scheduled_delay(delay);
+    if let Some(size) = env.bsp_max_queue_size {
+        config = config.with_max_queue_size(size);
+    }
+    if let Some(size) = env.bsp_max_export_batch_size {
+        config = config.with_max_export_batch_size(size);
+    }
+    BatchSpanProcessor::builder(exporter)
+        .with_batch_config(config.build())
+        .build()
+}
+
+fn sampler(kind: Option<SamplerKind>) -> Sampler {
+    let ratio = |r: f64| Sampler::TraceIdRatioBased(r);
+    match kind.unwrap_or(SamplerKind::ParentBasedAlwaysOn) {
+        SamplerKind::AlwaysOn => Sampler::AlwaysOn,
+        SamplerKind::AlwaysOff => Sampler::AlwaysOff,
+        SamplerKind::TraceIdRatio(r) => ratio(r),
+        SamplerKind::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        SamplerKind::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        SamplerKind::ParentBasedTraceIdRatio(r) => Sampler::ParentBased(Box::new(ratio(r))),
+    }
+}
+
+fn install_propagators(env: &EnvSettings) {
+    let names = env
+        .propagators
+        .clone()
+        .unwrap_or_else(|| vec!["tracecontext".to_owned(), "baggage".to_owned()]);
+    let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
+        Vec::new();
+    for name in names {
+        match name.as_str() {
+            "tracecontext" => propagators.push(Box::new(TraceContextPropagator::new())),
+            "baggage" => propagators.push(Box::new(BaggagePropagator::new())),
+            _ => {}
+        }
+    }
+    opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(propagators));
+}
+
+/// Keeps tracing set up; dropping it flushes the spans still queued and shuts the
+/// exporters down, within the shutdown timeout. Spans that could not be exported
+/// are counted and reported then, in one line.
+#[must_use = "tracing is shut down when this guard drops: keep it for the life of the program"]
+pub struct TracingGuard {
+    provider: Option<SdkTracerProvider>,
+    stats: Arc<ExportStats>,
+    timeout: Duration,
+    warnings: Vec<String>,
+    #[cfg(feature = "otlp-grpc")]
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for TracingGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracingGuard")
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TracingGuard {
+    /// The warnings `install` printed, one per invalid setting.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Spans finished so far, and how many of them were exported.
+    pub fn counts(&self) -> (u64, u64) {
+        self.stats.counts()
+    }
+
+    /// Exports every finished span now, waiting at most the shutdown timeout.
+    pub fn flush(&self) {
+        if let Some(provider) = &self.provider {
+            let _ = provider.force_flush();
+        }
+    }
+
+    /// Shuts down now and returns the report line, if any span was not exported.
+    pub fn shutdown(mut self) -> Option<String> {
+        self.close()
+    }
+
+    fn close(&mut self) -> Option<String> {
+        let provider = self.provider.take()?;
+        let result = provider.shutdown_with_timeout(self.timeout);
+        #[cfg(feature = "otlp-grpc")]
+        if let Some(runtime) = self.runtime.take() {
+            // Never blocks, so it is safe inside an async context too.
+            runtime.shutdown_background();
+        }
+        let report = self.stats.report(result.err().map(|e| e.to_string()));
+        if let Some(line) = &report {
+            eprintln!("traced: {line}");
+        }
+        report
+    }
+}
+
+impl Drop for TracingGuard {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Shared by the console exporter's tests and the guard: a `Write` into memory.
+#[derive(Clone, Debug, Default)]
+pub struct SharedOutput(pub Arc<Mutex<Vec<u8>>>);
+
+impl SharedOutput {
+    /// What was written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned()
+    }
+}
+
+impl Write for SharedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! Building the OTLP exporter: the transport, the endpoint, and a runtime for gRPC.
+
+use super::env::Protocol;
+use std::time::Duration;
+
+pub(crate) struct Target {
+    pub(crate) endpoint: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) timeout: Duration,
+    pub(crate) gzip: bool,
+}
+
+/// The transport: as configured; else grpc for an endpoint on port 4317 (the OTLP
+/// gRPC port, as in `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317`), else
+/// http/protobuf, the specification's default. A transport whose feature is not
+/// compiled in gives way to the other, with a warning.
+pub(crate) fn protocol(
+    configured: Option<Protocol>,
+    endpoint: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Protocol {
+    let wanted = configured.unwrap_or_else(|| {
+        let port = endpoint
+            .and_then(|e| e.split("://").nth(1))
+            .and_then(|rest| {
+                let authority = rest.split('/').next()?;
+                authority.rsplit_once(':').map(|(_, port)| port.to_owned())
+            });
+        if port.as_deref() == Some("4317") {
+            Protocol::Grpc
+        } else {
+            Protocol::HttpProtobuf
+        }
+    });
+    let available = |p: Protocol| match p {
+        Protocol::Grpc => cfg!(feature = "otlp-grpc"),
+        Protocol::HttpProtobuf => cfg!(feature = "otlp-http"),
+    };
+    if available(wanted) {
+        return wanted;
+    }
+    let other = match wanted {
+        Protocol::Grpc => Protocol::HttpProtobuf,
+        Protocol::HttpProtobuf => Protocol::Grpc,
+    };
+    let feature = match wanted {
+        Protocol::Grpc => "otlp-grpc",
+        Protocol::HttpProtobuf => "otlp-http",
+    };
+    warnings.push(format!(
+        "OTLP over {wanted:?} needs traced's `{feature}` feature; using {other:?}"
+    ));
+    other
+}
+
+/// The URL to send to. A generic endpoint gets `/v1/traces` for HTTP; one set in
+/// code or by the `_TRACES_` variable is used as given.
+pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: bool) -> String {
+    match (protocol, configured) {
+        (_, Some(url)) if as_given => url.to_owned(),
+        (Protocol::Grpc, Some(url)) => url.to_owned(),
+        (Protocol::HttpProtobuf, Some(url)) => format!("{}/v1/traces", url.trim_end_matches('/')),
+        (Protocol::Grpc, None) => "http://localhost:4317".to_owned(),
+        (Protocol::HttpProtobuf, None) => "http://localhost:4318/v1/traces".to_owned(),
+    }
+}
+
+/// The gRPC exporter and the runtime its connection lives on. The runtime is our
+/// own, so gRPC export works in programs with and without a tokio runtime.
+#[cfg(feature = "otlp-grpc")]
+pub(crate) fn grpc(
+    target: &Target,
+) -> Result<(opentelemetry_otlp::SpanExporter, tokio::runtime::Runtime), String> {
+    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("traced-otlp-grpc")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
+    let mut builder = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(&target.endpoint)
+        .with_timeout(target.timeout);
+    if target.gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    let exporter = {
+        let _entered = runtime.enter();
+        builder.build().map_err(|e| e.to_string())?
+    };
+    Ok((exporter, runtime))
+}
+
+/// The HTTP/protobuf exporter, on the blocking reqwest client. The client is built
+/// on a thread of its own: built inside an async context, it would panic.
+#[cfg(feature = "otlp-http")]
+pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, String> {
+    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    let mut builder = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_endpoint(&target.endpoint)
+        .with_timeout(target.timeout);
+    if target.gzip {
+        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || builder.build().map_err(|e| e.to_string()))
+            .join()
+            .unwrap_or_else(|_| Err("building the HTTP exporter panicked".to_owned()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_4317_means_grpc_and_generic_http_endpoints_get_the_signal_path() {
+        let mut warnings = Vec::new();
+        let grpc = protocol(None, Some("http://localhost:4317"), &mut warnings);
+        let http = protocol(None, Some("http://collector:4318/"), &mut warnings);
+        if cfg!(all(feature = "otlp-grpc", feature = "otlp-http")) {
+            assert_eq!(grpc, Protocol::Grpc);
+            assert_eq!(http, Protocol::HttpProtobuf);
+            assert!(warnings.is_empty());
+        }
+        assert_eq!(
+            endpoint(Protocol::HttpProtobuf, Some("http://c:4318/"), false),
+            "http://c:4318/v1/traces"
+        );
+        assert_eq!(
+            endpoint(Protocol::HttpProtobuf, Some("http://c:4318/x"), true),
+            "http://c:4318/x"
+        );
+        assert_eq!(
+            endpoint(Protocol::Grpc, None, false),
+            "http://localhost:4317"
+        );
+    }
+}
