@@ -1,12 +1,9 @@
-//! A user request traced with `#[traced]`; each finished span is printed on one line,
-//! so no collector is needed. Run it with `cargo run --example quickstart`.
+//! A user request traced with `#[traced]`. Run it with `cargo run --example
+//! quickstart`: with no collector configured, each trace is drawn as a tree in the
+//! terminal. With `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317` it is exported
+//! over OTLP instead (to Jaeger, Tempo or a Collector).
 
-use opentelemetry::trace::SpanId;
-use opentelemetry::{Context, Value};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, Span, SpanData, SpanProcessor};
 use std::fmt;
-use std::time::Duration;
 use traced::traced;
 
 #[derive(Debug)]
@@ -60,65 +57,19 @@ fn update_user(user: &mut User, name: &str) -> Result<(), UserError> {
     Ok(())
 }
 
-/// Prints each finished span on one line: children end, and print, before parents.
-// A later issue replaces this printing with a console tree view.
-#[derive(Debug)]
-struct PrintSpans;
-
-impl SpanProcessor for PrintSpans {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        let duration = span
-            .end_time
-            .duration_since(span.start_time)
-            .unwrap_or_default();
-        let parent = if span.parent_span_id == SpanId::INVALID {
-            "none".to_owned()
-        } else {
-            span.parent_span_id.to_string()
-        };
-        let attributes: Vec<String> = span
-            .attributes
-            .iter()
-            .map(|kv| match &kv.value {
-                Value::String(text) => format!("{}={:?}", kv.key, text.as_str()),
-                other => format!("{}={other}", kv.key),
-            })
-            .collect();
-        println!(
-            "{} span={} parent={parent} duration={duration:?} status={:?} {}",
-            span.name,
-            span.span_context.span_id(),
-            span.status,
-            attributes.join(" "),
-        );
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-}
-
 fn main() {
-    // Spans that a panic unwinds through then carry the panic's message.
-    traced::install_panic_hook();
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(PrintSpans)
-        .build();
-    traced::set_tracer_provider(provider.clone());
+    // The tracer provider, the exporter chosen by the OTEL_* variables, the W3C
+    // propagators and the panic hook; named after this package.
+    let tracing = traced::init!();
 
     // The first request succeeds; the second fails: user 7 does not exist.
     for user_id in [42, 7] {
         match process_user_request(user_id, "Ada Lovelace") {
-            Ok(user) => println!("user {} is now {:?}\n", user.id, user.name),
-            Err(error) => println!("request failed: {error}\n"),
+            Ok(user) => println!("user {} is now {:?}", user.id, user.name),
+            Err(error) => println!("request failed: {error}"),
         }
     }
 
-    provider.shutdown().expect("the tracer provider shuts down");
+    // Flushes and shuts down; the traces are drawn by now.
+    drop(tracing);
 }

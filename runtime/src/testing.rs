@@ -42,6 +42,7 @@ pub fn capture_with(sampler: Sampler) -> Capture {
     let turn = lock(&TURN);
     PROVIDER.get_or_init(|| {
         crate::install_panic_hook();
+        crate::setup::install_w3c_propagators();
         let provider = SdkTracerProvider::builder()
             .with_sampler(SharedSampler)
             .with_span_processor(Keep)

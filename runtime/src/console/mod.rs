@@ -29,18 +29,36 @@ impl std::fmt::Debug for ConsoleExporter {
 }
 
 impl ConsoleExporter {
-    pub(crate) fn new(output: Box<dyn Write + Send>) -> Self {
-        // Colour and a timeline only for a person at a terminal.
+    /// Draws to standard output: with colour and a timeline when it is a terminal
+    /// (width from `COLUMNS`, else 120; no colour when `NO_COLOR` is set).
+    pub(crate) fn stdout() -> Self {
         let terminal = std::io::stdout().is_terminal();
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .or(terminal.then_some(120));
+        let width = terminal.then(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(120)
+        });
         let color = terminal && std::env::var_os("NO_COLOR").is_none();
+        Self::new(Box::new(std::io::stdout()), RenderOptions { width, color })
+    }
+
+    /// Draws plain text, without colour or timeline, to `output`.
+    pub(crate) fn plain(output: Box<dyn Write + Send>) -> Self {
+        Self::new(
+            output,
+            RenderOptions {
+                width: None,
+                color: false,
+            },
+        )
+    }
+
+    fn new(output: Box<dyn Write + Send>, options: RenderOptions) -> Self {
         ConsoleExporter {
             state: Mutex::new(State {
                 output,
-                options: RenderOptions { width, color },
+                options,
                 pending: HashMap::new(),
             }),
         }

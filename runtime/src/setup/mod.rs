@@ -256,11 +256,11 @@ impl Setup {
         for kind in exporters {
             match kind {
                 ExporterKind::Console => {
-                    let output = self
+                    let console = self
                         .console
                         .take()
-                        .unwrap_or_else(|| Box::new(std::io::stdout()));
-                    let exporter = Tally::new(ConsoleExporter::new(output), &guard.stats, limit);
+                        .map_or_else(ConsoleExporter::stdout, ConsoleExporter::plain);
+                    let exporter = Tally::new(console, &guard.stats, limit);
                     // The console is read by a person: show traces soon after they end.
                     let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
                     builder = builder.with_span_processor(Counted::new(
@@ -381,10 +381,17 @@ fn sampler(kind: Option<SamplerKind>) -> Sampler {
 }
 
 fn install_propagators(env: &EnvSettings) {
-    let names = env
-        .propagators
-        .clone()
-        .unwrap_or_else(|| vec!["tracecontext".to_owned(), "baggage".to_owned()]);
+    install_propagator_names(env.propagators.clone());
+}
+
+/// Installs the W3C trace context and baggage propagators globally, as
+/// `init!()` does by default (and `traced::testing::capture` too).
+pub fn install_w3c_propagators() {
+    install_propagator_names(None);
+}
+
+fn install_propagator_names(names: Option<Vec<String>>) {
+    let names = names.unwrap_or_else(|| vec!["tracecontext".to_owned(), "baggage".to_owned()]);
     let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
         Vec::new();
     for name in names {

@@ -1,0 +1,215 @@
+//! An in-process OTLP trace receiver, for tests that assert on what an OTLP
+//! exporter really sent over the wire.
+//!
+//! [`Receiver::start`] serves OTLP/gRPC and OTLP/HTTP (binary protobuf) on two
+//! loopback ports from a runtime of its own, so it works the same from a plain
+//! `#[test]` and from inside an async test. Point an exporter at
+//! [`Receiver::grpc_endpoint`] or [`Receiver::http_endpoint`], shut the tracer
+//! provider down, then read what arrived with [`Receiver::wait_for_spans`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
+//! use opentelemetry_otlp::{SpanExporter, WithExportConfig as _};
+//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//! use traced_otlp_receiver::Receiver;
+//!
+//! let receiver = Receiver::start();
+//! // With a programmatic endpoint the HTTP exporter appends nothing: give it the full URL.
+//! let exporter = SpanExporter::builder()
+//!     .with_http()
+//!     .with_endpoint(format!("{}/v1/traces", receiver.http_endpoint()))
+//!     .build()
+//!     .unwrap();
+//! let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
+//! provider.tracer("doc").in_span("checkout", |_| {});
+//! provider.shutdown().unwrap();
+//!
+//! let spans = receiver.wait_for_spans(1, Duration::from_secs(5));
+//! assert_eq!(spans[0].name(), "checkout");
+//! assert_eq!(spans[0].scope_name, "doc");
+//! ```
+//!
+//! Requests the receiver cannot take are answered with an error status, never
+//! a panic: HTTP answers 404 for a path other than `/v1/traces`, 405 for a
+//! method other than `POST`, 415 for a content type other than
+//! `application/x-protobuf` (OTLP/JSON is not supported) or a content encoding
+//! other than `gzip`, 413 for a body over 64 MiB, and 400 for a body that does
+//! not decode. gRPC accepts gzip-compressed requests.
+#![warn(missing_docs)]
+
+mod grpc;
+mod http;
+mod inbox;
+mod received;
+mod value;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::inbox::Inbox;
+pub use crate::received::{Received, ReceivedSpan, Transport};
+pub use crate::value::Value;
+/// The OTLP protobuf types the receiver hands out, re-exported so that tests
+/// need no dependency of their own to name them.
+pub use opentelemetry_proto as proto;
+
+/// A running OTLP trace receiver: a gRPC server and an HTTP server on
+/// `127.0.0.1`, each on a port of its own, served by a Tokio runtime on a
+/// background thread.
+///
+/// Dropping the receiver stops both servers and joins the thread.
+///
+/// ```
+/// use std::time::Duration;
+/// use traced_otlp_receiver::Receiver;
+///
+/// let receiver = Receiver::start();
+/// assert!(receiver.grpc_endpoint().starts_with("http://127.0.0.1:"));
+/// assert_ne!(receiver.grpc_endpoint(), receiver.http_endpoint());
+/// assert!(receiver.wait_for_spans(1, Duration::from_millis(10)).is_empty());
+/// ```
+pub struct Receiver {
+    inbox: Arc<Inbox>,
+    grpc_addr: SocketAddr,
+    http_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Binds both servers to `127.0.0.1:0` and starts serving.
+    ///
+    /// # Panics
+    ///
+    /// If the machine cannot give a loopback port, a Tokio runtime or a
+    /// thread: a test environment this receiver cannot work in.
+    #[must_use = "dropping the Receiver stops it"]
+    pub fn start() -> Receiver {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("build the receiver's Tokio runtime");
+        let inbox = Arc::new(Inbox::default());
+        let (grpc_addr, http_addr) = {
+            // The listeners register with, and the servers are spawned on,
+            // the receiver's runtime, not whatever runtime the caller is in.
+            let _in_runtime = runtime.enter();
+            let (grpc, grpc_addr) = bind_loopback("gRPC");
+            let (http, http_addr) = bind_loopback("HTTP");
+            runtime.spawn(grpc::serve(grpc, Arc::clone(&inbox)));
+            runtime.spawn(http::serve(http, Arc::clone(&inbox)));
+            (grpc_addr, http_addr)
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("otlp-receiver".to_owned())
+            .spawn(move || {
+                // Serves until a stop request, or until the Receiver is gone.
+                let _ = runtime.block_on(stopped);
+                // Dropping the runtime here, off any async context, cancels
+                // the servers and their connections and closes the ports.
+                drop(runtime);
+            })
+            .expect("spawn the receiver's thread");
+
+        Receiver {
+            inbox,
+            grpc_addr,
+            http_addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// The gRPC server's endpoint, `http://127.0.0.1:PORT`, for
+    /// `SpanExporter::builder().with_tonic().with_endpoint(..)` or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub fn grpc_endpoint(&self) -> String {
+        format!("http://{}", self.grpc_addr)
+    }
+
+    /// The HTTP server's base endpoint, `http://127.0.0.1:PORT`.
+    ///
+    /// The HTTP exporter appends `/v1/traces` to `OTEL_EXPORTER_OTLP_ENDPOINT`,
+    /// but not to an endpoint given with `with_endpoint(..)`: there, pass
+    /// `format!("{}/v1/traces", receiver.http_endpoint())`.
+    pub fn http_endpoint(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// Every export request received so far, over either transport, in
+    /// arrival order.
+    pub fn requests(&self) -> Vec<Received> {
+        self.inbox.requests()
+    }
+
+    /// All spans of all requests received so far, in arrival order.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        flatten(&self.inbox.requests())
+    }
+
+    /// Waits until at least `n` spans have arrived or `timeout` has passed,
+    /// then returns all spans received so far (possibly fewer than `n`).
+    pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
+        let requests = self
+            .inbox
+            .wait_until(timeout, |requests| span_count(requests) >= n);
+        flatten(&requests)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            // The thread may be gone already; then there is nothing to stop.
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // A panic on the receiver's thread must not become a second panic
+            // here, which would abort a test that is already failing.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("grpc_endpoint", &self.grpc_endpoint())
+            .field("http_endpoint", &self.http_endpoint())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A listener on a free loopback port, registered with the current runtime.
+fn bind_loopback(server: &str) -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|error| panic!("bind the OTLP/{server} receiver to 127.0.0.1:0: {error}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|error| panic!("address of the OTLP/{server} receiver: {error}"));
+    // Tokio takes over std listeners only in non-blocking mode.
+    listener
+        .set_nonblocking(true)
+        .and_then(|()| tokio::net::TcpListener::from_std(listener))
+        .map(|listener| (listener, addr))
+        .unwrap_or_else(|error| panic!("hand the OTLP/{server} listener to Tokio: {error}"))
+}
+
+fn flatten(requests: &[Received]) -> Vec<ReceivedSpan> {
+    requests.iter().flat_map(Received::spans).collect()
+}
+
+fn span_count(requests: &[Received]) -> usize {
+    requests
+        .iter()
+        .flat_map(|received| &received.request.resource_spans)
+        .flat_map(|resource_spans| &resource_spans.scope_spans)
+        .map(|scope_spans| scope_spans.spans.len())
+        .sum()
+}
