@@ -304,6 +304,7 @@ impl Setup {
                 .or(env.bsp_export_timeout)
                 .unwrap_or(Duration::from_secs(10)),
             gzip: env.gzip.unwrap_or(false),
+            headers: env.headers.clone(),
         };
         let limit = env.value_length_limit;
         let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));

@@ -8,6 +8,7 @@ pub(crate) struct Target {
     pub(crate) protocol: Protocol,
     pub(crate) timeout: Duration,
     pub(crate) gzip: bool,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// The transport: as configured; else grpc for an endpoint on port 4317 (the OTLP
@@ -85,6 +86,14 @@ pub(crate) fn grpc(
     if target.gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
+    let mut metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::new();
+    for (key, value) in &target.headers {
+        let key = key.parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>();
+        if let (Ok(key), Ok(value)) = (key, value.parse()) {
+            metadata.insert(key, value);
+        }
+    }
+    builder = builder.with_metadata(metadata);
     let exporter = {
         let _entered = runtime.enter();
         builder.build().map_err(|e| e.to_string())?
@@ -105,6 +114,7 @@ pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, 
     if target.gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
+    builder = builder.with_headers(target.headers.iter().cloned().collect());
     std::thread::scope(|scope| {
         scope
             .spawn(move || builder.build().map_err(|e| e.to_string()))
