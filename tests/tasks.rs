@@ -32,6 +32,9 @@ async fn task_child() {
 #[traced]
 async fn parent_of_tasks() {
     traced::context::spawn(task_child()).await.unwrap();
+    tokio::spawn(traced::Instrument::in_current_context(task_child()))
+        .await
+        .unwrap();
     // A plain tokio::spawn loses the context: the seed's "lost in a goroutine".
     tokio::spawn(task_child()).await.unwrap();
 }
@@ -47,13 +50,17 @@ fn spawned_tasks_keep_their_parent() {
     let spans = capture.finish();
     let parent = spans.named("parent_of_tasks");
     let children: Vec<_> = spans.all_named("task_child").collect();
-    assert_eq!(children.len(), 2);
+    assert_eq!(children.len(), 3);
     assert!(
         children[0].is_child_of(parent),
         "traced::context::spawn keeps the parent"
     );
     assert!(
-        !children[1].is_child_of(parent),
+        children[1].is_child_of(parent),
+        "so does in_current_context"
+    );
+    assert!(
+        !children[2].is_child_of(parent),
         "tokio::spawn alone does not"
     );
 }

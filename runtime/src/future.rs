@@ -26,6 +26,13 @@ pub trait Instrument: Future + Sized {
     fn in_span(self, span: impl Into<Span>) -> Traced<Self> {
         Traced::new(span.into(), self, ())
     }
+
+    /// Carries the context current now into this future: it is current whenever
+    /// the future is polled, on whatever thread, so work spawned with it stays in
+    /// the trace.
+    fn in_current_context(self) -> opentelemetry::context::WithContext<Self> {
+        opentelemetry::context::FutureExt::with_current_context(self)
+    }
 }
 
 impl<F: Future> Instrument for F {}
