@@ -62,3 +62,32 @@ fn a_ratio_sampler_samples_whole_traces() {
         "children follow their parent"
     );
 }
+
+#[traced(skip_all, parent = parent)]
+fn with_parent(parent: &SpanContext) -> SpanContext {
+    traced::current_span().span_context()
+}
+
+#[test]
+fn decided_without_the_sdk_an_unsampled_call_still_propagates_its_trace() {
+    // AlwaysOff is a rule `traced` applies itself, before the SDK.
+    let capture = capture_with(Sampler::AlwaysOff);
+    let before = FORMATTED.load(Ordering::SeqCst);
+    let root = unsampled(&Noisy);
+    assert_eq!(FORMATTED.load(Ordering::SeqCst), before);
+    assert!(
+        root.is_valid() && !root.is_sampled(),
+        "a fresh unsampled trace: {root:?}"
+    );
+    let again = unsampled(&Noisy);
+    assert_ne!(root.trace_id(), again.trace_id());
+    let child = with_parent(&root);
+    assert_eq!(
+        child.trace_id(),
+        root.trace_id(),
+        "an explicit parent's trace goes on"
+    );
+    assert_ne!(child.span_id(), root.span_id());
+    assert!(!child.is_sampled());
+    assert!(capture.finish().is_empty());
+}

@@ -43,7 +43,7 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     let names = Names::new(options);
     let block = f.body.as_ref().expect("checked: the function has a body");
     let callsite = callsite(f, options, owner, &names);
-    let start = start(f, options, &names);
+    let start = start(f, options, &names, shape(&f.sig) == Shape::Sync);
     let Names {
         krate, span, out, ..
     } = &names;
@@ -51,18 +51,19 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     match shape(&f.sig) {
         Shape::Sync if !inspects => quote! {{
             #callsite
-            let #span = #start.entered();
+            let #span = #start;
             #block
         }},
         Shape::Sync => {
-            let record = record(options, &names, &quote!(&#span), &quote!(&#out));
+            let handle = Ident::new("__traced_handle", Span::mixed_site());
+            let record = record(options, &names, &quote!(&#handle), &quote!(&#out));
             // Typed, so that errors and `{integer}` outputs read as the declared type.
             let out_ty = nameable_return(&f.sig).map(|ty| quote!(: #ty));
             quote! {{
                 #callsite
-                let #span = #start.entered();
+                let #span = #start;
                 let #out #out_ty = #krate::__private::call(move || #block);
-                if #span.is_recording() {
+                if let ::core::option::Option::Some(#handle) = #span.recording() {
                     #record
                 }
                 #out
@@ -154,7 +155,7 @@ fn line_of(ident: &Ident) -> TokenStream {
 }
 
 /// The expression that starts this call's span (not yet current).
-fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
+fn start(f: &Function, options: &Options, names: &Names, synchronous: bool) -> TokenStream {
     let Names {
         krate,
         callsite,
@@ -206,10 +207,29 @@ fn start(f: &Function, options: &Options, names: &Names) -> TokenStream {
         let at = syn::spanned::Spanned::span(link);
         chain.extend(locate(quote!(.link(&(#link))), at));
     }
-    if chain.is_empty() {
+    let start = if chain.is_empty() {
         quote!(#callsite.start(#closure))
     } else {
-        quote!(#callsite.start_with(|| #krate::__private::Start::default() #chain, #closure))
+        quote!(#callsite.start_with(#krate::__private::Start::default() #chain, #closure))
+    };
+    // Checked here, before any argument is borrowed: with nothing recording, the
+    // call costs this one load and branch.
+    if synchronous {
+        quote! {
+            if #krate::__private::enabled() {
+                #krate::__private::Scope::enter(#start)
+            } else {
+                #krate::__private::Scope::none()
+            }
+        }
+    } else {
+        quote! {
+            if #krate::__private::enabled() {
+                #start
+            } else {
+                #krate::__private::Span::none()
+            }
+        }
     }
 }
 

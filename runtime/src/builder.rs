@@ -120,7 +120,9 @@ impl SpanBuilder {
             scope = scope.with_version(version);
         }
         let tracer = opentelemetry::global::tracer_with_scope(scope.build());
-        let mut built = build(&tracer, self.name, self.kind, self.start);
+        let mut start = self.start;
+        let base = start.base();
+        let mut built = build(&tracer, self.name, self.kind, start, base, None);
         if built.noop == Some(true) {
             return Span::none();
         }

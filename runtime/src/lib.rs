@@ -46,6 +46,8 @@ mod parent;
 pub mod propagation;
 mod provider;
 mod record;
+mod sampling;
+mod scope;
 mod span;
 mod start;
 mod value;

@@ -2,23 +2,54 @@
 //! anything here can change in any release.
 
 pub use crate::future::Traced;
+pub use crate::scope::Scope;
 pub use crate::span::{Span, SpanHandle};
 pub use crate::start::Start;
 pub use opentelemetry::trace::SpanKind;
 
 use crate::provider;
 use crate::record::record_failure;
-use crate::start::build;
+use crate::sampling;
+use crate::start::{build, Built};
 use crate::value::{debug_value, ToValue};
 use opentelemetry::global::BoxedTracer;
-use opentelemetry::trace::{Span as _, TraceContextExt};
-use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
+use opentelemetry::trace::{Span as _, SpanContext, TraceContextExt, TraceFlags};
+use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
 };
 use std::borrow::Cow;
 use std::fmt::{Debug, Display};
 use std::sync::RwLock;
+
+/// An unsampled span, without the SDK: a child of an unsampled current span
+/// leaves that span current (nothing downstream can tell the difference); otherwise
+/// a context with a fresh span id (and trace id for a root) carries the decision.
+fn unsampled(explicit: bool, base: Context, parent: &SpanContext) -> Span {
+    if parent.is_valid() && !explicit {
+        return Span::none();
+    }
+    let fresh = sampling::unsampled_root();
+    let context = if parent.is_valid() {
+        SpanContext::new(
+            parent.trace_id(),
+            fresh.span_id(),
+            TraceFlags::default(),
+            false,
+            parent.trace_state().clone(),
+        )
+    } else {
+        fresh
+    };
+    Span::from_context(base.with_remote_span_context(context))
+}
+
+/// Whether a tracer provider may record: false once the first call found none,
+/// until one is installed. One atomic load.
+#[inline(always)]
+pub fn enabled() -> bool {
+    provider::state() != provider::OFF
+}
 
 /// What a call site knows at compile time.
 #[derive(Debug)]
@@ -53,41 +84,39 @@ impl Callsite {
     }
 
     /// Starts this call's span in the current context. `attrs` runs only when
-    /// the span records.
+    /// the span records. Called when [`enabled`] said so.
     #[inline]
     pub fn start(&'static self, mut attrs: impl FnMut(&mut Attrs)) -> Span {
-        if provider::state() == provider::OFF {
-            return Span::none();
-        }
         self.start_slow(Start::default(), &mut attrs)
     }
 
-    /// [`Callsite::start`] with a parent, `root` or links; `start` runs only when a
-    /// provider is installed.
+    /// [`Callsite::start`] with a parent, `root` or links.
     #[inline]
-    pub fn start_with(
-        &'static self,
-        start: impl FnOnce() -> Start,
-        mut attrs: impl FnMut(&mut Attrs),
-    ) -> Span {
-        if provider::state() == provider::OFF {
-            return Span::none();
-        }
-        self.start_slow(start(), &mut attrs)
+    pub fn start_with(&'static self, start: Start, mut attrs: impl FnMut(&mut Attrs)) -> Span {
+        self.start_slow(start, &mut attrs)
     }
 
     #[inline(never)]
-    fn start_slow(&'static self, start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
+    fn start_slow(&'static self, mut start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
         let epoch = provider::epoch();
+        let explicit = start.is_explicit();
+        let base = start.base();
+        if sampling::known() {
+            let parent = start.parent_span(&base);
+            match sampling::decide(&parent) {
+                Some(false) => return unsampled(explicit, base, &parent),
+                Some(true) => {
+                    let list = self.attributes(&base, attrs);
+                    sampling::hand_over(true);
+                    let built = self.build(epoch, start, base, Some(list));
+                    sampling::take_decision();
+                    return Span::from_context(built.base.with_span(built.span));
+                }
+                None => {}
+            }
+        }
         let was = provider::state();
-        let mut built = self.with_tracer(epoch, |tracer| {
-            build(
-                tracer,
-                Cow::Borrowed(self.meta.name),
-                self.meta.kind.clone(),
-                start,
-            )
-        });
+        let mut built = self.build(epoch, start, base, None);
         if was == provider::UNKNOWN {
             match built.noop {
                 Some(true) => provider::watch_noop(epoch),
@@ -99,25 +128,51 @@ impl Callsite {
             return Span::none();
         }
         if built.span.is_recording() {
-            let meta = &self.meta;
-            let mut list = Attrs(Vec::with_capacity(8));
-            list.0
-                .push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
-            list.0.push(KeyValue::new(CODE_FILE_PATH, meta.file));
-            list.0
-                .push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
-            attrs(&mut list);
-            if !meta.baggage.is_empty() {
-                let baggage = opentelemetry::baggage::BaggageExt::baggage(&built.base);
-                for key in meta.baggage {
-                    if let Some(value) = baggage.get(*key) {
-                        list.0.push(KeyValue::new(*key, value.to_string()));
-                    }
-                }
-            }
-            built.span.set_attributes(list.0);
+            built
+                .span
+                .set_attributes(self.attributes(&built.base, attrs));
         }
         Span::from_context(built.base.with_span(built.span))
+    }
+
+    fn build(
+        &self,
+        epoch: u64,
+        start: Start,
+        base: Context,
+        attributes: Option<Vec<KeyValue>>,
+    ) -> Built {
+        self.with_tracer(epoch, |tracer| {
+            build(
+                tracer,
+                Cow::Borrowed(self.meta.name),
+                self.meta.kind.clone(),
+                start,
+                base,
+                attributes,
+            )
+        })
+    }
+
+    /// The code attributes, the arguments and `attrs`, and the `baggage` entries.
+    fn attributes(&self, base: &Context, attrs: &mut dyn FnMut(&mut Attrs)) -> Vec<KeyValue> {
+        let meta = &self.meta;
+        let mut list = Attrs(Vec::with_capacity(8 + meta.baggage.len()));
+        list.0
+            .push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
+        list.0.push(KeyValue::new(CODE_FILE_PATH, meta.file));
+        list.0
+            .push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
+        attrs(&mut list);
+        if !meta.baggage.is_empty() {
+            let baggage = opentelemetry::baggage::BaggageExt::baggage(base);
+            for key in meta.baggage {
+                if let Some(value) = baggage.get(*key) {
+                    list.0.push(KeyValue::new(*key, value.to_string()));
+                }
+            }
+        }
+        list.0
     }
 
     fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {

@@ -71,6 +71,8 @@ where
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     opentelemetry::global::set_tracer_provider(provider);
+    // A provider we did not build samples by rules we do not know.
+    crate::sampling::set_rule(None);
     changed();
 }
 

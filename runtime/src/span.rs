@@ -105,42 +105,59 @@ impl SpanHandle {
 #[must_use = "a span ends when dropped: bind it to a variable for as long as the work runs"]
 #[derive(Debug)]
 pub struct Span {
+    // `None` when nothing records: then every operation is one check of this.
+    live: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
     handle: SpanHandle,
-    live: bool,
     panicking_at_start: bool,
 }
 
 impl Span {
     pub(crate) fn from_context(cx: Context) -> Self {
         Span {
-            handle: SpanHandle { cx },
-            live: true,
-            panicking_at_start: std::thread::panicking(),
+            live: Some(Live {
+                handle: SpanHandle { cx },
+                panicking_at_start: std::thread::panicking(),
+            }),
         }
     }
 
     /// A span that records nothing and has nothing to end.
-    pub fn none() -> Self {
-        Span {
-            handle: SpanHandle::default(),
-            live: false,
-            panicking_at_start: false,
-        }
+    #[inline]
+    pub const fn none() -> Self {
+        Span { live: None }
     }
 
     /// Whether there is a span to end (false for [`Span::none`] and when no tracer
     /// provider records).
+    #[inline]
     pub(crate) fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Whether the span records what is added to it.
+    #[inline]
+    #[must_use]
+    pub fn is_recording(&self) -> bool {
         self.live
+            .as_ref()
+            .is_some_and(|live| live.handle.is_recording())
     }
 
     /// Makes the span current until the guard drops, without borrowing the span.
+    #[inline]
     pub(crate) fn attach(&self) -> Option<ContextGuard> {
-        self.live.then(|| self.handle.cx.clone().attach())
+        self.live
+            .as_ref()
+            .map(|live| live.handle.cx.clone().attach())
     }
 
     /// Makes this span current on this thread until the returned guard drops.
     /// The guard cannot be held across an `.await` in a `Send` future.
+    #[inline]
     pub fn enter(&self) -> Entered<'_> {
         Entered {
             _attached: self.attach(),
@@ -155,6 +172,7 @@ impl Span {
     }
 
     /// Makes the span current until the returned guard drops; the guard then ends it.
+    #[inline]
     pub fn entered(self) -> SpanGuard {
         let attached = self.attach();
         SpanGuard {
@@ -168,36 +186,28 @@ impl Span {
 
     /// Ends the span as cancelled: its work was dropped before it finished.
     pub(crate) fn end_cancelled(mut self) {
-        let span = self.handle.cx.span();
-        if span.is_recording() {
-            span.set_attribute(KeyValue::new(crate::CANCELLED_KEY, true));
+        if let Some(live) = self.live.take() {
+            let span = live.handle.cx.span();
+            if span.is_recording() {
+                span.set_attribute(KeyValue::new(crate::CANCELLED_KEY, true));
+            }
+            span.end();
         }
-        span.end();
-        self.live = false;
     }
 
     /// Ends the span as failed by a panic.
     pub(crate) fn end_panicked(mut self) {
-        let span = self.handle.cx.span();
-        record_panic(&span);
-        span.end();
-        self.live = false;
-    }
-}
-
-impl std::ops::Deref for Span {
-    type Target = SpanHandle;
-
-    fn deref(&self) -> &SpanHandle {
-        &self.handle
-    }
-}
-
-impl Drop for Span {
-    fn drop(&mut self) {
-        if !self.live {
-            return;
+        if let Some(live) = self.live.take() {
+            let span = live.handle.cx.span();
+            record_panic(&span);
+            span.end();
         }
+    }
+}
+
+impl Live {
+    #[inline(never)]
+    fn end(&self) {
         let span = self.handle.cx.span();
         if std::thread::panicking() {
             if !self.panicking_at_start {
@@ -207,6 +217,27 @@ impl Drop for Span {
             forget_panic();
         }
         span.end();
+    }
+}
+
+impl std::ops::Deref for Span {
+    type Target = SpanHandle;
+
+    fn deref(&self) -> &SpanHandle {
+        static NONE: std::sync::OnceLock<SpanHandle> = std::sync::OnceLock::new();
+        match &self.live {
+            Some(live) => &live.handle,
+            None => NONE.get_or_init(SpanHandle::default),
+        }
+    }
+}
+
+impl Drop for Span {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(live) = &self.live {
+            live.end();
+        }
     }
 }
 
@@ -238,9 +269,9 @@ pub struct SpanGuard {
 }
 
 impl std::ops::Deref for SpanGuard {
-    type Target = SpanHandle;
+    type Target = Span;
 
-    fn deref(&self) -> &SpanHandle {
+    fn deref(&self) -> &Span {
         &self.span
     }
 }

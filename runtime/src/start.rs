@@ -2,8 +2,10 @@
 
 use crate::parent::{IntoParent, LinkTarget};
 use opentelemetry::global::{BoxedSpan, BoxedTracer};
-use opentelemetry::trace::{Link, Span as _, SpanBuilder, SpanKind, TraceContextExt, Tracer};
-use opentelemetry::Context;
+use opentelemetry::trace::{
+    Link, Span as _, SpanBuilder, SpanContext, SpanKind, TraceContextExt, Tracer,
+};
+use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
 
 /// Where a span starts and what it links to.
@@ -35,6 +37,28 @@ impl Start {
     }
 }
 
+impl Start {
+    /// The context the span starts in: the explicit parent, or the current one.
+    pub(crate) fn base(&mut self) -> Context {
+        self.parent.take().unwrap_or_else(Context::current)
+    }
+
+    /// The parent span's identity (invalid for a root).
+    pub(crate) fn parent_span(&self, base: &Context) -> SpanContext {
+        if self.root {
+            SpanContext::empty_context()
+        } else {
+            base.span().span_context().clone()
+        }
+    }
+
+    /// Whether the parent was given (`parent = ...` or `root`), not taken from the
+    /// current context.
+    pub(crate) fn is_explicit(&self) -> bool {
+        self.root || self.parent.is_some()
+    }
+}
+
 /// A span just built, with the context it was built in.
 pub(crate) struct Built {
     pub(crate) span: BoxedSpan,
@@ -45,17 +69,21 @@ pub(crate) struct Built {
     pub(crate) noop: Option<bool>,
 }
 
+/// Builds the span in `base` (from [`Start::base`]). `attributes`, when given, go
+/// to the SDK with the builder: for a span already known to be sampled.
 pub(crate) fn build(
     tracer: &BoxedTracer,
     name: Cow<'static, str>,
     kind: SpanKind,
     start: Start,
+    base: Context,
+    attributes: Option<Vec<KeyValue>>,
 ) -> Built {
     let mut builder = SpanBuilder::from_name(name).with_kind(kind);
+    builder.attributes = attributes;
     if !start.links.is_empty() {
         builder = builder.with_links(start.links);
     }
-    let base = start.parent.unwrap_or_else(Context::current);
     let span = if start.root {
         tracer.build_with_context(builder, &Context::new())
     } else {

@@ -16,6 +16,7 @@
 //! assert_eq!(span.attr("a"), Some(&opentelemetry::Value::I64(2)));
 //! ```
 
+use crate::sampling::Coordinated;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -50,7 +51,9 @@ pub fn capture_with(sampler: Sampler) -> Capture {
         crate::set_tracer_provider(provider.clone());
         provider
     });
+    let rule = crate::sampling::rule_of(&sampler);
     *lock(&SAMPLER) = Some(sampler);
+    crate::sampling::set_rule(rule);
     lock(&FINISHED).clear();
     Capture { _turn: turn }
 }
@@ -235,6 +238,13 @@ impl ShouldSample for SharedSampler {
         links: &[opentelemetry::trace::Link],
     ) -> opentelemetry_sdk::trace::SamplingResult {
         let sampler = lock(&SAMPLER).clone().unwrap_or(Sampler::AlwaysOn);
-        sampler.should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+        Coordinated(sampler).should_sample(
+            parent_context,
+            trace_id,
+            name,
+            span_kind,
+            attributes,
+            links,
+        )
     }
 }

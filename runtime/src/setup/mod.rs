@@ -9,6 +9,7 @@ mod otlp;
 pub use env::{ExporterKind, Protocol, SamplerKind};
 
 use crate::console::ConsoleExporter;
+use crate::sampling::{Coordinated, Root, Rule};
 use env::{EnvSettings, Lookup};
 use export::{Counted, ExportStats, Tally};
 use opentelemetry::propagation::TextMapCompositePropagator;
@@ -185,12 +186,18 @@ impl Setup {
         if env.disabled {
             crate::set_tracer_provider(NoopTracerProvider::new());
         } else {
+            let kind = self
+                .sampler
+                .or(env.sampler)
+                .unwrap_or(SamplerKind::ParentBasedAlwaysOn);
             let builder = SdkTracerProvider::builder()
                 .with_resource(self.resource(&env))
-                .with_sampler(sampler(self.sampler.or(env.sampler)));
+                .with_sampler(Coordinated(sampler(kind)));
             let builder = self.add_exporters(builder, &env, &mut guard, &mut warnings);
             let provider = builder.build();
             crate::set_tracer_provider(provider.clone());
+            // Ours, with a standard sampler: calls decide sampling themselves.
+            crate::sampling::set_rule(Some(rule(kind)));
             guard.provider = Some(provider);
         }
         for warning in &warnings {
@@ -369,9 +376,20 @@ fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
         .build()
 }
 
-fn sampler(kind: Option<SamplerKind>) -> Sampler {
+fn rule(kind: SamplerKind) -> Rule {
+    match kind {
+        SamplerKind::AlwaysOn => Rule::AlwaysOn,
+        SamplerKind::AlwaysOff => Rule::AlwaysOff,
+        SamplerKind::TraceIdRatio(r) => Rule::Ratio(r),
+        SamplerKind::ParentBasedAlwaysOn => Rule::ParentBased(Root::AlwaysOn),
+        SamplerKind::ParentBasedAlwaysOff => Rule::ParentBased(Root::AlwaysOff),
+        SamplerKind::ParentBasedTraceIdRatio(r) => Rule::ParentBased(Root::Ratio(r)),
+    }
+}
+
+fn sampler(kind: SamplerKind) -> Sampler {
     let ratio = |r: f64| Sampler::TraceIdRatioBased(r);
-    match kind.unwrap_or(SamplerKind::ParentBasedAlwaysOn) {
+    match kind {
         SamplerKind::AlwaysOn => Sampler::AlwaysOn,
         SamplerKind::AlwaysOff => Sampler::AlwaysOff,
         SamplerKind::TraceIdRatio(r) => ratio(r),

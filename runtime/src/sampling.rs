@@ -1,0 +1,222 @@
+//! Sampling decided before the span is built, when the provider is ours and its
+//! sampler is a standard one: an unsampled call then skips the SDK altogether, and
+//! a sampled one hands its attributes to the SDK in one vector.
+//!
+//! The decision follows the same rules as the SDK's samplers. It reaches the SDK
+//! through [`take_decision`], which the sampler `traced` installs consults first.
+
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+
+/// A sampling rule, as far as `traced` can apply it itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Rule {
+    AlwaysOn,
+    AlwaysOff,
+    Ratio(f64),
+    ParentBased(Root),
+}
+
+/// What a parent-based rule does for a root span.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Root {
+    AlwaysOn,
+    AlwaysOff,
+    Ratio(f64),
+}
+
+const UNKNOWN: u8 = 0;
+static KIND: AtomicU8 = AtomicU8::new(UNKNOWN);
+static RATIO: AtomicU64 = AtomicU64::new(0);
+
+/// Records the rule of the provider just installed; `None` when it is not ours or
+/// not a standard sampler.
+pub(crate) fn set_rule(rule: Option<Rule>) {
+    let (kind, ratio) = match rule {
+        None => (UNKNOWN, 0.0),
+        Some(Rule::AlwaysOn) => (1, 1.0),
+        Some(Rule::AlwaysOff) => (2, 0.0),
+        Some(Rule::Ratio(r)) => (3, r),
+        Some(Rule::ParentBased(Root::AlwaysOn)) => (4, 1.0),
+        Some(Rule::ParentBased(Root::AlwaysOff)) => (5, 0.0),
+        Some(Rule::ParentBased(Root::Ratio(r))) => (6, r),
+    };
+    RATIO.store(ratio.to_bits(), Ordering::Relaxed);
+    KIND.store(kind, Ordering::Release);
+}
+
+/// Whether `traced` decides sampling itself.
+#[inline]
+pub(crate) fn known() -> bool {
+    KIND.load(Ordering::Acquire) != UNKNOWN
+}
+
+/// The rule of the SDK's plain samplers; `None` for others (the inner sampler of
+/// a `ParentBased` cannot be seen from outside).
+#[cfg(feature = "sdk")]
+pub(crate) fn rule_of(sampler: &opentelemetry_sdk::trace::Sampler) -> Option<Rule> {
+    use opentelemetry_sdk::trace::Sampler;
+    match sampler {
+        Sampler::AlwaysOn => Some(Rule::AlwaysOn),
+        Sampler::AlwaysOff => Some(Rule::AlwaysOff),
+        Sampler::TraceIdRatioBased(r) => Some(Rule::Ratio(*r)),
+        _ => None,
+    }
+}
+
+/// The SDK sampler `traced` installs: it applies a decision `traced` already took
+/// for the span being built, and otherwise asks `inner`.
+#[cfg(feature = "sdk")]
+#[derive(Clone, Debug)]
+pub(crate) struct Coordinated<S>(pub(crate) S);
+
+#[cfg(feature = "sdk")]
+impl<S: opentelemetry_sdk::trace::ShouldSample + Clone + 'static>
+    opentelemetry_sdk::trace::ShouldSample for Coordinated<S>
+{
+    fn should_sample(
+        &self,
+        parent_context: Option<&opentelemetry::Context>,
+        trace_id: TraceId,
+        name: &str,
+        span_kind: &opentelemetry::trace::SpanKind,
+        attributes: &[opentelemetry::KeyValue],
+        links: &[opentelemetry::trace::Link],
+    ) -> opentelemetry_sdk::trace::SamplingResult {
+        use opentelemetry::trace::TraceContextExt;
+        use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
+        match take_decision() {
+            Some(sample) => SamplingResult {
+                decision: if sample {
+                    SamplingDecision::RecordAndSample
+                } else {
+                    SamplingDecision::Drop
+                },
+                attributes: Vec::new(),
+                trace_state: parent_context
+                    .map(|cx| cx.span().span_context().trace_state().clone())
+                    .unwrap_or_default(),
+            },
+            None => {
+                self.0
+                    .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+            }
+        }
+    }
+}
+
+/// The decision for a span whose parent is `parent` (invalid for a root), or `None`
+/// when the rule is not known.
+pub(crate) fn decide(parent: &SpanContext) -> Option<bool> {
+    let ratio = || f64::from_bits(RATIO.load(Ordering::Relaxed));
+    Some(match KIND.load(Ordering::Acquire) {
+        1 => true,
+        2 => false,
+        // A plain ratio decides by trace id, as the SDK does, so that every span
+        // of a trace agrees; a root's trace id is the SDK's to draw, so it decides.
+        3 if parent.is_valid() => below(ratio(), trace_bits(parent.trace_id())),
+        4..=6 if parent.is_valid() => parent.is_sampled(),
+        4 => true,
+        5 => false,
+        6 => below(ratio(), random() >> 1),
+        _ => return None,
+    })
+}
+
+/// The 63 bits of a trace id the SDK's ratio sampler compares.
+fn trace_bits(trace: TraceId) -> u64 {
+    let bytes = trace.to_bytes();
+    let mut low = [0; 8];
+    low.copy_from_slice(&bytes[8..]);
+    u64::from_be_bytes(low) >> 1
+}
+
+/// The SDK's ratio comparison: `draw` (63 bits) under `ratio` of the range.
+fn below(ratio: f64, draw: u64) -> bool {
+    if ratio >= 1.0 {
+        return true;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
+    draw < bound
+}
+
+/// A span context for an unsampled root: fresh ids, so that the decision reaches
+/// the services downstream.
+pub(crate) fn unsampled_root() -> SpanContext {
+    let trace = (u128::from(random()) << 64) | u128::from(random() | 1);
+    SpanContext::new(
+        TraceId::from(trace),
+        SpanId::from(random() | 1),
+        TraceFlags::default(),
+        false,
+        TraceState::NONE,
+    )
+}
+
+thread_local! {
+    static DECIDED: Cell<u8> = const { Cell::new(0) };
+    static RNG: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Passes a decision to the SDK sampler for the span about to be built.
+pub(crate) fn hand_over(sample: bool) {
+    DECIDED.with(|d| d.set(if sample { 1 } else { 2 }));
+}
+
+/// The decision handed over for this span, if any (taken: it applies once).
+/// Also clears a decision the SDK never asked for (a provider not ours).
+pub(crate) fn take_decision() -> Option<bool> {
+    match DECIDED.with(|d| d.replace(0)) {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    }
+}
+
+/// A fast per-thread generator (splitmix64): ids and ratio draws need spread, not
+/// secrecy.
+fn random() -> u64 {
+    RNG.with(|state| {
+        let mut s = state.get();
+        if s == 0 {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            #[allow(clippy::cast_possible_truncation)]
+            let seed = seed as u64 ^ (std::ptr::from_ref(state) as u64);
+            s = seed | 1;
+        }
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        state.set(s);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ratio_samples_about_that_fraction() {
+        let sampled = (0..10_000).filter(|_| below(0.25, random() >> 1)).count();
+        assert!((2_000..3_000).contains(&sampled), "{sampled}");
+        assert!(!(0..1000).any(|_| below(0.0, random() >> 1)));
+        assert!((0..1000).all(|_| below(1.0, random() >> 1)));
+    }
+
+    #[test]
+    fn unsampled_roots_get_fresh_valid_unsampled_contexts() {
+        let (a, b) = (unsampled_root(), unsampled_root());
+        assert!(a.is_valid() && !a.is_sampled());
+        assert_ne!(a.trace_id(), b.trace_id());
+    }
+}
