@@ -7,18 +7,33 @@ use traced_otlp_receiver::Receiver;
 
 #[traced::traced(record_err)]
 fn work(a: u64, b: &str, c: bool) -> Result<u64, std::fmt::Error> {
-    if c { Ok(a + b.len() as u64) } else { Err(std::fmt::Error) }
+    if c {
+        Ok(a + b.len() as u64)
+    } else {
+        Err(std::fmt::Error)
+    }
 }
 
 fn main() {
     const CALLS: u32 = 100_000;
     let receiver = Receiver::start();
-    for (protocol, endpoint) in [("grpc", receiver.grpc_endpoint()), ("http/protobuf", receiver.http_endpoint())] {
+    for (protocol, endpoint) in [
+        ("grpc", receiver.grpc_endpoint()),
+        ("http/protobuf", receiver.http_endpoint()),
+    ] {
         let before = receiver.spans().len();
         let tracing = traced::setup!()
             .exporters(&[traced::setup::ExporterKind::Otlp])
-            .otlp_endpoint(if protocol == "grpc" { endpoint } else { format!("{endpoint}/v1/traces") })
-            .otlp_protocol(if protocol == "grpc" { traced::setup::Protocol::Grpc } else { traced::setup::Protocol::HttpProtobuf })
+            .otlp_endpoint(if protocol == "grpc" {
+                endpoint
+            } else {
+                format!("{endpoint}/v1/traces")
+            })
+            .otlp_protocol(if protocol == "grpc" {
+                traced::setup::Protocol::Grpc
+            } else {
+                traced::setup::Protocol::HttpProtobuf
+            })
             .environment(|name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| "200000".to_owned()))
             .install();
         let started = Instant::now();
@@ -27,7 +42,10 @@ fn main() {
         }
         let calls = started.elapsed();
         drop(tracing);
-        let arrived = receiver.wait_for_spans(before + CALLS as usize, Duration::from_secs(60)).len() - before;
+        let arrived = receiver
+            .wait_for_spans(before + CALLS as usize, Duration::from_secs(60))
+            .len()
+            - before;
         let total = started.elapsed();
         println!(
             "{protocol:>13}: {:.0} ns per call on the application thread; {arrived} of {CALLS} spans arrived; \
