@@ -15,7 +15,7 @@ fn closed_port() -> String {
 
 fn run_against_a_dead_collector(protocol: &str) {
     let endpoint = closed_port();
-    let tracing = support::install(&[
+    let tracing = support::export::install(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
@@ -24,7 +24,7 @@ fn run_against_a_dead_collector(protocol: &str) {
     ]);
     assert!(tracing.warnings().is_empty(), "{:?}", tracing.warnings());
     for user in 0..2_000 {
-        let _ = support::request(user);
+        let _ = support::export::request(user);
     }
     let (ended, exported) = tracing.counts();
     assert_eq!(ended, 4_000, "every span ended");

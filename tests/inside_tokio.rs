@@ -20,12 +20,12 @@ fn tracing_set_up_and_shut_down_inside_an_async_runtime_exports() {
         ("http/protobuf", receiver.http_endpoint()),
     ] {
         runtime.block_on(async {
-            let tracing = support::install(&[
+            let tracing = support::export::install(&[
                 ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
                 ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
             ]);
             assert!(tracing.warnings().is_empty(), "{:?}", tracing.warnings());
-            let _ = support::request(1);
+            let _ = support::export::request(1);
             tokio::task::yield_now().await;
             drop(tracing);
         });

@@ -1,40 +1,13 @@
 //! With no tracer provider installed, an instrumented call allocates nothing and
 //! formats no argument. (Its own test binary: nothing here installs a provider.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::fmt;
+mod support;
+
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use support::probes::{Counting, Noisy, allocations_in, formatted};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-static FORMATTED: AtomicUsize = AtomicUsize::new(0);
-
-struct Noisy;
-impl fmt::Debug for Noisy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        FORMATTED.fetch_add(1, Ordering::SeqCst);
-        f.write_str("Noisy")
-    }
-}
 
 #[traced::traced(record_err, ret, attrs(label = format!("{n}")))]
 fn work(n: u64, name: &str, noisy: &Noisy) -> Result<u64, std::io::Error> {
@@ -56,12 +29,6 @@ async fn work_async(noisy: &Noisy) -> u32 {
     3
 }
 
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
-
 #[test]
 fn with_no_provider_a_call_allocates_nothing_and_formats_nothing() {
     // The first call finds out that no provider is installed.
@@ -78,5 +45,5 @@ fn with_no_provider_a_call_allocates_nothing_and_formats_nothing() {
         }
     });
     assert_eq!(allocated, 0);
-    assert_eq!(FORMATTED.load(Ordering::SeqCst), 0);
+    assert_eq!(formatted(), 0);
 }

@@ -11,7 +11,7 @@ use traced_otlp_receiver::{Receiver, Transport, Value};
 fn spans_arrive_over_grpc_with_links_status_events_and_resource() {
     let receiver = Receiver::start();
     let endpoint = receiver.grpc_endpoint();
-    let tracing = support::install(&[
+    let tracing = support::export::install(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s3cret"),
@@ -23,7 +23,7 @@ fn spans_arrive_over_grpc_with_links_status_events_and_resource() {
         ),
     ]);
     assert!(tracing.warnings().is_empty(), "{:?}", tracing.warnings());
-    let _ = support::request(7);
+    let _ = support::export::request(7);
     assert_eq!(tracing.shutdown(), None, "no span lost");
 
     let spans = receiver.wait_for_spans(2, Duration::from_secs(10));

@@ -10,14 +10,14 @@ use traced_otlp_receiver::{Receiver, Transport, Value};
 fn spans_arrive_over_http_under_the_package_name() {
     let receiver = Receiver::start();
     let endpoint = receiver.http_endpoint();
-    let tracing = support::install(&[
+    let tracing = support::export::install(&[
         // The generic variable: `/v1/traces` is appended for HTTP.
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
         ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "tenant=t%201"),
     ]);
     assert!(tracing.warnings().is_empty(), "{:?}", tracing.warnings());
-    let _ = support::request(3);
+    let _ = support::export::request(3);
     assert_eq!(tracing.shutdown(), None);
 
     let spans = receiver.wait_for_spans(2, Duration::from_secs(10));

@@ -1,24 +1,15 @@
 //! A span that is not sampled records nothing and formats no argument, but still
 //! carries the trace for propagation.
 
+mod support;
+
 use opentelemetry::trace::SpanContext;
 use opentelemetry_sdk::trace::Sampler;
-use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use support::probes::{Noisy, count_format, formatted};
 use traced::testing::capture_with;
 use traced::traced;
 
-static FORMATTED: AtomicUsize = AtomicUsize::new(0);
-
-struct Noisy;
-impl fmt::Debug for Noisy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        FORMATTED.fetch_add(1, Ordering::SeqCst);
-        f.write_str("Noisy")
-    }
-}
-
-#[traced(ret, attrs(computed = { FORMATTED.fetch_add(100, Ordering::SeqCst); 1 }))]
+#[traced(ret, attrs(computed = count_format()))]
 fn unsampled(noisy: &Noisy) -> SpanContext {
     let _ = noisy;
     inner()
@@ -32,10 +23,10 @@ fn inner() -> SpanContext {
 #[test]
 fn an_unsampled_call_formats_nothing_and_exports_nothing_but_propagates() {
     let capture = capture_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
-    let before = FORMATTED.load(Ordering::SeqCst);
+    let before = formatted();
     let seen = unsampled(&Noisy);
     assert_eq!(
-        FORMATTED.load(Ordering::SeqCst),
+        formatted(),
         before,
         "no argument or attrs expression evaluated"
     );
@@ -72,9 +63,9 @@ fn with_parent(parent: &SpanContext) -> SpanContext {
 fn decided_without_the_sdk_an_unsampled_call_still_propagates_its_trace() {
     // AlwaysOff is a rule `traced` applies itself, before the SDK.
     let capture = capture_with(Sampler::AlwaysOff);
-    let before = FORMATTED.load(Ordering::SeqCst);
+    let before = formatted();
     let root = unsampled(&Noisy);
-    assert_eq!(FORMATTED.load(Ordering::SeqCst), before);
+    assert_eq!(formatted(), before);
     assert!(
         root.is_valid() && !root.is_sampled(),
         "a fresh unsampled trace: {root:?}"

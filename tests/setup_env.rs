@@ -2,16 +2,13 @@
 //! warning and its default; the rest change what is exported. (Its own test
 //! binary: it installs the global provider, one setup after another.)
 
-use std::collections::HashMap;
+mod support;
+
 use traced::setup::{SharedOutput, TracingGuard};
 
 fn install_with_console(vars: &[(&str, &str)], output: &SharedOutput) -> TracingGuard {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
     traced::setup!()
-        .environment(move |name| vars.get(name).cloned())
+        .environment(support::export::environment(vars))
         .console_output(output.clone())
         .install()
 }
