@@ -9,8 +9,10 @@ use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState}
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
-/// A sampling rule, as far as `traced` can apply it itself.
+/// A sampling rule, as far as `traced` can apply it itself. Only the SDK setup
+/// names one; without the SDK every rule is unknown.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
 pub(crate) enum Rule {
     AlwaysOn,
     AlwaysOff,
@@ -20,6 +22,7 @@ pub(crate) enum Rule {
 
 /// What a parent-based rule does for a root span.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(not(feature = "sdk"), allow(dead_code))]
 pub(crate) enum Root {
     AlwaysOn,
     AlwaysOff,
@@ -54,7 +57,7 @@ pub(crate) fn known() -> bool {
 
 /// The rule of the SDK's plain samplers; `None` for others (the inner sampler of
 /// a `ParentBased` cannot be seen from outside).
-#[cfg(feature = "sdk")]
+#[cfg(feature = "testing")]
 pub(crate) fn rule_of(sampler: &opentelemetry_sdk::trace::Sampler) -> Option<Rule> {
     use opentelemetry_sdk::trace::Sampler;
     match sampler {

@@ -1,0 +1,279 @@
+//! Issue 4: the per-call cost of `#[traced]` and of its peers, side by side, in one
+//! process and one run.
+//!
+//! ```text
+//! cargo bench -p traced-benches --bench overhead                           # tables on stdout
+//! cargo bench -p traced-benches --bench overhead -- --write BENCHMARKS.md  # and the report
+//! ```
+//!
+//! Options (after `--`): `--write PATH` (relative to the workspace root), `--rounds N`,
+//! `--batches N`, `--batch-ms MS`, `--quick` (a smoke run: numbers not worth quoting),
+//! `--only A,B` (only the cases whose id contains A or B: for profiling one
+//! configuration, e.g. `perf record` on the bench binary with `--only traced/sync/ok/sampled`).
+
+#[path = "overhead/cases.rs"]
+mod cases;
+#[path = "overhead/targets.rs"]
+mod targets;
+#[path = "overhead/telemetry.rs"]
+mod telemetry;
+#[path = "overhead/workloads.rs"]
+mod workloads;
+
+use cases::{Env, SPAN_BATCH, Spec};
+use opentelemetry::trace::TracerProvider as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use telemetry::{FASTRACE_ROOT, Global, Telemetry};
+use traced_benches::alloc::CountingAlloc;
+use traced_benches::compile::{self, CompileCost};
+use traced_benches::machine::Machine;
+use traced_benches::measure::{self, Bench, Case, Plan};
+use traced_benches::report::{Document, Results};
+use traced_benches::targets::Check;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+struct Suite {
+    specs: Vec<Spec>,
+    cases: Vec<Case>,
+    telemetry: Telemetry,
+    dispatch: Option<tracing::Dispatch>,
+    setup: Option<traced::setup::TracingGuard>,
+}
+
+impl Bench for Suite {
+    fn cases(&self) -> &[Case] {
+        &self.cases
+    }
+
+    fn enter(&mut self, case: usize) {
+        match self.specs[case].env {
+            Env::Provider(global) => self.telemetry.install(global),
+            Env::TracingOtel => self.dispatch = Some(self.telemetry.tracing_dispatch()),
+            Env::TracedSetup => {
+                self.telemetry.forget();
+                self.setup = Some(telemetry::traced_setup_unsampled());
+            }
+            Env::Any | Env::FastraceRoot => {}
+        }
+    }
+
+    fn batch(&mut self, case: usize, calls: u64) -> Duration {
+        let Spec { run, ok, env, .. } = self.specs[case];
+        match env {
+            Env::TracingOtel => {
+                let dispatch = self.dispatch.as_ref().expect("entered");
+                tracing::dispatcher::with_default(dispatch, || time(run, calls, ok))
+            }
+            Env::FastraceRoot => {
+                let start = Instant::now();
+                let root =
+                    fastrace::Span::root(FASTRACE_ROOT, fastrace::collector::SpanContext::random());
+                {
+                    let _parent = root.set_local_parent();
+                    run(calls, ok);
+                }
+                drop(root);
+                start.elapsed()
+            }
+            Env::Any | Env::Provider(_) | Env::TracedSetup => time(run, calls, ok),
+        }
+    }
+
+    fn leave(&mut self, case: usize) {
+        match self.specs[case].env {
+            Env::Provider(Global::Sampled) => self.telemetry.flush_sampled(),
+            Env::TracingOtel => {
+                self.dispatch = None;
+                self.telemetry.flush_sampled();
+                // Forget the subscriber's interest, so that "no subscriber" stays the
+                // state of a program that never set one.
+                tracing::callsite::rebuild_interest_cache();
+            }
+            Env::FastraceRoot => fastrace::flush(),
+            Env::TracedSetup => {
+                if let Some(guard) = self.setup.take() {
+                    let _ = guard.shutdown();
+                }
+            }
+            Env::Any | Env::Provider(_) => {}
+        }
+    }
+}
+
+fn time(run: fn(u64, bool), calls: u64, ok: bool) -> Duration {
+    let start = Instant::now();
+    run(calls, ok);
+    start.elapsed()
+}
+
+struct Options {
+    plan: Plan,
+    write: Option<PathBuf>,
+    only: Vec<String>,
+    args: Vec<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut plan = Plan::default();
+    let mut write = None;
+    let mut only = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--bench" => continue, // added by `cargo bench`
+            "--write" => write = Some(workspace_path(&value("--write")?)),
+            "--rounds" => plan.rounds = number(&value("--rounds")?)?,
+            "--batches" => plan.batches = number(&value("--batches")?)?,
+            "--batch-ms" => plan.batch_time = Duration::from_secs_f64(number::<f64>(&value("--batch-ms")?)? / 1e3),
+            "--only" => only = value("--only")?.split(',').map(str::to_owned).collect(),
+            "--quick" => {
+                plan.rounds = 3;
+                plan.batches = 3;
+                plan.batch_time = Duration::from_micros(300);
+            }
+            "-h" | "--help" => return Err("usage: cargo bench -p traced-benches --bench overhead -- [--write PATH] [--rounds N] [--batches N] [--batch-ms MS] [--quick] [--only A,B]".into()),
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    if write.is_some() && !only.is_empty() {
+        return Err("--write needs every case: drop --only".into());
+    }
+    Ok(Options {
+        plan,
+        write,
+        only,
+        args: raw_args(),
+    })
+}
+
+/// The arguments as given, less the `--bench` cargo adds.
+fn raw_args() -> Vec<String> {
+    std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect()
+}
+
+fn number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.parse().map_err(|_| format!("not a number: {text:?}"))
+}
+
+/// `cargo bench` runs benches in the package's directory: relative paths are taken
+/// from the workspace root instead, where the user most likely typed the command.
+fn workspace_path(path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+    }
+}
+
+fn main() {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let plan = options.plan;
+    let mut specs = cases::all();
+    check_references(&specs);
+    if !options.only.is_empty() {
+        specs.retain(|s| {
+            options
+                .only
+                .iter()
+                .any(|pattern| s.case.id.contains(pattern.as_str()))
+        });
+    }
+
+    // A round's spans of one configuration wait in the queue until its flush.
+    let queue = usize::try_from(SPAN_BATCH).expect("small") * (plan.batches + 1) + 4096;
+    let telemetry = Telemetry::new(queue);
+    workloads::HELD_SAMPLED.get_or_init(|| telemetry.sampled.tracer("traced-benches"));
+    workloads::HELD_UNSAMPLED.get_or_init(|| telemetry.unsampled.tracer("traced-benches"));
+
+    let cases = specs.iter().map(|s| s.case.clone()).collect();
+    let mut suite = Suite {
+        specs,
+        cases,
+        telemetry,
+        dispatch: None,
+        setup: None,
+    };
+    let load_before = traced_benches::machine::load_average();
+    let measured = measure::run(plan, &mut suite);
+    let load_after = traced_benches::machine::load_average();
+    suite.telemetry.shutdown();
+    let arrived = suite.telemetry.arrivals.snapshot();
+    let results = Results::new(&suite.cases, measured, arrived);
+
+    let mut command = String::from("cargo bench -p traced-benches --bench overhead");
+    if !options.args.is_empty() {
+        command += &format!(" -- {}", options.args.join(" "));
+    }
+    let machine = Machine::detect();
+    let compile = CompileCost::load(Path::new(compile::RESULTS));
+    let targets = targets::all();
+    let document = Document {
+        results: &results,
+        targets: &targets,
+        machine: &machine,
+        command: &command,
+        source: &traced_benches::machine::source(&workspace_path(".")),
+        load: (&load_before, &load_after),
+        compile: compile.as_ref(),
+        configurations: cases::DESCRIPTION,
+    };
+    print!("{}", document.text());
+    if let Some(path) = &options.write {
+        std::fs::write(path, document.markdown())
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        eprintln!("wrote {}", path.display());
+    }
+    if !results.span_mismatches().is_empty() {
+        eprintln!("spans were lost or unexpected: see above");
+        std::process::exit(1);
+    }
+}
+
+/// Every reference names a case, and ids are unique: a typo would silently drop a ratio.
+fn check_references(specs: &[Spec]) {
+    let ids: Vec<&str> = specs.iter().map(|s| s.case.id).collect();
+    for (i, id) in ids.iter().enumerate() {
+        assert!(!ids[..i].contains(id), "case {id} twice");
+    }
+    for spec in specs {
+        for reference in [spec.case.plain, spec.case.by_hand].into_iter().flatten() {
+            assert!(
+                ids.contains(&reference),
+                "{} refers to unknown case {reference}",
+                spec.case.id
+            );
+        }
+    }
+    for target in targets::all() {
+        let named = match target.check {
+            Check::AtMostPlus {
+                case, reference, ..
+            }
+            | Check::AtMostTimes {
+                case, reference, ..
+            }
+            | Check::Below { case, reference } => {
+                vec![case, reference]
+            }
+            Check::NoAllocations { case } => vec![case],
+            Check::Compile { .. } => vec![],
+        };
+        for id in named {
+            assert!(ids.contains(&id), "a target names unknown case {id}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The measured function, written every way the issue compares. Every variant runs
+//! the same tiny [`body`]; only the instrumentation around it differs.
+
+use opentelemetry::global;
+use opentelemetry::trace::{FutureExt as _, Span as _, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::SdkTracer;
+use std::future::Future;
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::task::{Poll, Waker};
+use traced::traced;
+
+/// The error of the `Err` path.
+#[derive(Debug)]
+pub struct WorkError(u64);
+
+impl std::fmt::Display for WorkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "work {} failed", self.0)
+    }
+}
+
+impl std::error::Error for WorkError {}
+
+/// What every variant computes: `c` chooses the `Ok` or the `Err` path.
+#[inline(always)]
+fn body(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    if c {
+        Ok(a.wrapping_mul(31) ^ b.len() as u64)
+    } else {
+        Err(WorkError(a))
+    }
+}
+
+// --- plain -------------------------------------------------------------------
+
+#[inline(never)]
+pub fn plain(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+#[inline(never)]
+pub async fn plain_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+// --- #[traced] ---------------------------------------------------------------
+
+#[traced]
+#[inline(never)]
+pub fn traced_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+#[traced(record_err)]
+#[inline(never)]
+pub fn traced_work_err(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+#[traced]
+#[inline(never)]
+pub async fn traced_work_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+#[traced(record_err)]
+#[inline(never)]
+pub async fn traced_work_err_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+// --- OpenTelemetry by hand ---------------------------------------------------
+
+const SCOPE: &str = "traced-benches";
+
+/// The attributes, as the Go seed sets them: unconditionally.
+fn attributes(a: u64, b: &str, c: bool) -> [KeyValue; 3] {
+    #[allow(clippy::cast_possible_wrap)]
+    let a = a as i64;
+    [
+        KeyValue::new("a", a),
+        KeyValue::new("b", b.to_owned()),
+        KeyValue::new("c", c),
+    ]
+}
+
+/// As the Go seed writes it: the global tracer, `start`, attributes,
+/// `record_error` and `set_status` on error, `end`.
+#[inline(never)]
+pub fn by_hand(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    let tracer = global::tracer(SCOPE);
+    let mut span = tracer.start("by_hand");
+    span.set_attributes(attributes(a, b, c));
+    let out = body(a, b, c);
+    if let Err(e) = &out {
+        span.record_error(e);
+        span.set_status(Status::error(e.to_string()));
+    }
+    span.end();
+    out
+}
+
+/// The same, with the span made current while the body runs.
+#[inline(never)]
+pub fn by_hand_current(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    let tracer = global::tracer(SCOPE);
+    let mut span = tracer.start("by_hand_current");
+    span.set_attributes(attributes(a, b, c));
+    let cx = Context::current_with_span(span);
+    let _current = cx.clone().attach();
+    let out = body(a, b, c);
+    let span = cx.span();
+    if let Err(e) = &out {
+        span.record_error(e);
+        span.set_status(Status::error(e.to_string()));
+    }
+    span.end();
+    out
+}
+
+/// The async version: the span's context is current while the future is polled.
+#[inline(never)]
+pub async fn by_hand_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    let tracer = global::tracer(SCOPE);
+    let mut span = tracer.start("by_hand_async");
+    span.set_attributes(attributes(a, b, c));
+    let cx = Context::current_with_span(span);
+    let out = async { body(a, b, c) }.with_context(cx.clone()).await;
+    let span = cx.span();
+    if let Err(e) = &out {
+        span.record_error(e);
+        span.set_status(Status::error(e.to_string()));
+    }
+    span.end();
+    out
+}
+
+/// SDK tracers held for the whole run: what OpenTelemetry costs without the global
+/// provider's lock, boxes and dynamic dispatch.
+pub static HELD_SAMPLED: OnceLock<SdkTracer> = OnceLock::new();
+pub static HELD_UNSAMPLED: OnceLock<SdkTracer> = OnceLock::new();
+
+#[inline(always)]
+fn held(
+    tracer: &SdkTracer,
+    name: &'static str,
+    a: u64,
+    b: &str,
+    c: bool,
+) -> Result<u64, WorkError> {
+    let mut span = tracer.start(name);
+    if span.is_recording() {
+        span.set_attributes(attributes(a, b, c));
+    }
+    let cx = Context::current_with_span(span);
+    let _current = cx.clone().attach();
+    let out = body(a, b, c);
+    let span = cx.span();
+    if let Err(e) = &out {
+        span.record_error(e);
+        span.set_status(Status::error(e.to_string()));
+    }
+    span.end();
+    out
+}
+
+#[inline(never)]
+pub fn held_sampled(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    held(HELD_SAMPLED.get().expect("set up"), "held", a, b, c)
+}
+
+#[inline(never)]
+pub fn held_unsampled(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    held(HELD_UNSAMPLED.get().expect("set up"), "held", a, b, c)
+}
+
+// --- peers -------------------------------------------------------------------
+
+#[tracing::instrument]
+#[inline(never)]
+pub fn tracing_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+#[fastrace::trace(short_name = true)]
+#[inline(never)]
+pub fn fastrace_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    body(a, b, c)
+}
+
+// --- driving them ------------------------------------------------------------
+
+const WHO: &str = "user-42";
+
+/// `calls` calls of `f`, on the `Ok` path or the `Err` path.
+#[inline(always)]
+pub fn repeat<R>(calls: u64, ok: bool, f: impl Fn(u64, &'static str, bool) -> R) {
+    for i in 0..calls {
+        black_box(f(black_box(i), black_box(WHO), black_box(ok)));
+    }
+}
+
+/// The same for an async function, each future polled to completion.
+#[inline(always)]
+pub fn repeat_async<F: Future>(calls: u64, ok: bool, f: impl Fn(u64, &'static str, bool) -> F) {
+    for i in 0..calls {
+        black_box(block_on(f(black_box(i), black_box(WHO), black_box(ok))));
+    }
+}
+
+/// The smallest executor: polls with a waker that does nothing until ready.
+#[inline(always)]
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}

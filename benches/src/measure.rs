@@ -1,0 +1,183 @@
+//! Timing configurations side by side, in interleaved rounds.
+//!
+//! Each round times every case once, in a fresh order: machine noise (another
+//! process, a frequency change, the exporter thread) then falls on all cases alike,
+//! and ratios taken within a round cancel most of it. In a round a case runs
+//! `batches` batches of `calls` calls; the round's value is the median batch.
+
+use crate::alloc;
+use crate::stats::median;
+use std::time::Duration;
+
+/// One configuration to measure, and how the report treats it.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Short stable name, used to refer to the case: `traced/sync/ok/sampled`.
+    pub id: &'static str,
+    /// The row's name in the tables.
+    pub label: &'static str,
+    /// The table the row goes in.
+    pub section: &'static str,
+    /// The uninstrumented case it is compared with.
+    pub plain: Option<&'static str>,
+    /// The hand-written OpenTelemetry case it is compared with.
+    pub by_hand: Option<&'static str>,
+    /// The span name under which this case's calls reach the exporter, when they do.
+    pub exports: Option<&'static str>,
+    /// The most calls one batch may make (span queues are bounded).
+    pub max_batch: u64,
+}
+
+/// What the harness needs from the bench.
+pub trait Bench {
+    fn cases(&self) -> &[Case];
+    /// Puts the process in the state `case` needs (provider, subscriber, ...).
+    fn enter(&mut self, case: usize);
+    /// Makes `calls` calls of `case` and returns how long they took.
+    fn batch(&mut self, case: usize, calls: u64) -> Duration;
+    /// Leaves the state: flushes what `case` queued for export.
+    fn leave(&mut self, case: usize);
+}
+
+/// How long and how often to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    pub rounds: usize,
+    pub batches: usize,
+    /// The time one batch should take (the number of calls is chosen for it).
+    pub batch_time: Duration,
+    pub min_calls: u64,
+    /// Calls over which allocations are counted.
+    pub alloc_calls: u64,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            rounds: 31,
+            batches: 5,
+            batch_time: Duration::from_millis(5),
+            min_calls: 1000,
+            alloc_calls: 2000,
+        }
+    }
+}
+
+/// Everything measured, per case (same order as [`Bench::cases`]).
+#[derive(Clone, Debug, Default)]
+pub struct Measured {
+    /// ns per call, one value per round.
+    pub ns: Vec<Vec<f64>>,
+    /// Process CPU time (all threads, export included) per call, one value per round.
+    pub cpu_ns: Vec<Vec<f64>>,
+    /// Calls per batch.
+    pub calls_per_batch: Vec<u64>,
+    /// Every call made, warm-ups included.
+    pub calls: Vec<u64>,
+    /// Allocations and bytes per call, on the calling thread.
+    pub allocs: Vec<(f64, f64)>,
+    pub plan: Option<Plan>,
+}
+
+const WARM_UP: u64 = 64;
+
+/// Calibrates, counts allocations, then times `plan.rounds` rounds.
+pub fn run(plan: Plan, bench: &mut impl Bench) -> Measured {
+    let n = bench.cases().len();
+    let mut m = Measured {
+        ns: vec![Vec::new(); n],
+        cpu_ns: vec![Vec::new(); n],
+        calls_per_batch: vec![0; n],
+        calls: vec![0; n],
+        allocs: vec![(0.0, 0.0); n],
+        plan: Some(plan),
+    };
+    for case in 0..n {
+        let max = bench.cases()[case].max_batch;
+        bench.enter(case);
+        m.batch(bench, case, WARM_UP);
+        let probe = plan.min_calls.min(max);
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            best = best.min(per_call(m.batch(bench, case, probe), probe));
+        }
+        let wanted = plan.batch_time.as_secs_f64() * 1e9 / best.max(0.1);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let calls = (wanted as u64).clamp(plan.min_calls, max.max(1));
+        m.calls_per_batch[case] = calls;
+
+        let calls = plan.alloc_calls.min(max);
+        let before = alloc::this_thread();
+        m.batch(bench, case, calls);
+        let used = alloc::this_thread() - before;
+        #[allow(clippy::cast_precision_loss)]
+        let per = |v: u64| v as f64 / calls as f64;
+        m.allocs[case] = (per(used.count), per(used.bytes));
+        bench.leave(case);
+    }
+
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for round in 0..plan.rounds {
+        shuffle(&mut order, &mut seed);
+        eprint!("\rround {}/{}", round + 1, plan.rounds);
+        for &case in &order {
+            let calls = m.calls_per_batch[case];
+            bench.enter(case);
+            m.batch(bench, case, WARM_UP);
+            let cpu_before = cpu_time();
+            let mut times = Vec::with_capacity(plan.batches);
+            for _ in 0..plan.batches {
+                times.push(per_call(m.batch(bench, case, calls), calls));
+            }
+            bench.leave(case);
+            let cpu = cpu_time().saturating_sub(cpu_before);
+            m.ns[case].push(median(&times));
+            m.cpu_ns[case].push(per_call(cpu, calls * plan.batches as u64));
+        }
+    }
+    eprintln!();
+    m
+}
+
+impl Measured {
+    /// One batch, counted.
+    fn batch(&mut self, bench: &mut impl Bench, case: usize, calls: u64) -> Duration {
+        self.calls[case] += calls;
+        bench.batch(case, calls)
+    }
+}
+
+fn per_call(time: Duration, calls: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let per = time.as_secs_f64() * 1e9 / calls as f64;
+    per
+}
+
+/// Fisher–Yates with xorshift: a different order every round, the same every run.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        #[allow(clippy::cast_possible_truncation)]
+        let j = (*seed % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+}
+
+/// CPU time used so far by every thread of the process.
+#[must_use]
+pub fn cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut now) };
+    if status != 0 {
+        return Duration::ZERO;
+    }
+    #[allow(clippy::cast_sign_loss)]
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}

@@ -1,0 +1,420 @@
+//! From measurements to the report: per-case summaries, the tables, the charts,
+//! and `BENCHMARKS.md`.
+
+use crate::compile::CompileCost;
+use crate::machine::Machine;
+use crate::measure::{Case, Measured};
+use crate::stats::Summary;
+use crate::table::{Table, bars, number, ratio};
+use crate::targets::{Outcome, Target, Verdict};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One case, summarised over rounds.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub case: Case,
+    pub ns: Option<Summary>,
+    pub cpu: Option<Summary>,
+    /// Per-round ratio to [`Case::plain`].
+    pub x_plain: Option<Summary>,
+    /// Per-round ratio to [`Case::by_hand`].
+    pub x_hand: Option<Summary>,
+    pub allocs: f64,
+    pub bytes: f64,
+    /// Spans that arrived under [`Case::exports`], and calls made.
+    pub spans: Option<(u64, u64)>,
+}
+
+/// A run's measurements, summarised.
+#[derive(Clone, Debug)]
+pub struct Results {
+    pub rows: Vec<Row>,
+    pub measured: Measured,
+    /// Span name -> spans that arrived at the exporters.
+    pub arrived: BTreeMap<String, u64>,
+    /// Span name -> calls made by the cases that export under that name.
+    pub expected: BTreeMap<String, u64>,
+}
+
+impl Results {
+    #[must_use]
+    pub fn new(cases: &[Case], measured: Measured, arrived: BTreeMap<String, u64>) -> Results {
+        let mut expected = BTreeMap::new();
+        for (case, calls) in cases.iter().zip(&measured.calls) {
+            if let Some(name) = case.exports {
+                *expected.entry(name.to_owned()).or_insert(0) += calls;
+            }
+        }
+        let mut results = Results {
+            rows: Vec::new(),
+            measured,
+            arrived,
+            expected,
+        };
+        // Rows first, so that references can be looked up by id.
+        results.rows = cases
+            .iter()
+            .enumerate()
+            .map(|(i, case)| Row {
+                case: case.clone(),
+                ns: Summary::of(&results.measured.ns[i]),
+                cpu: Summary::of(&results.measured.cpu_ns[i]),
+                x_plain: None,
+                x_hand: None,
+                allocs: results.measured.allocs[i].0,
+                bytes: results.measured.allocs[i].1,
+                spans: case.exports.map(|name| {
+                    (
+                        results.arrived.get(name).copied().unwrap_or(0),
+                        results.expected.get(name).copied().unwrap_or(0),
+                    )
+                }),
+            })
+            .collect();
+        for (i, case) in cases.iter().enumerate() {
+            let x_plain = case
+                .plain
+                .and_then(|p| results.per_round_at(i, p, |a, b| a / b));
+            let x_hand = case
+                .by_hand
+                .and_then(|h| results.per_round_at(i, h, |a, b| a / b));
+            results.rows[i].x_plain = x_plain;
+            results.rows[i].x_hand = x_hand;
+        }
+        results
+    }
+
+    fn index(&self, id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| r.case.id == id)
+    }
+
+    #[must_use]
+    pub fn row(&self, id: &str) -> Option<&Row> {
+        self.index(id).map(|i| &self.rows[i])
+    }
+
+    #[must_use]
+    pub fn label(&self, id: &str) -> Option<&'static str> {
+        self.row(id).map(|r| r.case.label)
+    }
+
+    /// `op(case, reference)` taken within each round, summarised over rounds.
+    #[must_use]
+    pub fn per_round(
+        &self,
+        case: &str,
+        reference: &str,
+        op: fn(f64, f64) -> f64,
+    ) -> Option<Summary> {
+        self.per_round_at(self.index(case)?, reference, op)
+    }
+
+    fn per_round_at(
+        &self,
+        case: usize,
+        reference: &str,
+        op: fn(f64, f64) -> f64,
+    ) -> Option<Summary> {
+        let reference = self.index(reference)?;
+        let (a, b) = (&self.measured.ns[case], &self.measured.ns[reference]);
+        let values: Vec<f64> = a.iter().zip(b).map(|(x, y)| op(*x, *y)).collect();
+        Summary::of(&values)
+    }
+
+    /// Span names whose arrivals differ from the calls made.
+    #[must_use]
+    pub fn span_mismatches(&self) -> Vec<String> {
+        let names: std::collections::BTreeSet<&String> =
+            self.arrived.keys().chain(self.expected.keys()).collect();
+        names
+            .into_iter()
+            .filter(|name| {
+                self.arrived.get(*name).copied().unwrap_or(0)
+                    != self.expected.get(*name).copied().unwrap_or(0)
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn sections(&self) -> Vec<&'static str> {
+        let mut sections = Vec::new();
+        for row in &self.rows {
+            if !sections.contains(&row.case.section) {
+                sections.push(row.case.section);
+            }
+        }
+        sections
+    }
+
+    /// The cost table of one section.
+    #[must_use]
+    pub fn table(&self, section: &str) -> Table {
+        let mut table = Table::new(&[
+            "configuration",
+            "ns/call",
+            "IQR",
+            "× plain",
+            "× by hand",
+            "CPU ns/call",
+            "allocs/call",
+            "bytes/call",
+            "spans arrived",
+        ]);
+        let summary = |s: Option<Summary>| s.map_or(f64::NAN, |s| s.median);
+        for row in self.rows.iter().filter(|r| r.case.section == section) {
+            table.row(vec![
+                row.case.label.to_owned(),
+                number(summary(row.ns)),
+                row.ns.map_or_else(String::new, |s| {
+                    format!("{}–{}", number(s.p25), number(s.p75))
+                }),
+                row.x_plain
+                    .map_or_else(|| "–".to_owned(), |s| ratio(s.median)),
+                row.x_hand
+                    .map_or_else(|| "–".to_owned(), |s| ratio(s.median)),
+                number(summary(row.cpu)),
+                format!("{:.2}", row.allocs),
+                format!("{:.0}", row.bytes),
+                row.spans.map_or_else(
+                    || "–".to_owned(),
+                    |(arrived, calls)| {
+                        let mark = if arrived == calls { "" } else { " ≠" };
+                        format!("{arrived}/{calls}{mark}")
+                    },
+                ),
+            ]);
+        }
+        table
+    }
+
+    /// Bar charts of the median ns/call: calls that record a span, and calls that do not.
+    #[must_use]
+    pub fn charts(&self) -> String {
+        let chart = |exporting: bool| {
+            let values: Vec<(&str, f64)> = self
+                .rows
+                .iter()
+                .filter(|r| r.case.exports.is_some() == exporting)
+                .map(|r| (r.case.id, r.ns.map_or(0.0, |s| s.median)))
+                .collect();
+            bars(&values, 48, "ns")
+        };
+        format!(
+            "Calls that record and export a span (median ns/call):\n\n{}\nCalls that record nothing (median ns/call, another scale):\n\n{}",
+            chart(true),
+            chart(false)
+        )
+    }
+}
+
+/// Everything the report shows.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub results: &'a Results,
+    pub targets: &'a [Target],
+    pub machine: &'a Machine,
+    /// The command that produced the numbers.
+    pub command: &'a str,
+    /// The source measured ([`crate::machine::source`]).
+    pub source: &'a str,
+    /// The 1-minute load average before and after the run.
+    pub load: (&'a str, &'a str),
+    pub compile: Option<&'a CompileCost>,
+    /// What each configuration does exactly (Markdown).
+    pub configurations: &'a str,
+}
+
+impl Document<'_> {
+    #[must_use]
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        self.targets
+            .iter()
+            .map(|t| t.evaluate(self.results, self.compile))
+            .collect()
+    }
+
+    fn targets_table(&self) -> Table {
+        let mut table = Table::new(&[
+            "target",
+            "configuration",
+            "goal",
+            "measured (median over rounds)",
+            "verdict",
+        ])
+        .text_only();
+        for o in self.outcomes() {
+            let verdict = match o.verdict {
+                Verdict::Missed => format!("**{}**", o.verdict.word()),
+                _ => o.verdict.word().to_owned(),
+            };
+            table.row(vec![
+                o.what.to_owned(),
+                o.subject,
+                o.goal,
+                o.measured,
+                verdict,
+            ]);
+        }
+        table
+    }
+
+    fn spans_line(&self) -> String {
+        let mismatches = self.results.span_mismatches();
+        if mismatches.is_empty() {
+            let total: u64 = self.results.arrived.values().sum();
+            format!(
+                "Spans arrived at the exporters: {total}, exactly the calls made while sampled, for every span name."
+            )
+        } else {
+            let mut out = String::from("SPANS LOST OR UNEXPECTED: ");
+            for name in mismatches {
+                let _ = write!(
+                    out,
+                    "{name}: {} arrived for {} calls; ",
+                    self.results.arrived.get(&name).copied().unwrap_or(0),
+                    self.results.expected.get(&name).copied().unwrap_or(0)
+                );
+            }
+            out
+        }
+    }
+
+    /// The report for a terminal.
+    #[must_use]
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{}\nsource: {}\nload average: {} before, {} after\n\n",
+            self.machine.line(),
+            self.source,
+            self.load.0,
+            self.load.1
+        );
+        for section in self.results.sections() {
+            let _ = write!(
+                out,
+                "== {section}\n{}\n",
+                self.results.table(section).text()
+            );
+        }
+        let _ = writeln!(out, "{}\n", self.spans_line());
+        let _ = write!(
+            out,
+            "== targets of issue 4\n{}",
+            self.targets_table().text()
+        );
+        if let Some(compile) = self.compile {
+            let _ = write!(
+                out,
+                "\n== compile cost (from benches/compile-cost.md)\n{}",
+                compile.markdown.trim()
+            );
+            out.push('\n');
+        }
+        out
+    }
+
+    /// `BENCHMARKS.md`.
+    #[must_use]
+    pub fn markdown(&self) -> String {
+        let m = self.machine;
+        let plan = self.results.measured.plan.unwrap_or_default();
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "# Benchmarks\n\n\
+             Written by `{}` — do not edit by hand; run it again.\n\n\
+             The cost of one call of a tiny function, `fn work(a: u64, b: &str, c: bool) -> Result<u64, WorkError>`, \
+             plain and instrumented every way [issue 4](#targets-of-issue-4) lists, measured side by side in one process and one run.\n\n",
+            self.command
+        );
+        let _ = write!(
+            out,
+            "## Machine\n\n\
+             | | |\n|---|---|\n\
+             | CPU | {} |\n| cores | {} |\n| memory | {} |\n| kernel | Linux {} |\n| compiler | {} |\n| date | {} UTC |\n| source measured | {} |\n| load average (1 min) | {} before the run, {} after |\n\n\
+             The machine has {} cores and the exporters' background threads (the SDK's batch span processor, fastrace's collector) run on them too: \
+             while the measured thread makes calls, the export thread works on the other core, and on a busy machine it would take time from the caller. \
+             `ns/call` is what the calling thread waits; `CPU ns/call` adds the export thread's work. \
+             The run itself keeps about one core busy, more while spans are exported; a load average well above that \
+             before the run means another process shared the machine.\n\n",
+            m.cpu,
+            m.cores,
+            m.memory,
+            m.kernel,
+            m.rustc,
+            m.date,
+            self.source,
+            self.load.0,
+            self.load.1,
+            m.cores
+        );
+        let _ = write!(
+            out,
+            "## Targets of issue 4\n\nEach verdict is computed from the numbers below.\n\n{}\n",
+            self.targets_table().markdown()
+        );
+        let _ = writeln!(out, "{}\n", self.spans_line());
+        out += "## Per-call cost\n\n";
+        for section in self.results.sections() {
+            let _ = write!(
+                out,
+                "### {section}\n\n{}\n",
+                self.results.table(section).markdown()
+            );
+        }
+        let _ = write!(out, "## Chart\n\n```text\n{}```\n\n", self.results.charts());
+        out += "## Compile cost\n\n";
+        match self.compile {
+            Some(compile) => out += compile.markdown.trim(),
+            None => out += "Not measured yet: run `bash benches/compile-cost.sh`.",
+        }
+        out += "\n\n";
+        let _ = write!(
+            out,
+            "## Commands\n\n\
+             ```sh\n\
+             # the per-call tables, the targets and this file (CARGO_TARGET_DIR as you like)\n\
+             cargo bench -p traced-benches --bench overhead -- --write BENCHMARKS.md\n\
+             # the compile-cost table (benches/compile-cost.md, included above on the next --write)\n\
+             bash benches/compile-cost.sh\n\
+             # one configuration alone, under a profiler\n\
+             cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
+             perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\
+             ```\n\n\
+             `--rounds N`, `--batches N` and `--batch-ms MS` change the plan; `--quick` is a smoke run whose numbers are not worth quoting; \
+             `--only A,B` keeps the configurations whose id contains `A` or `B` (the ids are the labels of the chart).\n\n"
+        );
+        let _ = write!(
+            out,
+            "## How to read them\n\n\
+             - **ns/call**: wall time per call on the calling thread. Each round times every configuration over {batches} batches \
+             of N calls (N is chosen per configuration so a batch lasts about {batch_ms} ms, at most the span queue's bound) and keeps the median batch; \
+             the table gives the median of {rounds} rounds and the interquartile range (IQR) over rounds. Configurations run in a different order every round.\n\
+             - **× plain**, **× by hand**: ratios taken *within each round* against the uninstrumented function on the same path \
+             (sync or async, `Ok` or `Err`) and against the hand-written OpenTelemetry code that does the same thing \
+             (same sampling, same path, span made current), then the median over rounds. A ratio is what to quote; \
+             absolute nanoseconds move with the machine.\n\
+             - **CPU ns/call**: CPU time of the whole process (every thread) from the first batch of a round to the end of the flush that follows it, \
+             per call: it includes the exporter thread's work on the spans. Close to ns/call when nothing is exported.\n\
+             - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls \
+             after a warm-up (so a tracer fetched once per provider change does not count). The exporter thread's allocations are not in it.\n\
+             - **spans arrived**: spans the counting exporter received under this configuration's span name / calls made while sampled (warm-ups included), \
+             over the whole run, after a final flush. The batch processor's queue is sized so that nothing is dropped; the two numbers must be equal.\n\
+             - The targets compare medians of per-round differences or ratios; the IQR shows how firm a verdict is.\n\
+             - Allocation goes through the system allocator (glibc malloc here, wrapped by the counting allocator). With spans exported, \
+             the export thread frees what the calling thread allocated, so allocator locks, page faults and the export thread's wake-ups \
+             are part of every sampled row: a different allocator or a different span processor moves all the sampled rows.\n\n",
+            batches = plan.batches,
+            batch_ms = plan.batch_time.as_secs_f64() * 1e3,
+            rounds = plan.rounds,
+            alloc = plan.alloc_calls,
+        );
+        let _ = write!(
+            out,
+            "## The configurations\n\n{}\n",
+            self.configurations.trim()
+        );
+        out
+    }
+}
