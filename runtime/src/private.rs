@@ -12,7 +12,7 @@ use crate::record::record_failure;
 use crate::sampling;
 use crate::start::{build, Built};
 use crate::value::{debug_value, ToValue};
-use opentelemetry::global::BoxedTracer;
+use opentelemetry::global::{BoxedSpan, BoxedTracer};
 use opentelemetry::trace::{Span as _, SpanContext, TraceContextExt, TraceFlags};
 use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
@@ -128,9 +128,8 @@ impl Callsite {
             return Span::none();
         }
         if built.span.is_recording() {
-            built
-                .span
-                .set_attributes(self.attributes(&built.base, attrs));
+            let sink = &mut Attrs(Sink::Span(&mut built.span));
+            self.add_attributes(&built.base, sink, attrs);
         }
         Span::from_context(built.base.with_span(built.span))
     }
@@ -156,23 +155,27 @@ impl Callsite {
 
     /// The code attributes, the arguments and `attrs`, and the `baggage` entries.
     fn attributes(&self, base: &Context, attrs: &mut dyn FnMut(&mut Attrs)) -> Vec<KeyValue> {
+        let mut list = Vec::with_capacity(8 + self.meta.baggage.len());
+        self.add_attributes(base, &mut Attrs(Sink::List(&mut list)), attrs);
+        list
+    }
+
+    /// The code attributes, the arguments and `attrs`, and the `baggage` entries,
+    /// into `sink`.
+    fn add_attributes(&self, base: &Context, sink: &mut Attrs, attrs: &mut dyn FnMut(&mut Attrs)) {
         let meta = &self.meta;
-        let mut list = Attrs(Vec::with_capacity(8 + meta.baggage.len()));
-        list.0
-            .push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
-        list.0.push(KeyValue::new(CODE_FILE_PATH, meta.file));
-        list.0
-            .push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
-        attrs(&mut list);
+        sink.push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
+        sink.push(KeyValue::new(CODE_FILE_PATH, meta.file));
+        sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
+        attrs(sink);
         if !meta.baggage.is_empty() {
             let baggage = opentelemetry::baggage::BaggageExt::baggage(base);
             for key in meta.baggage {
                 if let Some(value) = baggage.get(*key) {
-                    list.0.push(KeyValue::new(*key, value.to_string()));
+                    sink.push(KeyValue::new(*key, value.to_string()));
                 }
             }
         }
-        list.0
     }
 
     fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
@@ -201,15 +204,34 @@ impl Callsite {
 }
 
 /// The attributes of a starting span.
-#[derive(Debug)]
-pub struct Attrs(Vec<KeyValue>);
+pub struct Attrs<'a>(Sink<'a>);
 
-impl Attrs {
+enum Sink<'a> {
+    /// Into the builder, for a span known to be sampled.
+    List(&'a mut Vec<KeyValue>),
+    /// Straight into a span already started.
+    Span(&'a mut BoxedSpan),
+}
+
+impl Attrs<'_> {
     #[inline]
     pub fn add(&mut self, key: &'static str, value: Option<Value>) {
         if let Some(value) = value {
-            self.0.push(KeyValue::new(Key::from_static_str(key), value));
+            self.push(KeyValue::new(Key::from_static_str(key), value));
         }
+    }
+
+    fn push(&mut self, attribute: KeyValue) {
+        match &mut self.0 {
+            Sink::List(list) => list.push(attribute),
+            Sink::Span(span) => span.set_attribute(attribute),
+        }
+    }
+}
+
+impl std::fmt::Debug for Attrs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attrs")
     }
 }
 
