@@ -66,7 +66,9 @@ pin_project! {
     pub struct Traced<F, H = ()> {
         #[pin]
         future: F,
-        span: Option<Span>,
+        // Not live once ended, or when nothing records: then polls go straight
+        // through.
+        span: Span,
         hook: Option<H>,
         polling: bool,
     }
@@ -74,7 +76,8 @@ pin_project! {
     impl<F, H> PinnedDrop for Traced<F, H> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(span) = this.span.take() {
+            if this.span.is_live() {
+                let span = std::mem::replace(this.span, Span::none());
                 if *this.polling && std::thread::panicking() {
                     span.end_panicked();
                 } else {
@@ -87,10 +90,11 @@ pin_project! {
 
 impl<F: Future, H: OutputHook<F::Output>> Traced<F, H> {
     #[doc(hidden)]
+    #[inline]
     pub fn new(span: Span, future: F, hook: H) -> Self {
         Traced {
             future,
-            span: span.is_live().then_some(span),
+            span,
             hook: Some(hook),
             polling: false,
         }
@@ -100,25 +104,25 @@ impl<F: Future, H: OutputHook<F::Output>> Traced<F, H> {
 impl<F: Future, H: OutputHook<F::Output>> Future for Traced<F, H> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(span) = this.span.as_ref() else {
+        if !this.span.is_live() {
             return this.future.poll(task);
-        };
-        let entered = span.enter();
+        }
+        let entered = this.span.enter();
         *this.polling = true;
         let poll = this.future.poll(task);
         *this.polling = false;
         drop(entered);
         if let Poll::Ready(output) = &poll {
-            if let Some(span) = this.span.take() {
-                if let Some(hook) = this.hook.take() {
-                    if span.is_recording() {
-                        hook.output(&span, output);
-                    }
+            let span = std::mem::replace(this.span, Span::none());
+            if let Some(hook) = this.hook.take() {
+                if span.is_recording() {
+                    hook.output(&span, output);
                 }
-                span.end();
             }
+            span.end();
         }
         poll
     }
