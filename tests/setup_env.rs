@@ -18,8 +18,14 @@ fn describe(note: &str) {
     let _ = note;
 }
 
+/// The tests here install the global provider one after another, never together.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn environment_variables_shape_the_export() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Invalid values: one warning each, and the defaults (the console exporter).
     let output = SharedOutput::default();
     let tracing = install_with_console(
@@ -70,4 +76,53 @@ fn environment_variables_shape_the_export() {
         drop(tracing);
         assert!(output.text().is_empty(), "{vars:?}: {}", output.text());
     }
+}
+
+/// Keeps what it is given.
+#[derive(Debug, Clone, Default)]
+struct Keep(std::sync::Arc<std::sync::Mutex<Vec<opentelemetry_sdk::trace::SpanData>>>);
+
+impl opentelemetry_sdk::trace::SpanExporter for Keep {
+    async fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.lock().unwrap().extend(batch);
+        Ok(())
+    }
+}
+
+#[test]
+fn an_exporter_given_in_code_receives_sampled_spans_with_their_attributes() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let kept = Keep::default();
+    let tracing = traced::setup!()
+        .environment(|_| None)
+        .sampler(traced::setup::SamplerKind::AlwaysOn)
+        .exporter(kept.clone())
+        .install();
+    describe("given in code");
+    drop(tracing);
+    let spans = kept.0.lock().unwrap();
+    assert_eq!(
+        spans.len(),
+        1,
+        "only the exporter given in code: no console"
+    );
+    let keys: Vec<&str> = spans[0]
+        .attributes
+        .iter()
+        .map(|kv| kv.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "code.function.name",
+            "code.file.path",
+            "code.line.number",
+            "note"
+        ]
+    );
 }

@@ -18,7 +18,8 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, TracerProviderBuilder,
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
+    TracerProviderBuilder,
 };
 use opentelemetry_sdk::Resource;
 use std::io::Write;
@@ -74,8 +75,15 @@ pub struct Setup {
     sampler: Option<SamplerKind>,
     shutdown_timeout: Duration,
     console: Option<Box<dyn Write + Send>>,
+    custom: Vec<AddExporter>,
     lookup: Box<Lookup>,
 }
+
+/// Adds an exporter given in code to the provider being built.
+type AddExporter = Box<
+    dyn FnOnce(TracerProviderBuilder, &EnvSettings, &Arc<ExportStats>) -> TracerProviderBuilder
+        + Send,
+>;
 
 impl std::fmt::Debug for Setup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -102,6 +110,7 @@ impl Setup {
             sampler: None,
             shutdown_timeout: Duration::from_secs(5),
             console: None,
+            custom: Vec::new(),
             lookup: Box::new(|name| std::env::var(name).ok()),
         }
     }
@@ -147,6 +156,18 @@ impl Setup {
     /// How long dropping the guard may take to flush (default 5 s).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Adds an exporter of your own (any OpenTelemetry `SpanExporter`), behind a
+    /// batch processor like the others. When exporters are added this way and none
+    /// is named by [`Setup::exporters`] or `OTEL_TRACES_EXPORTER`, only they are
+    /// used.
+    pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
+        self.custom.push(Box::new(move |builder, env, stats| {
+            let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
+            add(builder, exporter, env, delay, stats)
+        }));
         self
     }
 
@@ -253,13 +274,15 @@ impl Setup {
             .clone()
             .or_else(|| env.exporters.clone())
             .unwrap_or_else(|| {
+                if !self.custom.is_empty() {
+                    return Vec::new();
+                }
                 vec![if endpoint.is_some() {
                     ExporterKind::Otlp
                 } else {
                     ExporterKind::Console
                 }]
             });
-        let limit = env.value_length_limit;
         for kind in exporters {
             match kind {
                 ExporterKind::Console => {
@@ -267,18 +290,17 @@ impl Setup {
                         .console
                         .take()
                         .map_or_else(ConsoleExporter::stdout, ConsoleExporter::plain);
-                    let exporter = Tally::new(console, &guard.stats, limit);
                     // The console is read by a person: show traces soon after they end.
                     let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
-                    builder = builder.with_span_processor(Counted::new(
-                        batch(exporter, env, delay),
-                        &guard.stats,
-                    ));
+                    builder = add(builder, console, env, delay, &guard.stats);
                 }
                 ExporterKind::Otlp => {
                     builder = self.add_otlp(builder, env, endpoint.clone(), guard, warnings);
                 }
             }
+        }
+        for custom in self.custom.drain(..) {
+            builder = custom(builder, env, &guard.stats);
         }
         builder
     }
@@ -313,29 +335,20 @@ impl Setup {
             gzip: env.gzip.unwrap_or(false),
             headers: env.headers.clone(),
         };
-        let limit = env.value_length_limit;
         let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
         match target.protocol {
             #[cfg(feature = "otlp-grpc")]
             Protocol::Grpc => match otlp::grpc(&target) {
                 Ok((exporter, runtime)) => {
                     guard.runtime = Some(runtime);
-                    let exporter = Tally::new(exporter, &guard.stats, limit);
-                    return builder.with_span_processor(Counted::new(
-                        batch(exporter, env, delay),
-                        &guard.stats,
-                    ));
+                    return add(builder, exporter, env, delay, &guard.stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[cfg(feature = "otlp-http")]
             Protocol::HttpProtobuf => match otlp::http(&target) {
                 Ok(exporter) => {
-                    let exporter = Tally::new(exporter, &guard.stats, limit);
-                    return builder.with_span_processor(Counted::new(
-                        batch(exporter, env, delay),
-                        &guard.stats,
-                    ));
+                    return add(builder, exporter, env, delay, &guard.stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
@@ -357,6 +370,18 @@ impl Setup {
         warnings.push("the OTLP exporter needs traced's `otlp-grpc` or `otlp-http` feature; spans are not exported".into());
         builder
     }
+}
+
+/// `exporter` behind a batch processor, counted and limited like every exporter.
+fn add<E: SpanExporter + 'static>(
+    builder: TracerProviderBuilder,
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+    stats: &Arc<ExportStats>,
+) -> TracerProviderBuilder {
+    let exporter = Tally::new(exporter, stats, env.value_length_limit);
+    builder.with_span_processor(Counted::new(batch(exporter, env, delay), stats))
 }
 
 fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
