@@ -56,6 +56,14 @@ impl Bench for Suite {
                 self.telemetry.forget();
                 self.setup = Some(telemetry::traced_setup_unsampled());
             }
+            Env::TracedSetupSampled => {
+                self.telemetry.forget();
+                let arrivals = self.telemetry.arrivals.clone();
+                self.setup = Some(telemetry::traced_setup_sampled(
+                    arrivals,
+                    self.telemetry.queue,
+                ));
+            }
             Env::Any | Env::FastraceRoot => {}
         }
     }
@@ -78,7 +86,9 @@ impl Bench for Suite {
                 drop(root);
                 start.elapsed()
             }
-            Env::Any | Env::Provider(_) | Env::TracedSetup => time(run, calls, ok),
+            Env::Any | Env::Provider(_) | Env::TracedSetup | Env::TracedSetupSampled => {
+                time(run, calls, ok)
+            }
         }
     }
 
@@ -93,8 +103,9 @@ impl Bench for Suite {
                 tracing::callsite::rebuild_interest_cache();
             }
             Env::FastraceRoot => fastrace::flush(),
-            Env::TracedSetup => {
+            Env::TracedSetup | Env::TracedSetupSampled => {
                 if let Some(guard) = self.setup.take() {
+                    guard.flush();
                     let _ = guard.shutdown();
                 }
             }

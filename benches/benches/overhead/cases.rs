@@ -20,6 +20,8 @@ pub enum Env {
     FastraceRoot,
     /// The unsampled provider of `traced::setup::Setup`, installed for the case.
     TracedSetup,
+    /// The sampled provider of `traced::setup::Setup`, into the counting exporter.
+    TracedSetupSampled,
 }
 
 /// A case and how to run it.
@@ -131,6 +133,14 @@ pub fn all() -> Vec<Spec> {
         .hand("by-hand-current/sync/ok/sampled")
         .exports("traced_work"),
         case(
+            "traced/sync/ok/setup-sampled",
+            "#[traced], sampled, traced's Setup",
+            Env::TracedSetupSampled,
+            sync!(traced_work),
+        )
+        .hand("by-hand-current/sync/ok/sampled")
+        .exports("traced_work"),
+        case(
             "by-hand/sync/ok/unsampled",
             "OTel by hand (Go seed), unsampled",
             OFF,
@@ -223,6 +233,14 @@ pub fn all() -> Vec<Spec> {
         .hand("by-hand-current/sync/err/sampled")
         .exports("traced_work_err"),
         case(
+            "traced/sync/err/setup-sampled",
+            "#[traced(record_err)], sampled, traced's Setup",
+            Env::TracedSetupSampled,
+            sync!(traced_work_err),
+        )
+        .hand("by-hand-current/sync/err/sampled")
+        .exports("traced_work_err"),
+        case(
             "by-hand/sync/err/unsampled",
             "OTel by hand (Go seed), unsampled",
             OFF,
@@ -274,6 +292,14 @@ pub fn all() -> Vec<Spec> {
             "traced/async/ok/sampled",
             "#[traced], sampled",
             ON,
+            poll!(traced_work_async),
+        )
+        .hand("by-hand/async/ok/sampled")
+        .exports("traced_work_async"),
+        case(
+            "traced/async/ok/setup-sampled",
+            "#[traced], sampled, traced's Setup",
+            Env::TracedSetupSampled,
             poll!(traced_work_async),
         )
         .hand("by-hand/async/ok/sampled")

@@ -121,6 +121,12 @@ pub fn all() -> Vec<Target> {
         ),
         times(
             "sampled, sync `Ok`, span current",
+            "traced/sync/ok/setup-sampled",
+            "by-hand-current/sync/ok/sampled",
+            0.75,
+        ),
+        times(
+            "sampled, sync `Ok`, span current",
             "traced/sync/ok/sampled",
             "tracing/sync/ok/otel",
             0.25,
@@ -142,6 +148,18 @@ pub fn all() -> Vec<Target> {
             "sampled `Err` path with `record_err`",
             "traced/sync/err/sampled",
             "by-hand-current/sync/err/sampled",
+            0.8,
+        ),
+        times(
+            "sampled `Err` path with `record_err`",
+            "traced/sync/err/setup-sampled",
+            "by-hand-current/sync/err/sampled",
+            0.8,
+        ),
+        times(
+            "sampled async",
+            "traced/async/ok/setup-sampled",
+            "by-hand/async/ok/sampled",
             0.8,
         ),
         times(

@@ -85,12 +85,26 @@ pub fn traced_setup_unsampled() -> traced::setup::TracingGuard {
         .install()
 }
 
+/// The provider `traced::setup::Setup` installs, sampling everything into the
+/// counting exporter: `traced` decides sampling before the SDK and hands the
+/// attributes over in the builder.
+pub fn traced_setup_sampled(arrivals: Arc<Arrivals>, queue: usize) -> traced::setup::TracingGuard {
+    use traced::setup::{SamplerKind, Setup};
+    let queue = queue.to_string();
+    Setup::new("traced-benches", "0.1.0")
+        .environment(move |name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| queue.clone()))
+        .sampler(SamplerKind::AlwaysOn)
+        .exporter(CountingExporter(arrivals))
+        .install()
+}
+
 /// The providers and where their spans arrive.
 #[derive(Debug)]
 pub struct Telemetry {
     pub sampled: SdkTracerProvider,
     pub unsampled: SdkTracerProvider,
     pub arrivals: Arc<Arrivals>,
+    pub queue: usize,
     global: Option<Global>,
 }
 
@@ -115,6 +129,7 @@ impl Telemetry {
             sampled: provider(Sampler::AlwaysOn),
             unsampled: provider(Sampler::AlwaysOff),
             arrivals: arrivals.clone(),
+            queue,
             global: None,
         };
         fastrace::set_reporter(
