@@ -3,10 +3,12 @@
 
 mod env;
 mod export;
+mod guard;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod otlp;
 
 pub use env::{ExporterKind, Protocol, SamplerKind};
+pub use guard::{SharedOutput, TracingGuard};
 
 use crate::console::ConsoleExporter;
 use crate::sampling::{Coordinated, Root, Rule};
@@ -23,7 +25,7 @@ use opentelemetry_sdk::trace::{
 };
 use opentelemetry_sdk::Resource;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Sets up tracing for this application and returns the guard that flushes and
@@ -446,101 +448,4 @@ fn install_propagator_names(names: Option<Vec<String>>) {
         }
     }
     opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(propagators));
-}
-
-/// Keeps tracing set up; dropping it flushes the spans still queued and shuts the
-/// exporters down, within the shutdown timeout. Spans that could not be exported
-/// are counted and reported then, in one line.
-#[must_use = "tracing is shut down when this guard drops: keep it for the life of the program"]
-pub struct TracingGuard {
-    provider: Option<SdkTracerProvider>,
-    stats: Arc<ExportStats>,
-    timeout: Duration,
-    warnings: Vec<String>,
-    #[cfg(feature = "otlp-grpc")]
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl std::fmt::Debug for TracingGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TracingGuard")
-            .field("warnings", &self.warnings)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TracingGuard {
-    /// The warnings `install` printed, one per invalid setting.
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-
-    /// Spans finished so far, and how many of them were exported.
-    pub fn counts(&self) -> (u64, u64) {
-        self.stats.counts()
-    }
-
-    /// Exports every finished span now, waiting at most the shutdown timeout.
-    pub fn flush(&self) {
-        if let Some(provider) = &self.provider {
-            let _ = provider.force_flush();
-        }
-    }
-
-    /// Shuts down now and returns the report line, if any span was not exported.
-    pub fn shutdown(mut self) -> Option<String> {
-        self.close()
-    }
-
-    fn close(&mut self) -> Option<String> {
-        let provider = self.provider.take()?;
-        let result = provider.shutdown_with_timeout(self.timeout);
-        #[cfg(feature = "otlp-grpc")]
-        if let Some(runtime) = self.runtime.take() {
-            // Never blocks, so it is safe inside an async context too.
-            runtime.shutdown_background();
-        }
-        let report = self.stats.report(result.err().map(|e| e.to_string()));
-        if let Some(line) = &report {
-            eprintln!("traced: {line}");
-        }
-        report
-    }
-}
-
-impl Drop for TracingGuard {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-/// Shared by the console exporter's tests and the guard: a `Write` into memory.
-#[derive(Clone, Debug, Default)]
-pub struct SharedOutput(pub Arc<Mutex<Vec<u8>>>);
-
-impl SharedOutput {
-    /// What was written so far, as text.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-        .into_owned()
-    }
-}
-
-impl Write for SharedOutput {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
