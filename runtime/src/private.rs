@@ -10,9 +10,9 @@ pub use opentelemetry::trace::SpanKind;
 use crate::provider;
 use crate::record::record_failure;
 use crate::sampling;
-use crate::start::{build, Built};
+use crate::start::build;
 use crate::value::{debug_value, ToValue};
-use opentelemetry::global::{BoxedSpan, BoxedTracer};
+use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::{Span as _, SpanContext, TraceContextExt, TraceFlags};
 use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
@@ -72,7 +72,7 @@ pub struct Meta {
 #[derive(Debug)]
 pub struct Callsite {
     meta: Meta,
-    tracer: RwLock<Option<(u64, BoxedTracer)>>,
+    tracer: RwLock<Option<(u64, CachedTracer)>>,
 }
 
 impl Callsite {
@@ -108,49 +108,27 @@ impl Callsite {
                 Some(true) => {
                     let list = self.attributes(&base, attrs);
                     sampling::hand_over(true);
-                    let built = self.build(epoch, start, base, Some(list));
+                    let started = self.with_tracer(epoch, |tracer| {
+                        tracer.start(self, start, base, Some(list), None)
+                    });
                     sampling::take_decision();
-                    return Span::from_context(built.base.with_span(built.span));
+                    return started.cx.map_or_else(Span::none, Span::from_context);
                 }
                 None => {}
             }
         }
         let was = provider::state();
-        let mut built = self.build(epoch, start, base, None);
+        let started = self.with_tracer(epoch, |tracer| {
+            tracer.start(self, start, base, None, Some(attrs))
+        });
         if was == provider::UNKNOWN {
-            match built.noop {
+            match started.noop {
                 Some(true) => provider::watch_noop(epoch),
                 Some(false) => provider::mark_on(epoch),
                 None => {}
             }
         }
-        if built.noop == Some(true) {
-            return Span::none();
-        }
-        if built.span.is_recording() {
-            let sink = &mut Attrs(Sink::Span(&mut built.span));
-            self.add_attributes(&built.base, sink, attrs);
-        }
-        Span::from_context(built.base.with_span(built.span))
-    }
-
-    fn build(
-        &self,
-        epoch: u64,
-        start: Start,
-        base: Context,
-        attributes: Option<Vec<KeyValue>>,
-    ) -> Built {
-        self.with_tracer(epoch, |tracer| {
-            build(
-                tracer,
-                Cow::Borrowed(self.meta.name),
-                self.meta.kind.clone(),
-                start,
-                base,
-                attributes,
-            )
-        })
+        started.cx.map_or_else(Span::none, Span::from_context)
     }
 
     /// The code attributes, the arguments and `attrs`, and the `baggage` entries.
@@ -178,7 +156,7 @@ impl Callsite {
         }
     }
 
-    fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
+    fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&CachedTracer) -> R) -> R {
         {
             let cached = self
                 .tracer
@@ -193,13 +171,102 @@ impl Callsite {
         let scope = InstrumentationScope::builder(self.meta.scope)
             .with_version(self.meta.version)
             .build();
-        let tracer = opentelemetry::global::tracer_with_scope(scope);
+        let tracer = CachedTracer::of(epoch, scope);
         let out = f(&tracer);
         *self
             .tracer
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((epoch, tracer));
         out
+    }
+}
+
+/// A call site's tracer: typed when the provider is the SDK provider `traced`
+/// installed (one box per span instead of two, direct calls instead of dynamic
+/// ones), else the global provider's.
+#[derive(Debug)]
+enum CachedTracer {
+    Global(BoxedTracer),
+    #[cfg(feature = "sdk")]
+    Sdk(opentelemetry_sdk::trace::SdkTracer),
+}
+
+/// What starting a span gave: the context the span is active in (none when
+/// nothing records), and whether the tracer behaved as a no-op one.
+struct Started {
+    cx: Option<Context>,
+    noop: Option<bool>,
+}
+
+impl CachedTracer {
+    fn of(epoch: u64, scope: InstrumentationScope) -> Self {
+        #[cfg(feature = "sdk")]
+        if let Some(provider) = provider::ours(epoch) {
+            use opentelemetry::trace::TracerProvider as _;
+            return CachedTracer::Sdk(provider.tracer_with_scope(scope));
+        }
+        let _ = epoch;
+        CachedTracer::Global(opentelemetry::global::tracer_with_scope(scope))
+    }
+
+    /// Starts the call's span. `list`: attributes for the builder (span known to be
+    /// sampled); `attrs`: attributes to add once the span records.
+    fn start(
+        &self,
+        site: &Callsite,
+        start: Start,
+        base: Context,
+        list: Option<Vec<KeyValue>>,
+        attrs: Option<&mut dyn FnMut(&mut Attrs)>,
+    ) -> Started {
+        match self {
+            CachedTracer::Global(tracer) => start_with(tracer, site, start, base, list, attrs),
+            #[cfg(feature = "sdk")]
+            CachedTracer::Sdk(tracer) => start_with(tracer, site, start, base, list, attrs),
+        }
+    }
+}
+
+fn start_with<T>(
+    tracer: &T,
+    site: &Callsite,
+    start: Start,
+    base: Context,
+    list: Option<Vec<KeyValue>>,
+    attrs: Option<&mut dyn FnMut(&mut Attrs)>,
+) -> Started
+where
+    T: opentelemetry::trace::Tracer,
+    T::Span: Send + Sync + 'static,
+{
+    let meta = &site.meta;
+    let mut built = build(
+        tracer,
+        Cow::Borrowed(meta.name),
+        meta.kind.clone(),
+        start,
+        base,
+        list,
+    );
+    if built.noop == Some(true) {
+        return Started {
+            cx: None,
+            noop: built.noop,
+        };
+    }
+    if let Some(attrs) = attrs {
+        if built.span.is_recording() {
+            let span = &mut built.span;
+            site.add_attributes(
+                &built.base,
+                &mut Attrs(Sink::Push(&mut |kv| span.set_attribute(kv))),
+                attrs,
+            );
+        }
+    }
+    Started {
+        cx: Some(built.base.with_span(built.span)),
+        noop: built.noop,
     }
 }
 
@@ -210,7 +277,7 @@ enum Sink<'a> {
     /// Into the builder, for a span known to be sampled.
     List(&'a mut Vec<KeyValue>),
     /// Straight into a span already started.
-    Span(&'a mut BoxedSpan),
+    Push(&'a mut dyn FnMut(KeyValue)),
 }
 
 impl Attrs<'_> {
@@ -224,7 +291,7 @@ impl Attrs<'_> {
     fn push(&mut self, attribute: KeyValue) {
         match &mut self.0 {
             Sink::List(list) => list.push(attribute),
-            Sink::Span(span) => span.set_attribute(attribute),
+            Sink::Push(push) => push(attribute),
         }
     }
 }

@@ -73,7 +73,51 @@ where
     opentelemetry::global::set_tracer_provider(provider);
     // A provider we did not build samples by rules we do not know.
     crate::sampling::set_rule(None);
+    #[cfg(feature = "sdk")]
+    set_ours(None);
     changed();
+}
+
+/// Installs an SDK provider `traced` built (setup, testing): call sites then hold
+/// its typed tracer, and `rule` is how it samples.
+#[cfg(feature = "sdk")]
+pub(crate) fn install_sdk(
+    provider: &opentelemetry_sdk::trace::SdkTracerProvider,
+    rule: Option<crate::sampling::Rule>,
+) {
+    let _serial = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    crate::sampling::set_rule(rule);
+    set_ours(Some(provider.clone()));
+    changed();
+}
+
+/// The SDK provider `traced` installed, while it is the global one: the epoch at
+/// which it was installed, and the provider.
+#[cfg(feature = "sdk")]
+static OURS: std::sync::RwLock<Option<(u64, opentelemetry_sdk::trace::SdkTracerProvider)>> =
+    std::sync::RwLock::new(None);
+
+#[cfg(feature = "sdk")]
+fn set_ours(provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>) {
+    // The epoch the coming `changed()` moves to.
+    let at = epoch() + 1;
+    *OURS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = provider.map(|p| (at, p));
+}
+
+/// Our SDK provider, if it is still the one installed at `at`.
+#[cfg(feature = "sdk")]
+pub(crate) fn ours(at: u64) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+    let ours = OURS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    ours.as_ref()
+        .filter(|(installed, _)| *installed == at)
+        .map(|(_, p)| p.clone())
 }
 
 /// Called by the first instrumented call of an epoch that found the global provider

@@ -1,7 +1,6 @@
 //! Starting a span: shared by `#[traced]` call sites and the span builder.
 
 use crate::parent::{IntoParent, LinkTarget};
-use opentelemetry::global::{BoxedSpan, BoxedTracer};
 use opentelemetry::trace::{
     Link, Span as _, SpanBuilder, SpanContext, SpanKind, TraceContextExt, Tracer,
 };
@@ -60,8 +59,8 @@ impl Start {
 }
 
 /// A span just built, with the context it was built in.
-pub(crate) struct Built {
-    pub(crate) span: BoxedSpan,
+pub(crate) struct Built<S> {
+    pub(crate) span: S,
     /// The context the new span becomes active in.
     pub(crate) base: Context,
     /// Whether the tracer behaved as a no-op one: it returned the parent's span
@@ -71,14 +70,14 @@ pub(crate) struct Built {
 
 /// Builds the span in `base` (from [`Start::base`]). `attributes`, when given, go
 /// to the SDK with the builder: for a span already known to be sampled.
-pub(crate) fn build(
-    tracer: &BoxedTracer,
+pub(crate) fn build<T: Tracer>(
+    tracer: &T,
     name: Cow<'static, str>,
     kind: SpanKind,
     start: Start,
     base: Context,
     attributes: Option<Vec<KeyValue>>,
-) -> Built {
+) -> Built<T::Span> {
     let mut builder = SpanBuilder::from_name(name).with_kind(kind);
     builder.attributes = attributes;
     if !start.links.is_empty() {

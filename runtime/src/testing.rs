@@ -41,19 +41,18 @@ pub fn capture() -> Capture {
 /// Starts capturing finished spans, sampling with `sampler`.
 pub fn capture_with(sampler: Sampler) -> Capture {
     let turn = lock(&TURN);
-    PROVIDER.get_or_init(|| {
+    let provider = PROVIDER.get_or_init(|| {
         crate::install_panic_hook();
         crate::setup::install_w3c_propagators();
-        let provider = SdkTracerProvider::builder()
+        SdkTracerProvider::builder()
             .with_sampler(SharedSampler)
             .with_span_processor(Keep)
-            .build();
-        crate::set_tracer_provider(provider.clone());
-        provider
+            .build()
     });
     let rule = crate::sampling::rule_of(&sampler);
     *lock(&SAMPLER) = Some(sampler);
-    crate::sampling::set_rule(rule);
+    // Installed for every capture: a test may have installed another provider.
+    crate::provider::install_sdk(provider, rule);
     lock(&FINISHED).clear();
     Capture { _turn: turn }
 }

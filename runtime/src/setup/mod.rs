@@ -218,9 +218,9 @@ impl Setup {
                 .with_sampler(Coordinated(sampler(kind)));
             let builder = self.add_exporters(builder, &env, &mut guard, &mut warnings);
             let provider = builder.build();
-            crate::set_tracer_provider(provider.clone());
-            // Ours, with a standard sampler: calls decide sampling themselves.
-            crate::sampling::set_rule(Some(rule(kind)));
+            // Ours, with a standard sampler: call sites hold its typed tracer and
+            // decide sampling themselves.
+            crate::provider::install_sdk(&provider, Some(rule(kind)));
             guard.provider = Some(provider);
         }
         for warning in &warnings {
