@@ -41,7 +41,7 @@ fn unsampled(explicit: bool, base: Context, parent: &SpanContext) -> Span {
     } else {
         fresh
     };
-    Span::from_context(base.with_remote_span_context(context))
+    Span::unsampled(base.with_remote_span_context(context))
 }
 
 /// Whether a tracer provider may record: false once the first call found none,

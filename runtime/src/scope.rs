@@ -13,6 +13,8 @@ use std::marker::PhantomData;
 pub struct Scope {
     /// 0: nothing to end. Otherwise the table slot plus one.
     slot: u32,
+    /// Whether the span may record: when false, `recording` needs no table look-up.
+    records: bool,
     _thread_bound: PhantomData<*const ()>,
 }
 
@@ -39,6 +41,7 @@ impl Scope {
     pub const fn none() -> Self {
         Scope {
             slot: 0,
+            records: false,
             _thread_bound: PhantomData,
         }
     }
@@ -50,6 +53,7 @@ impl Scope {
         if !span.is_live() {
             return Scope::none();
         }
+        let records = span.may_record();
         let attached = span.attach();
         let entry = Entry {
             span,
@@ -67,6 +71,7 @@ impl Scope {
         });
         Scope {
             slot: slot + 1,
+            records,
             _thread_bound: PhantomData,
         }
     }
@@ -75,7 +80,7 @@ impl Scope {
     #[inline]
     #[must_use]
     pub fn recording(&self) -> Option<SpanHandle> {
-        if self.slot == 0 {
+        if !self.records {
             return None;
         }
         self.recording_slow()

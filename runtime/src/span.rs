@@ -113,6 +113,9 @@ pub struct Span {
 struct Live {
     handle: SpanHandle,
     panicking_at_start: bool,
+    /// False for a context that only carries an unsampled decision: nothing to
+    /// record, nothing to end.
+    records: bool,
 }
 
 impl Span {
@@ -121,6 +124,18 @@ impl Span {
             live: Some(Live {
                 handle: SpanHandle { cx },
                 panicking_at_start: std::thread::panicking(),
+                records: true,
+            }),
+        }
+    }
+
+    /// A context that carries an unsampled decision and ends nothing.
+    pub(crate) fn unsampled(cx: Context) -> Self {
+        Span {
+            live: Some(Live {
+                handle: SpanHandle { cx },
+                panicking_at_start: false,
+                records: false,
             }),
         }
     }
@@ -136,6 +151,12 @@ impl Span {
     #[inline]
     pub(crate) fn is_live(&self) -> bool {
         self.live.is_some()
+    }
+
+    /// False when it is known without asking that the span records nothing.
+    #[inline]
+    pub(crate) fn may_record(&self) -> bool {
+        self.live.as_ref().is_some_and(|live| live.records)
     }
 
     /// Whether the span records what is added to it.
@@ -208,6 +229,9 @@ impl Span {
 impl Live {
     #[inline(never)]
     fn end(&self) {
+        if !self.records {
+            return;
+        }
         let span = self.handle.cx.span();
         if std::thread::panicking() {
             if !self.panicking_at_start {
