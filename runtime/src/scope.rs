@@ -11,10 +11,9 @@ use std::marker::PhantomData;
 /// span is current on this thread.
 #[derive(Debug)]
 pub struct Scope {
-    /// 0: nothing to end. Otherwise the table slot plus one.
+    /// 0: nothing to end. Otherwise the table slot plus one, with [`RECORDS`] set
+    /// when the span may record (when clear, `recording` needs no look-up).
     slot: u32,
-    /// Whether the span may record: when false, `recording` needs no table look-up.
-    records: bool,
     _thread_bound: PhantomData<*const ()>,
 }
 
@@ -30,6 +29,9 @@ struct Table {
     free: Vec<u32>,
 }
 
+/// The bit of [`Scope::slot`] that says the span may record.
+const RECORDS: u32 = 1 << 31;
+
 thread_local! {
     static TABLE: RefCell<Table> = RefCell::default();
 }
@@ -41,7 +43,6 @@ impl Scope {
     pub const fn none() -> Self {
         Scope {
             slot: 0,
-            records: false,
             _thread_bound: PhantomData,
         }
     }
@@ -66,12 +67,13 @@ impl Scope {
                 slot
             } else {
                 table.entries.push(Some(entry));
-                u32::try_from(table.entries.len() - 1).unwrap_or(u32::MAX - 1)
+                u32::try_from(table.entries.len() - 1)
+                    .unwrap_or(RECORDS - 2)
+                    .min(RECORDS - 2)
             }
         });
         Scope {
-            slot: slot + 1,
-            records,
+            slot: (slot + 1) | if records { RECORDS } else { 0 },
             _thread_bound: PhantomData,
         }
     }
@@ -80,7 +82,7 @@ impl Scope {
     #[inline]
     #[must_use]
     pub fn recording(&self) -> Option<SpanHandle> {
-        if !self.records {
+        if self.slot & RECORDS == 0 {
             return None;
         }
         self.recording_slow()
@@ -90,7 +92,7 @@ impl Scope {
     fn recording_slow(&self) -> Option<SpanHandle> {
         TABLE.with(|table| {
             let table = table.borrow();
-            let entry = table.entries.get(self.slot as usize - 1)?.as_ref()?;
+            let entry = table.entries.get(self.index())?.as_ref()?;
             entry
                 .span
                 .is_recording()
@@ -98,9 +100,13 @@ impl Scope {
         })
     }
 
+    fn index(&self) -> usize {
+        ((self.slot & !RECORDS) - 1) as usize
+    }
+
     #[inline(never)]
     fn end(&mut self) {
-        let slot = self.slot - 1;
+        let slot = u32::try_from(self.index()).unwrap_or(u32::MAX);
         // Taken out before it is dropped: ending a span runs exporters' code, which
         // may start spans of its own on this thread.
         let entry = TABLE.try_with(|table| {
