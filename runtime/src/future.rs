@@ -5,6 +5,7 @@ use crate::builder::SpanBuilder;
 use crate::span::{Span, SpanHandle};
 use pin_project_lite::pin_project;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -67,8 +68,8 @@ pin_project! {
         #[pin]
         future: F,
         // Not live once ended, or when nothing records: then polls go straight
-        // through.
-        span: Span,
+        // through. Dropped by hand, only when live: no drop glue otherwise.
+        span: ManuallyDrop<Span>,
         hook: Option<H>,
         polling: bool,
     }
@@ -77,7 +78,7 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.span.is_live() {
-                let span = std::mem::replace(this.span, Span::none());
+                let span = take(this.span);
                 if *this.polling && std::thread::panicking() {
                     span.end_panicked();
                 } else {
@@ -88,13 +89,18 @@ pin_project! {
     }
 }
 
+/// The span, leaving one with nothing to end (and nothing to drop) in its place.
+fn take(span: &mut ManuallyDrop<Span>) -> Span {
+    ManuallyDrop::into_inner(std::mem::replace(span, ManuallyDrop::new(Span::none())))
+}
+
 impl<F: Future, H: OutputHook<F::Output>> Traced<F, H> {
     #[doc(hidden)]
     #[inline]
     pub fn new(span: Span, future: F, hook: H) -> Self {
         Traced {
             future,
-            span,
+            span: ManuallyDrop::new(span),
             hook: Some(hook),
             polling: false,
         }
@@ -116,7 +122,7 @@ impl<F: Future, H: OutputHook<F::Output>> Future for Traced<F, H> {
         *this.polling = false;
         drop(entered);
         if let Poll::Ready(output) = &poll {
-            let span = std::mem::replace(this.span, Span::none());
+            let span = take(this.span);
             if let Some(hook) = this.hook.take() {
                 if span.is_recording() {
                     hook.output(&span, output);
