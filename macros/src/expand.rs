@@ -56,17 +56,20 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
         }},
         Shape::Sync => {
             let handle = Ident::new("__traced_handle", Span::mixed_site());
-            let record = record(options, &names, &quote!(&#handle), &quote!(&#out));
+            let output = nameable_return(&f.sig).filter(|ty| !has_elided_lifetime(ty));
+            let hook = hook(options, &names, output);
             // Typed, so that errors and `{integer}` outputs read as the declared type.
             let out_ty = nameable_return(&f.sig).map(|ty| quote!(: #ty));
+            // The output is read only when the span records, in a function of its
+            // own: the fast path never takes its address.
             quote! {{
                 #callsite
                 let #span = #start;
                 let #out #out_ty = #krate::__private::call(move || #block);
-                if let ::core::option::Option::Some(#handle) = #span.recording() {
-                    #record
+                match #span.recording() {
+                    ::core::option::Option::None => #out,
+                    ::core::option::Option::Some(#handle) => #krate::__private::recorded(&#handle, #out, #hook),
                 }
-                #out
             }}
         }
         Shape::Async => {

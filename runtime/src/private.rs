@@ -461,6 +461,13 @@ pub fn current_during(span: &Span) -> Option<opentelemetry::ContextGuard> {
     span.attach()
 }
 
+/// Records a synchronous call's output on its recording span, and returns it.
+#[inline(never)]
+pub fn recorded<R>(span: &SpanHandle, output: R, record: impl FnOnce(&SpanHandle, &R)) -> R {
+    record(span, &output);
+    output
+}
+
 /// Runs a function body whose output is inspected. Taking `FnOnce` lets the body
 /// return borrows of its `&mut` arguments.
 #[inline(always)]
