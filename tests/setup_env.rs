@@ -126,3 +126,37 @@ fn an_exporter_given_in_code_receives_sampled_spans_with_their_attributes() {
         ]
     );
 }
+
+#[traced::traced]
+fn recording() -> bool {
+    traced::current_span().is_recording()
+}
+
+#[test]
+fn after_the_guard_drops_calls_record_nothing() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let kept = Keep::default();
+    let tracing = traced::setup!()
+        .environment(|_| None)
+        .exporter(kept.clone())
+        .install();
+    assert!(recording());
+    drop(tracing);
+    assert!(!recording(), "the shut-down provider is uninstalled");
+    assert_eq!(kept.0.lock().unwrap().len(), 1);
+
+    // A provider installed since is left in place when an older guard drops.
+    let first = traced::setup!()
+        .environment(|_| None)
+        .exporter(Keep::default())
+        .install();
+    let second = traced::setup!()
+        .environment(|_| None)
+        .exporter(kept.clone())
+        .install();
+    drop(first);
+    assert!(recording(), "the newer provider stays installed");
+    drop(second);
+}

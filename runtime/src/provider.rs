@@ -79,12 +79,12 @@ where
 }
 
 /// Installs an SDK provider `traced` built (setup, testing): call sites then hold
-/// its typed tracer, and `rule` is how it samples.
+/// its typed tracer, and `rule` is how it samples. Returns the epoch it starts.
 #[cfg(feature = "sdk")]
 pub(crate) fn install_sdk(
     provider: &opentelemetry_sdk::trace::SdkTracerProvider,
     rule: Option<crate::sampling::Rule>,
-) {
+) -> u64 {
     let _serial = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -92,6 +92,24 @@ pub(crate) fn install_sdk(
     crate::sampling::set_rule(rule);
     set_ours(Some(provider.clone()));
     changed();
+    epoch()
+}
+
+/// Uninstalls the provider [`install_sdk`] installed at epoch `at`, shut down by
+/// its guard, when it is still the global one.
+#[cfg(feature = "sdk")]
+pub(crate) fn retire_sdk(at: u64) {
+    let _serial = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if epoch() == at && ours(at).is_some() {
+        opentelemetry::global::set_tracer_provider(
+            opentelemetry::trace::noop::NoopTracerProvider::new(),
+        );
+        crate::sampling::set_rule(None);
+        set_ours(None);
+        changed();
+    }
 }
 
 /// The SDK provider `traced` installed, while it is the global one: the epoch at

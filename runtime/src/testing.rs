@@ -52,7 +52,7 @@ pub fn capture_with(sampler: Sampler) -> Capture {
     let rule = crate::sampling::rule_of(&sampler);
     *lock(&SAMPLER) = Some(sampler);
     // Installed for every capture: a test may have installed another provider.
-    crate::provider::install_sdk(provider, rule);
+    let _ = crate::provider::install_sdk(provider, rule);
     lock(&FINISHED).clear();
     Capture { _turn: turn }
 }

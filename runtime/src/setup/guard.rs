@@ -12,6 +12,8 @@ use std::time::Duration;
 #[must_use = "tracing is shut down when this guard drops: keep it for the life of the program"]
 pub struct TracingGuard {
     pub(super) provider: Option<SdkTracerProvider>,
+    /// The provider epoch at which it was installed.
+    pub(super) installed_at: u64,
     pub(super) stats: Arc<ExportStats>,
     pub(super) timeout: Duration,
     pub(super) warnings: Vec<String>,
@@ -52,6 +54,9 @@ impl TracingGuard {
 
     fn close(&mut self) -> Option<String> {
         let provider = self.provider.take()?;
+        // Call sites go back to the no-provider path, unless a provider installed
+        // since has taken the place of this one.
+        crate::provider::retire_sdk(self.installed_at);
         let result = provider.shutdown_with_timeout(self.timeout);
         #[cfg(feature = "otlp-grpc")]
         if let Some(runtime) = self.runtime.take() {

@@ -200,6 +200,7 @@ impl Setup {
         install_propagators(&env);
         let mut guard = TracingGuard {
             provider: None,
+            installed_at: 0,
             stats: Arc::new(ExportStats::default()),
             timeout: self.shutdown_timeout,
             warnings: Vec::new(),
@@ -220,7 +221,7 @@ impl Setup {
             let provider = builder.build();
             // Ours, with a standard sampler: call sites hold its typed tracer and
             // decide sampling themselves.
-            crate::provider::install_sdk(&provider, Some(rule(kind)));
+            guard.installed_at = crate::provider::install_sdk(&provider, Some(rule(kind)));
             guard.provider = Some(provider);
         }
         for warning in &warnings {
