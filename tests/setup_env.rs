@@ -4,18 +4,25 @@
 
 mod support;
 
-use traced::setup::{SharedOutput, TracingGuard};
-
-fn install_with_console(vars: &[(&str, &str)], output: &SharedOutput) -> TracingGuard {
-    traced::setup!()
-        .environment(support::export::environment(vars))
-        .console_output(output.clone())
-        .install()
-}
+use traced::setup::SharedOutput;
 
 #[traced::traced]
 fn describe(note: &str) {
     let _ = note;
+}
+
+/// Sets up with `vars` and the console into memory, calls `describe(note)`, shuts
+/// down, and returns the setup's warnings and what the console drew.
+fn console_run(vars: &[(&str, &str)], note: &str) -> (Vec<String>, String) {
+    let output = SharedOutput::default();
+    let tracing = traced::setup!()
+        .environment(support::export::environment(vars))
+        .console_output(output.clone())
+        .install();
+    let warnings = tracing.warnings().to_vec();
+    describe(note);
+    drop(tracing);
+    (warnings, output.text())
 }
 
 /// The tests here install the global provider one after another, never together.
@@ -27,54 +34,34 @@ fn environment_variables_shape_the_export() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Invalid values: one warning each, and the defaults (the console exporter).
-    let output = SharedOutput::default();
-    let tracing = install_with_console(
+    let (warnings, text) = console_run(
         &[
             ("OTEL_TRACES_EXPORTER", "zipkin"),
             ("OTEL_TRACES_SAMPLER", "sometimes"),
             ("OTEL_BSP_SCHEDULE_DELAY", "later"),
             ("OTEL_PROPAGATORS", "xray"),
         ],
-        &output,
+        "still traced",
     );
-    assert_eq!(tracing.warnings().len(), 4, "{:?}", tracing.warnings());
-    assert!(tracing.warnings()[0].contains("OTEL_TRACES_EXPORTER=\"zipkin\" is not valid"));
-    describe("still traced");
-    drop(tracing);
-    assert!(
-        output.text().contains("describe"),
-        "the defaults apply: {}",
-        output.text()
-    );
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert!(warnings[0].contains("OTEL_TRACES_EXPORTER=\"zipkin\" is not valid"));
+    assert!(text.contains("describe"), "the defaults apply: {text}");
 
     // The attribute value length limit, which the SDK itself does not apply.
-    let output = SharedOutput::default();
-    let tracing = install_with_console(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")], &output);
-    describe("a long note");
-    drop(tracing);
-    assert!(
-        output.text().contains("note=\"a lon\""),
-        "{}",
-        output.text()
-    );
+    let (_, text) = console_run(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")], "a long note");
+    assert!(text.contains("note=\"a lon\""), "{text}");
 
     // A sampler from the environment.
-    let output = SharedOutput::default();
-    let tracing = install_with_console(&[("OTEL_TRACES_SAMPLER", "always_off")], &output);
-    describe("not sampled");
-    drop(tracing);
-    assert!(!output.text().contains("describe"), "{}", output.text());
+    let (_, text) = console_run(&[("OTEL_TRACES_SAMPLER", "always_off")], "not sampled");
+    assert!(!text.contains("describe"), "{text}");
 
     // No exporter, and a disabled SDK: nothing recorded.
     for vars in [
         [("OTEL_TRACES_EXPORTER", "none")],
         [("OTEL_SDK_DISABLED", "true")],
     ] {
-        let output = SharedOutput::default();
-        let tracing = install_with_console(&vars, &output);
-        describe("nowhere");
-        drop(tracing);
-        assert!(output.text().is_empty(), "{vars:?}: {}", output.text());
+        let (_, text) = console_run(&vars, "nowhere");
+        assert!(text.is_empty(), "{vars:?}: {text}");
     }
 }
 

@@ -78,6 +78,7 @@ pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
 /// | `name = "..."` | span name (default: the function's name; `Type::method` in a `#[traced] impl`) |
 /// | `kind = internal \| server \| client \| producer \| consumer` | span kind |
 /// | `attrs(key = expr, ...)` | extra attributes, evaluated on entry when the span records |
+/// | `baggage(key, ...)` | baggage entries copied onto the span as attributes |
 /// | `skip(a, b)`, `skip_all` | arguments left out |
 /// | `record_err`, `record_err(Debug)` | an `Err` return fails the span |
 /// | `ret` | records the returned value (the `Ok` value with `record_err`) as `return.value` |

@@ -107,7 +107,7 @@ impl Callsite {
                 Some(false) => return unsampled(explicit, base, &parent),
                 Some(true) => {
                     let list = self.attributes(&base, attrs);
-                    sampling::hand_over(true);
+                    sampling::hand_over();
                     let started = self.with_tracer(epoch, |tracer| {
                         tracer.start(self, start, base, Some(list), None)
                     });

@@ -4,7 +4,9 @@
 //! Asking the global for a tracer takes a lock and allocates, so every call site keeps
 //! its tracer and only asks again when the [`epoch`] moves. The epoch moves when:
 //!
-//! * [`set_tracer_provider`] installs a provider, or
+//! * [`set_tracer_provider`] installs a provider,
+//! * `traced`'s own setup installs or uninstalls its SDK provider (`install_sdk`,
+//!   `retire_sdk`: call sites then hold that provider's typed tracer), or
 //! * the global provider is replaced while it is our *watch* provider.
 //!
 //! The watch provider is how a provider installed later through the plain

@@ -68,8 +68,8 @@ pub(crate) fn rule_of(sampler: &opentelemetry_sdk::trace::Sampler) -> Option<Rul
     }
 }
 
-/// The SDK sampler `traced` installs: it applies a decision `traced` already took
-/// for the span being built, and otherwise asks `inner`.
+/// The SDK sampler `traced` installs: it samples the span being built when `traced`
+/// already decided to, and otherwise asks `inner`.
 #[cfg(feature = "sdk")]
 #[derive(Clone, Debug)]
 pub(crate) struct Coordinated<S>(pub(crate) S);
@@ -89,23 +89,17 @@ impl<S: opentelemetry_sdk::trace::ShouldSample + Clone + 'static>
     ) -> opentelemetry_sdk::trace::SamplingResult {
         use opentelemetry::trace::TraceContextExt;
         use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
-        match take_decision() {
-            Some(sample) => SamplingResult {
-                decision: if sample {
-                    SamplingDecision::RecordAndSample
-                } else {
-                    SamplingDecision::Drop
-                },
+        if take_decision() {
+            return SamplingResult {
+                decision: SamplingDecision::RecordAndSample,
                 attributes: Vec::new(),
                 trace_state: parent_context
                     .map(|cx| cx.span().span_context().trace_state().clone())
                     .unwrap_or_default(),
-            },
-            None => {
-                self.0
-                    .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
-            }
+            };
         }
+        self.0
+            .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
     }
 }
 
@@ -163,23 +157,20 @@ pub(crate) fn unsampled_root() -> SpanContext {
 }
 
 thread_local! {
-    static DECIDED: Cell<u8> = const { Cell::new(0) };
+    static DECIDED: Cell<bool> = const { Cell::new(false) };
     static RNG: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Passes a decision to the SDK sampler for the span about to be built.
-pub(crate) fn hand_over(sample: bool) {
-    DECIDED.with(|d| d.set(if sample { 1 } else { 2 }));
+/// Tells the SDK sampler that the span about to be built is sampled: `traced`
+/// decided so. (An unsampled span never reaches the SDK.)
+pub(crate) fn hand_over() {
+    DECIDED.with(|d| d.set(true));
 }
 
-/// The decision handed over for this span, if any (taken: it applies once).
-/// Also clears a decision the SDK never asked for (a provider not ours).
-pub(crate) fn take_decision() -> Option<bool> {
-    match DECIDED.with(|d| d.replace(0)) {
-        1 => Some(true),
-        2 => Some(false),
-        _ => None,
-    }
+/// Whether a decision to sample was handed over for this span (taken: it applies
+/// once). Also clears a decision the SDK never asked for (a provider not ours).
+pub(crate) fn take_decision() -> bool {
+    DECIDED.with(|d| d.replace(false))
 }
 
 /// A fast per-thread generator (splitmix64): ids and ratio draws need spread, not

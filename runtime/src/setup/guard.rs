@@ -77,7 +77,8 @@ impl Drop for TracingGuard {
     }
 }
 
-/// Shared by the console exporter's tests and the guard: a `Write` into memory.
+/// A `Write` into memory, for [`Setup::console_output`](super::Setup::console_output)
+/// in tests.
 #[derive(Clone, Debug, Default)]
 pub struct SharedOutput(pub Arc<Mutex<Vec<u8>>>);
 
