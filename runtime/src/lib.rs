@@ -38,10 +38,13 @@
 
 pub mod baggage;
 mod builder;
+mod clock;
 #[cfg(feature = "sdk")]
 mod console;
 pub mod context;
 mod future;
+#[cfg(feature = "sdk")]
+mod lean;
 mod parent;
 pub mod propagation;
 mod provider;

@@ -107,12 +107,9 @@ impl Callsite {
                 Some(false) => return unsampled(explicit, base, &parent),
                 Some(true) => {
                     let list = self.attributes(&base, attrs);
-                    sampling::hand_over();
-                    let started = self.with_tracer(epoch, |tracer| {
-                        tracer.start(self, start, base, Some(list), None)
+                    return self.with_tracer(epoch, |tracer| {
+                        tracer.start_sampled(self, start, base, &parent, list)
                     });
-                    sampling::take_decision();
-                    return started.cx.map_or_else(Span::none, Span::from_context);
                 }
                 None => {}
             }
@@ -188,7 +185,11 @@ impl Callsite {
 enum CachedTracer {
     Global(BoxedTracer),
     #[cfg(feature = "sdk")]
-    Sdk(opentelemetry_sdk::trace::SdkTracer),
+    Sdk {
+        tracer: opentelemetry_sdk::trace::SdkTracer,
+        /// Where spans `traced` builds itself end, with the call site's scope.
+        lean: Option<(std::sync::Arc<crate::lean::Pipeline>, InstrumentationScope)>,
+    },
 }
 
 /// What starting a span gave: the context the span is active in (none when
@@ -201,9 +202,12 @@ struct Started {
 impl CachedTracer {
     fn of(epoch: u64, scope: InstrumentationScope) -> Self {
         #[cfg(feature = "sdk")]
-        if let Some(provider) = provider::ours(epoch) {
+        if let Some(ours) = provider::ours(epoch) {
             use opentelemetry::trace::TracerProvider as _;
-            return CachedTracer::Sdk(provider.tracer_with_scope(scope));
+            return CachedTracer::Sdk {
+                tracer: ours.provider.tracer_with_scope(scope.clone()),
+                lean: ours.pipeline.map(|pipeline| (pipeline, scope)),
+            };
         }
         let _ = epoch;
         CachedTracer::Global(opentelemetry::global::tracer_with_scope(scope))
@@ -222,8 +226,43 @@ impl CachedTracer {
         match self {
             CachedTracer::Global(tracer) => start_with(tracer, site, start, base, list, attrs),
             #[cfg(feature = "sdk")]
-            CachedTracer::Sdk(tracer) => start_with(tracer, site, start, base, list, attrs),
+            CachedTracer::Sdk { tracer, .. } => start_with(tracer, site, start, base, list, attrs),
         }
+    }
+
+    /// Starts the span of a call `traced` decided to sample, with its attributes.
+    fn start_sampled(
+        &self,
+        site: &Callsite,
+        #[cfg_attr(not(feature = "sdk"), allow(unused_mut))] mut start: Start,
+        base: Context,
+        parent: &SpanContext,
+        list: Vec<KeyValue>,
+    ) -> Span {
+        #[cfg(feature = "sdk")]
+        if let CachedTracer::Sdk {
+            lean: Some((pipeline, scope)),
+            ..
+        } = self
+        {
+            let span = crate::lean::LeanSpan::start(
+                pipeline,
+                crate::lean::Begin {
+                    scope,
+                    name: Cow::Borrowed(site.meta.name),
+                    kind: site.meta.kind.clone(),
+                    parent,
+                    attributes: list,
+                    links: start.take_links(),
+                },
+            );
+            return Span::from_context(base.with_span(span));
+        }
+        let _ = parent;
+        sampling::hand_over();
+        let started = self.start(site, start, base, Some(list), None);
+        sampling::take_decision();
+        started.cx.map_or_else(Span::none, Span::from_context)
     }
 }
 

@@ -21,6 +21,8 @@ use opentelemetry::trace::{noop::NoopTracer, TracerProvider};
 use opentelemetry::InstrumentationScope;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
+#[cfg(feature = "sdk")]
+use {crate::lean::Pipeline, std::sync::Arc};
 
 /// Nothing is known about the global provider: the next call finds out.
 pub(crate) const UNKNOWN: u8 = 0;
@@ -86,13 +88,17 @@ where
 pub(crate) fn install_sdk(
     provider: &opentelemetry_sdk::trace::SdkTracerProvider,
     rule: Option<crate::sampling::Rule>,
+    pipeline: Option<Arc<Pipeline>>,
 ) -> u64 {
     let _serial = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     opentelemetry::global::set_tracer_provider(provider.clone());
     crate::sampling::set_rule(rule);
-    set_ours(Some(provider.clone()));
+    set_ours(Some(Ours {
+        provider: provider.clone(),
+        pipeline,
+    }));
     changed();
     epoch()
 }
@@ -117,11 +123,19 @@ pub(crate) fn retire_sdk(at: u64) {
 /// The SDK provider `traced` installed, while it is the global one: the epoch at
 /// which it was installed, and the provider.
 #[cfg(feature = "sdk")]
-static OURS: std::sync::RwLock<Option<(u64, opentelemetry_sdk::trace::SdkTracerProvider)>> =
-    std::sync::RwLock::new(None);
+static OURS: std::sync::RwLock<Option<(u64, Ours)>> = std::sync::RwLock::new(None);
+
+/// An SDK provider `traced` built, and the pipeline its spans end in when `traced`
+/// builds them itself (see `lean`).
+#[cfg(feature = "sdk")]
+#[derive(Clone, Debug)]
+pub(crate) struct Ours {
+    pub(crate) provider: opentelemetry_sdk::trace::SdkTracerProvider,
+    pub(crate) pipeline: Option<Arc<Pipeline>>,
+}
 
 #[cfg(feature = "sdk")]
-fn set_ours(provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>) {
+fn set_ours(provider: Option<Ours>) {
     // The epoch the coming `changed()` moves to.
     let at = epoch() + 1;
     *OURS
@@ -131,7 +145,7 @@ fn set_ours(provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>) {
 
 /// Our SDK provider, if it is still the one installed at `at`.
 #[cfg(feature = "sdk")]
-pub(crate) fn ours(at: u64) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+pub(crate) fn ours(at: u64) -> Option<Ours> {
     let ours = OURS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

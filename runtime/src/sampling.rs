@@ -146,14 +146,23 @@ fn below(ratio: f64, draw: u64) -> bool {
 /// A span context for an unsampled root: fresh ids, so that the decision reaches
 /// the services downstream.
 pub(crate) fn unsampled_root() -> SpanContext {
-    let trace = (u128::from(random()) << 64) | u128::from(random() | 1);
     SpanContext::new(
-        TraceId::from(trace),
-        SpanId::from(random() | 1),
+        trace_id(),
+        span_id(),
         TraceFlags::default(),
         false,
         TraceState::NONE,
     )
+}
+
+/// A fresh trace id (never the invalid one).
+pub(crate) fn trace_id() -> TraceId {
+    TraceId::from((u128::from(random()) << 64) | u128::from(random() | 1))
+}
+
+/// A fresh span id (never the invalid one).
+pub(crate) fn span_id() -> SpanId {
+    SpanId::from(random() | 1)
 }
 
 thread_local! {
@@ -179,12 +188,7 @@ fn random() -> u64 {
     RNG.with(|state| {
         let mut s = state.get();
         if s == 0 {
-            let seed = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            #[allow(clippy::cast_possible_truncation)]
-            let seed = seed as u64 ^ (std::ptr::from_ref(state) as u64);
-            s = seed | 1;
+            s = seed() | 1;
         }
         s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
         state.set(s);
@@ -193,6 +197,21 @@ fn random() -> u64 {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     })
+}
+
+/// A seed per thread: the standard library's per-process random keys (from the
+/// operating system), the time and the thread, so that ids differ across processes
+/// and threads.
+#[cold]
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(time);
+    std::thread::current().id().hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

@@ -212,7 +212,7 @@ impl Span {
             if span.is_recording() {
                 span.set_attribute(KeyValue::new(crate::CANCELLED_KEY, true));
             }
-            span.end();
+            span.end_with_timestamp(crate::clock::now());
         }
     }
 
@@ -221,7 +221,7 @@ impl Span {
         if let Some(live) = self.live.take() {
             let span = live.handle.cx.span();
             record_panic(&span);
-            span.end();
+            span.end_with_timestamp(crate::clock::now());
         }
     }
 }
@@ -240,7 +240,7 @@ impl Live {
         } else {
             forget_panic();
         }
-        span.end();
+        span.end_with_timestamp(crate::clock::now());
     }
 }
 

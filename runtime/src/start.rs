@@ -51,6 +51,12 @@ impl Start {
         }
     }
 
+    /// The links, taken out.
+    #[cfg_attr(not(feature = "sdk"), allow(dead_code))]
+    pub(crate) fn take_links(&mut self) -> Vec<Link> {
+        std::mem::take(&mut self.links)
+    }
+
     /// Whether the parent was given (`parent = ...` or `root`), not taken from the
     /// current context.
     pub(crate) fn is_explicit(&self) -> bool {
@@ -80,6 +86,7 @@ pub(crate) fn build<T: Tracer>(
 ) -> Built<T::Span> {
     let mut builder = SpanBuilder::from_name(name).with_kind(kind);
     builder.attributes = attributes;
+    builder.start_time = Some(crate::clock::now());
     if !start.links.is_empty() {
         builder = builder.with_links(start.links);
     }

@@ -16,18 +16,21 @@
 //! assert_eq!(span.attr("a"), Some(&opentelemetry::Value::I64(2)));
 //! ```
 
+use crate::lean::{Pipeline, Shared};
 use crate::sampling::Coordinated;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, ShouldSample, SpanData, SpanProcessor};
+use opentelemetry_sdk::Resource;
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 static FINISHED: Mutex<Vec<SpanData>> = Mutex::new(Vec::new());
 static TURN: Mutex<()> = Mutex::new(());
 static SAMPLER: Mutex<Option<Sampler>> = Mutex::new(None);
-static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+static PROVIDER: OnceLock<(SdkTracerProvider, Arc<Pipeline>)> = OnceLock::new();
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -41,18 +44,20 @@ pub fn capture() -> Capture {
 /// Starts capturing finished spans, sampling with `sampler`.
 pub fn capture_with(sampler: Sampler) -> Capture {
     let turn = lock(&TURN);
-    let provider = PROVIDER.get_or_init(|| {
+    let (provider, pipeline) = PROVIDER.get_or_init(|| {
         crate::install_panic_hook();
         crate::setup::install_w3c_propagators();
-        SdkTracerProvider::builder()
+        let pipeline = Pipeline::new(vec![Box::new(Keep)], &Resource::builder().build());
+        let provider = SdkTracerProvider::builder()
             .with_sampler(SharedSampler)
-            .with_span_processor(Keep)
-            .build()
+            .with_span_processor(Shared(Arc::clone(&pipeline)))
+            .build();
+        (provider, pipeline)
     });
     let rule = crate::sampling::rule_of(&sampler);
     *lock(&SAMPLER) = Some(sampler);
     // Installed for every capture: a test may have installed another provider.
-    let _ = crate::provider::install_sdk(provider, rule);
+    let _ = crate::provider::install_sdk(provider, rule, Some(Arc::clone(pipeline)));
     lock(&FINISHED).clear();
     Capture { _turn: turn }
 }

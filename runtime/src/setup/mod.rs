@@ -11,6 +11,7 @@ pub use env::{ExporterKind, Protocol, SamplerKind};
 pub use guard::{SharedOutput, TracingGuard};
 
 use crate::console::ConsoleExporter;
+use crate::lean::{Pipeline, Shared};
 use crate::sampling::{Coordinated, Root, Rule};
 use env::{EnvSettings, Lookup};
 use export::{Counted, ExportStats, Tally};
@@ -20,8 +21,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
-    TracerProviderBuilder,
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
 use std::io::Write;
@@ -81,11 +81,11 @@ pub struct Setup {
     lookup: Box<Lookup>,
 }
 
+/// The span processors of the provider being built.
+type Processors = Vec<Box<dyn SpanProcessor>>;
+
 /// Adds an exporter given in code to the provider being built.
-type AddExporter = Box<
-    dyn FnOnce(TracerProviderBuilder, &EnvSettings, &Arc<ExportStats>) -> TracerProviderBuilder
-        + Send,
->;
+type AddExporter = Box<dyn FnOnce(&mut Processors, &EnvSettings, &Arc<ExportStats>) + Send>;
 
 impl std::fmt::Debug for Setup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,9 +166,9 @@ impl Setup {
     /// is named by [`Setup::exporters`] or `OTEL_TRACES_EXPORTER`, only they are
     /// used.
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.custom.push(Box::new(move |builder, env, stats| {
+        self.custom.push(Box::new(move |processors, env, stats| {
             let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
-            add(builder, exporter, env, delay, stats)
+            add(processors, exporter, env, delay, stats);
         }));
         self
     }
@@ -214,14 +214,19 @@ impl Setup {
                 .sampler
                 .or(env.sampler)
                 .unwrap_or(SamplerKind::ParentBasedAlwaysOn);
-            let builder = SdkTracerProvider::builder()
-                .with_resource(self.resource(&env))
-                .with_sampler(Coordinated(sampler(kind)));
-            let builder = self.add_exporters(builder, &env, &mut guard, &mut warnings);
-            let provider = builder.build();
-            // Ours, with a standard sampler: call sites hold its typed tracer and
-            // decide sampling themselves.
-            guard.installed_at = crate::provider::install_sdk(&provider, Some(rule(kind)));
+            let resource = self.resource(&env);
+            let mut processors = Vec::new();
+            self.add_exporters(&mut processors, &env, &mut guard, &mut warnings);
+            let pipeline = Pipeline::new(processors, &resource);
+            let provider = SdkTracerProvider::builder()
+                .with_resource(resource)
+                .with_sampler(Coordinated(sampler(kind)))
+                .with_span_processor(Shared(Arc::clone(&pipeline)))
+                .build();
+            // Ours, with a standard sampler: call sites decide sampling themselves
+            // and build sampled spans into the pipeline.
+            guard.installed_at =
+                crate::provider::install_sdk(&provider, Some(rule(kind)), Some(pipeline));
             guard.provider = Some(provider);
         }
         for warning in &warnings {
@@ -264,11 +269,11 @@ impl Setup {
 
     fn add_exporters(
         &mut self,
-        mut builder: TracerProviderBuilder,
+        processors: &mut Processors,
         env: &EnvSettings,
         guard: &mut TracingGuard,
         warnings: &mut Vec<String>,
-    ) -> TracerProviderBuilder {
+    ) {
         let endpoint = self.endpoint.clone().or_else(|| env.endpoint.clone());
         // Without a choice, OTLP when an endpoint is configured, else the console:
         // a newcomer sees the trace without running a collector.
@@ -295,28 +300,27 @@ impl Setup {
                         .map_or_else(ConsoleExporter::stdout, ConsoleExporter::plain);
                     // The console is read by a person: show traces soon after they end.
                     let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
-                    builder = add(builder, console, env, delay, &guard.stats);
+                    add(processors, console, env, delay, &guard.stats);
                 }
                 ExporterKind::Otlp => {
-                    builder = self.add_otlp(builder, env, endpoint.clone(), guard, warnings);
+                    self.add_otlp(processors, env, endpoint.clone(), guard, warnings);
                 }
             }
         }
         for custom in self.custom.drain(..) {
-            builder = custom(builder, env, &guard.stats);
+            custom(processors, env, &guard.stats);
         }
-        builder
     }
 
     #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
     fn add_otlp(
         &self,
-        builder: TracerProviderBuilder,
+        processors: &mut Processors,
         env: &EnvSettings,
         endpoint: Option<String>,
         guard: &mut TracingGuard,
         warnings: &mut Vec<String>,
-    ) -> TracerProviderBuilder {
+    ) {
         let protocol = otlp::protocol(
             self.protocol.or(env.protocol),
             endpoint.as_deref(),
@@ -344,47 +348,43 @@ impl Setup {
             Protocol::Grpc => match otlp::grpc(&target) {
                 Ok((exporter, runtime)) => {
                     guard.runtime = Some(runtime);
-                    return add(builder, exporter, env, delay, &guard.stats);
+                    add(processors, exporter, env, delay, &guard.stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[cfg(feature = "otlp-http")]
             Protocol::HttpProtobuf => match otlp::http(&target) {
-                Ok(exporter) => {
-                    return add(builder, exporter, env, delay, &guard.stats);
-                }
+                Ok(exporter) => add(processors, exporter, env, delay, &guard.stats),
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[allow(unreachable_patterns)]
             _ => {}
         }
-        builder
     }
 
     #[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
     fn add_otlp(
         &self,
-        builder: TracerProviderBuilder,
+        _: &mut Processors,
         _: &EnvSettings,
         _: Option<String>,
         _: &mut TracingGuard,
         warnings: &mut Vec<String>,
-    ) -> TracerProviderBuilder {
+    ) {
         warnings.push("the OTLP exporter needs traced's `otlp-grpc` or `otlp-http` feature; spans are not exported".into());
-        builder
     }
 }
 
 /// `exporter` behind a batch processor, counted and limited like every exporter.
 fn add<E: SpanExporter + 'static>(
-    builder: TracerProviderBuilder,
+    processors: &mut Processors,
     exporter: E,
     env: &EnvSettings,
     delay: Duration,
     stats: &Arc<ExportStats>,
-) -> TracerProviderBuilder {
+) {
     let exporter = Tally::new(exporter, stats, env.value_length_limit);
-    builder.with_span_processor(Counted::new(batch(exporter, env, delay), stats))
+    processors.push(Box::new(Counted::new(batch(exporter, env, delay), stats)));
 }
 
 fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(

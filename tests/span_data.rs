@@ -1,0 +1,193 @@
+//! The span data of a sampled call, as exporters receive it: `traced` builds the
+//! spans of its own provider itself (with sampling it decides), and the SDK builds
+//! them when the sampler is one `traced` cannot apply. Both must export the same
+//! standard data: ids, parentage, timestamps, limits, and what the OpenTelemetry
+//! API adds to the current span.
+
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
+use std::time::{Duration, SystemTime};
+use traced::testing::{Capture, capture, capture_with};
+use traced::traced;
+
+/// Samples everything, but is not a sampler `traced` knows: spans go through the
+/// SDK's own tracer.
+#[derive(Clone, Debug)]
+struct Opaque;
+
+impl ShouldSample for Opaque {
+    fn should_sample(
+        &self,
+        _: Option<&Context>,
+        _: opentelemetry::trace::TraceId,
+        _: &str,
+        _: &SpanKind,
+        _: &[KeyValue],
+        _: &[opentelemetry::trace::Link],
+    ) -> SamplingResult {
+        SamplingResult {
+            decision: SamplingDecision::RecordAndSample,
+            attributes: Vec::new(),
+            trace_state: Default::default(),
+        }
+    }
+}
+
+/// A way of building spans: its name, and how to start capturing with it.
+type Way = (&'static str, fn() -> Capture);
+
+/// Both ways of building spans.
+fn both() -> [Way; 2] {
+    [
+        ("traced", capture),
+        ("sdk", || {
+            capture_with(Sampler::ParentBased(Box::new(Opaque)))
+        }),
+    ]
+}
+
+#[traced(kind = server)]
+fn handle(id: u64) {
+    std::thread::sleep(Duration::from_millis(5));
+    // What code using the plain OpenTelemetry API adds reaches the traced span.
+    opentelemetry::trace::get_active_span(|span| {
+        span.add_event("checked", vec![KeyValue::new("rows", 3_i64)]);
+        span.set_attribute(KeyValue::new("extra", "yes"));
+    });
+    // A span started by hand through the global tracer is a child.
+    let tracer = opentelemetry::global::tracer("by-hand");
+    tracer.in_span("by hand", |_| {});
+    lookup(id);
+}
+
+#[traced]
+fn lookup(id: u64) -> u64 {
+    id
+}
+
+#[test]
+fn ids_parentage_times_and_api_additions_are_exported_the_same_either_way() {
+    for (way, start) in both() {
+        let capture = start();
+        let before = SystemTime::now();
+        handle(7);
+        let after = SystemTime::now();
+        let spans = capture.finish();
+        let server = spans.named("handle");
+        let child = spans.named("lookup");
+        let by_hand = spans.named("by hand");
+        assert_eq!(server.kind(), &SpanKind::Server, "{way}");
+        assert!(child.is_child_of(server), "{way}");
+        assert!(by_hand.is_child_of(server), "{way}");
+        assert_eq!(child.trace_id(), server.trace_id(), "{way}");
+        let data = server.data();
+        assert!(data.span_context.is_sampled(), "{way}");
+        assert!(!data.span_context.is_remote(), "{way}");
+        assert_eq!(
+            data.parent_span_id,
+            opentelemetry::trace::SpanId::INVALID,
+            "{way}"
+        );
+        // Timestamps: within the call, ordered, and as long as the work.
+        let slack = Duration::from_millis(2);
+        assert!(
+            data.start_time + slack >= before,
+            "{way}: started before the call"
+        );
+        assert!(
+            data.end_time <= after + slack,
+            "{way}: ended after the call"
+        );
+        let took = data.end_time.duration_since(data.start_time).expect(way);
+        assert!(took >= Duration::from_millis(4), "{way}: {took:?}");
+        let inner = child.data();
+        assert!(inner.start_time >= data.start_time && inner.end_time <= data.end_time + slack);
+        assert_eq!(
+            server.event_attr("checked", "rows"),
+            Some(&3_i64.into()),
+            "{way}"
+        );
+        assert_eq!(server.attr("extra"), Some(&"yes".into()), "{way}");
+        assert_eq!(
+            data.instrumentation_scope.name(),
+            "traced-workspace",
+            "{way}"
+        );
+        assert_eq!(data.status, Status::Unset, "{way}");
+    }
+}
+
+#[traced]
+fn crowded() {
+    for i in 0..200_i64 {
+        traced::current_span().set_attribute(format!("extra.{i}"), i);
+    }
+    for i in 0..130_i64 {
+        traced::current_span().add_event("tick", vec![KeyValue::new("i", i)]);
+    }
+}
+
+#[test]
+fn the_span_limits_hold_and_what_is_dropped_is_counted() {
+    for (way, start) in both() {
+        let capture = start();
+        crowded();
+        let spans = capture.finish();
+        let data = spans.named("crowded").data();
+        // 3 code attributes + 200 set: the first 128 are kept.
+        assert_eq!(data.attributes.len(), 128, "{way}");
+        assert_eq!(data.dropped_attributes_count, 203 - 128, "{way}");
+        assert_eq!(data.events.len(), 128, "{way}");
+        assert_eq!(data.events.dropped_count, 2, "{way}");
+    }
+}
+
+#[traced]
+fn overruled() {
+    let span = traced::current_span();
+    span.set_status(Status::Ok);
+    span.set_status(Status::error("later"));
+    span.update_name("renamed");
+}
+
+#[test]
+fn status_only_moves_up_and_names_can_change() {
+    for (way, start) in both() {
+        let capture = start();
+        overruled();
+        let spans = capture.finish();
+        assert_eq!(spans.named("renamed").status(), &Status::Ok, "{way}");
+    }
+}
+
+#[test]
+fn a_span_of_another_thread_under_an_extracted_remote_parent_keeps_it() {
+    let remote = opentelemetry::trace::SpanContext::new(
+        opentelemetry::trace::TraceId::from(0x1234_u128),
+        opentelemetry::trace::SpanId::from(0x99_u64),
+        opentelemetry::trace::TraceFlags::SAMPLED,
+        true,
+        "vendor=value".parse().expect("trace state"),
+    );
+    for (way, start) in both() {
+        let capture = start();
+        let parent = Context::new().with_remote_span_context(remote.clone());
+        std::thread::scope(|s| {
+            s.spawn(|| served(&parent));
+        });
+        let spans = capture.finish();
+        let data = spans.named("served").data();
+        assert_eq!(data.span_context.trace_id(), remote.trace_id(), "{way}");
+        assert_eq!(data.parent_span_id, remote.span_id(), "{way}");
+        assert!(data.parent_span_is_remote, "{way}");
+        assert_eq!(
+            data.span_context.trace_state().header(),
+            "vendor=value",
+            "{way}"
+        );
+    }
+}
+
+#[traced(parent = parent, skip(parent))]
+fn served(parent: &Context) {}
