@@ -82,3 +82,59 @@ fn decided_without_the_sdk_an_unsampled_call_still_propagates_its_trace() {
     assert!(!child.is_sampled());
     assert!(capture.finish().is_empty());
 }
+
+#[traced]
+fn root_call() -> SpanContext {
+    traced::current_span().span_context()
+}
+
+/// What the SDK's own sampler decides for a root span of trace `context`.
+fn sdk_decides(sampler: &Sampler, context: &SpanContext) -> bool {
+    use opentelemetry_sdk::trace::{SamplingDecision, ShouldSample};
+    let result = sampler.should_sample(
+        None,
+        context.trace_id(),
+        "root_call",
+        &opentelemetry::trace::SpanKind::Internal,
+        &[],
+        &[],
+    );
+    result.decision == SamplingDecision::RecordAndSample
+}
+
+#[test]
+fn roots_under_a_ratio_are_decided_by_their_trace_id_as_the_sdk_decides() {
+    for sampler in [
+        Sampler::TraceIdRatioBased(0.3),
+        Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.3))),
+    ] {
+        let capture = capture_with(sampler.clone());
+        let roots: Vec<SpanContext> = (0..300).map(|_| root_call()).collect();
+        let spans = capture.finish();
+        let sampled = roots.iter().filter(|c| c.is_sampled()).count();
+        assert!((40..150).contains(&sampled), "{sampled} of 300");
+        assert_eq!(spans.all_named("root_call").count(), sampled);
+        for root in &roots {
+            assert!(root.is_valid());
+            // A service downstream sampling by the same ratio agrees on every trace.
+            assert_eq!(root.is_sampled(), sdk_decides(&sampler, root), "{root:?}");
+        }
+    }
+}
+
+#[test]
+fn a_span_started_by_hand_under_an_unsampled_span_carries_its_trace() {
+    let capture = capture_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
+    let (outer, inner) = traced::in_span("outer", |outer| {
+        let inner = traced::span("inner").start();
+        (outer.span_context(), inner.span_context())
+    });
+    assert!(outer.is_valid() && !outer.is_sampled());
+    assert_eq!(
+        inner.trace_id(),
+        outer.trace_id(),
+        "propagating it continues the trace"
+    );
+    assert!(!inner.is_sampled());
+    assert!(capture.finish().is_empty());
+}

@@ -2,10 +2,11 @@
 
 use crate::parent::{IntoParent, LinkTarget};
 use crate::provider;
+use crate::sampling;
 use crate::span::{Span, SpanGuard};
-use crate::start::{build, Start};
+use crate::start::{build, unsampled, Start};
 use crate::value::ToValue;
-use opentelemetry::trace::{Span as _, SpanKind};
+use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt as _};
 use opentelemetry::{InstrumentationScope, Key, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{CODE_FILE_PATH, CODE_LINE_NUMBER};
 use std::borrow::Cow;
@@ -111,34 +112,76 @@ impl SpanBuilder {
     }
 
     /// Starts the span without making it current.
-    pub fn start(self) -> Span {
+    pub fn start(mut self) -> Span {
         if provider::state() == provider::OFF {
             return Span::none();
         }
-        let mut scope = InstrumentationScope::builder(self.scope.0);
-        if let Some(version) = self.scope.1 {
-            scope = scope.with_version(version);
-        }
-        let tracer = opentelemetry::global::tracer_with_scope(scope.build());
-        let mut start = self.start;
+        let mut start = std::mem::take(&mut self.start);
+        let explicit = start.is_explicit();
         let base = start.base();
-        let mut built = build(&tracer, self.name, self.kind, start, base, None);
+        if sampling::known() {
+            let parent = start.parent_span(&base);
+            if let Some(decision) = sampling::decide(&parent) {
+                if !decision.sampled {
+                    // The span's context carries the trace for propagation: under
+                    // an unsampled current span, that span's own.
+                    return if parent.is_valid() && !explicit {
+                        Span::unsampled(base)
+                    } else {
+                        unsampled(base, &parent, decision.trace)
+                    };
+                }
+                #[cfg(feature = "sdk")]
+                if let Some(pipeline) = provider::pipeline(provider::epoch()) {
+                    let scope = self.instrumentation_scope();
+                    let links = start.take_links();
+                    let name = std::mem::take(&mut self.name);
+                    let kind = self.kind.clone();
+                    let span = crate::lean::LeanSpan::start(
+                        &pipeline,
+                        crate::lean::Begin {
+                            scope: &scope,
+                            name,
+                            kind,
+                            parent: &parent,
+                            trace: decision.trace,
+                            attributes: self.located_attributes(),
+                            links,
+                        },
+                    );
+                    return Span::from_context(base.with_span(span));
+                }
+            }
+        }
+        let tracer = opentelemetry::global::tracer_with_scope(self.instrumentation_scope());
+        let name = std::mem::take(&mut self.name);
+        let mut built = build(&tracer, name, self.kind.clone(), start, base, None);
         if built.noop == Some(true) {
             return Span::none();
         }
         if built.span.is_recording() {
-            let mut attributes = self.attributes;
-            attributes.push(KeyValue::new(CODE_FILE_PATH, self.location.file()));
-            attributes.push(KeyValue::new(
-                CODE_LINE_NUMBER,
-                i64::from(self.location.line()),
-            ));
-            built.span.set_attributes(attributes);
+            built.span.set_attributes(self.located_attributes());
         }
-        Span::from_context(opentelemetry::trace::TraceContextExt::with_span(
-            &built.base,
-            built.span,
-        ))
+        Span::from_context(built.base.with_span(built.span))
+    }
+
+    fn instrumentation_scope(&self) -> InstrumentationScope {
+        let mut scope = InstrumentationScope::builder(self.scope.0);
+        if let Some(version) = self.scope.1 {
+            scope = scope.with_version(version);
+        }
+        scope.build()
+    }
+
+    /// The attributes given, and where the span was started.
+    fn located_attributes(&mut self) -> Vec<KeyValue> {
+        let mut attributes = std::mem::take(&mut self.attributes);
+        attributes.push(KeyValue::new(CODE_FILE_PATH, self.location.file()));
+        attributes.push(KeyValue::new(
+            CODE_LINE_NUMBER,
+            i64::from(self.location.line()),
+        ));
+        attributes
     }
 
     /// Starts the span and makes it current until the guard drops.

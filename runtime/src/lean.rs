@@ -14,7 +14,9 @@
 //! `on_start` without anyone noticing.
 
 use crate::clock;
-use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags};
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks, SpanProcessor};
@@ -136,6 +138,8 @@ pub(crate) struct Begin<'a> {
     pub(crate) kind: SpanKind,
     /// The parent's identity; invalid for a root.
     pub(crate) parent: &'a SpanContext,
+    /// The parent's trace, or the one drawn for a root.
+    pub(crate) trace: TraceId,
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) links: Vec<Link>,
 }
@@ -149,14 +153,15 @@ impl LeanSpan {
             name,
             kind,
             parent,
+            trace,
             mut attributes,
             links,
         } = begin;
         let limits = &pipeline.limits;
-        let (trace, state) = if parent.is_valid() {
-            (parent.trace_id(), parent.trace_state().clone())
+        let state = if parent.is_valid() {
+            parent.trace_state().clone()
         } else {
-            (crate::sampling::trace_id(), Default::default())
+            TraceState::NONE
         };
         let context = SpanContext::new(
             trace,

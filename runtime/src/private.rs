@@ -10,10 +10,10 @@ pub use opentelemetry::trace::SpanKind;
 use crate::provider;
 use crate::record::record_failure;
 use crate::sampling;
-use crate::start::build;
+use crate::start::{build, unsampled};
 use crate::value::{debug_value, ToValue};
 use opentelemetry::global::BoxedTracer;
-use opentelemetry::trace::{Span as _, SpanContext, TraceContextExt, TraceFlags};
+use opentelemetry::trace::{Span as _, SpanContext, TraceContextExt};
 use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
@@ -21,28 +21,6 @@ use opentelemetry_semantic_conventions::attribute::{
 use std::borrow::Cow;
 use std::fmt::{Debug, Display};
 use std::sync::RwLock;
-
-/// An unsampled span, without the SDK: a child of an unsampled current span
-/// leaves that span current (nothing downstream can tell the difference); otherwise
-/// a context with a fresh span id (and trace id for a root) carries the decision.
-fn unsampled(explicit: bool, base: Context, parent: &SpanContext) -> Span {
-    if parent.is_valid() && !explicit {
-        return Span::none();
-    }
-    let fresh = sampling::unsampled_root();
-    let context = if parent.is_valid() {
-        SpanContext::new(
-            parent.trace_id(),
-            fresh.span_id(),
-            TraceFlags::default(),
-            false,
-            parent.trace_state().clone(),
-        )
-    } else {
-        fresh
-    };
-    Span::unsampled(base.with_remote_span_context(context))
-}
 
 /// Whether a tracer provider may record: false once the first call found none,
 /// until one is installed. One atomic load.
@@ -104,11 +82,18 @@ impl Callsite {
         if sampling::known() {
             let parent = start.parent_span(&base);
             match sampling::decide(&parent) {
-                Some(false) => return unsampled(explicit, base, &parent),
-                Some(true) => {
+                Some(decision) if !decision.sampled => {
+                    // A child of an unsampled current span leaves that span current:
+                    // nothing downstream can tell the difference.
+                    if parent.is_valid() && !explicit {
+                        return Span::none();
+                    }
+                    return unsampled(base, &parent, decision.trace);
+                }
+                Some(decision) => {
                     let list = self.attributes(&base, attrs);
                     return self.with_tracer(epoch, |tracer| {
-                        tracer.start_sampled(self, start, base, &parent, list)
+                        tracer.start_sampled(self, start, base, &parent, decision.trace, list)
                     });
                 }
                 None => {}
@@ -237,6 +222,7 @@ impl CachedTracer {
         #[cfg_attr(not(feature = "sdk"), allow(unused_mut))] mut start: Start,
         base: Context,
         parent: &SpanContext,
+        trace: opentelemetry::trace::TraceId,
         list: Vec<KeyValue>,
     ) -> Span {
         #[cfg(feature = "sdk")]
@@ -252,13 +238,14 @@ impl CachedTracer {
                     name: Cow::Borrowed(site.meta.name),
                     kind: site.meta.kind.clone(),
                     parent,
+                    trace,
                     attributes: list,
                     links: start.take_links(),
                 },
             );
             return Span::from_context(base.with_span(span));
         }
-        let _ = parent;
+        let _ = (parent, trace);
         sampling::hand_over();
         let started = self.start(site, start, base, Some(list), None);
         sampling::take_decision();

@@ -154,6 +154,17 @@ pub(crate) fn ours(at: u64) -> Option<Ours> {
         .map(|(_, p)| p.clone())
 }
 
+/// The pipeline of our SDK provider, if it is still the one installed at `at`.
+#[cfg(feature = "sdk")]
+pub(crate) fn pipeline(at: u64) -> Option<Arc<Pipeline>> {
+    let ours = OURS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    ours.as_ref()
+        .filter(|(installed, _)| *installed == at)
+        .and_then(|(_, o)| o.pipeline.clone())
+}
+
 /// Called by the first instrumented call of an epoch that found the global provider
 /// recording nothing. Returns whether the watch provider is (now) in place.
 pub(crate) fn watch_noop(seen_at: u64) {

@@ -5,7 +5,7 @@
 //! The decision follows the same rules as the SDK's samplers. It reaches the SDK
 //! through [`take_decision`], which the sampler `traced` installs consults first.
 
-use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry::trace::{SpanContext, SpanId, TraceId};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
@@ -103,22 +103,39 @@ impl<S: opentelemetry_sdk::trace::ShouldSample + Clone + 'static>
     }
 }
 
+/// What `traced` decided for a span: whether it is sampled, and its trace (the
+/// parent's, or a fresh one for a root).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Decision {
+    pub(crate) sampled: bool,
+    pub(crate) trace: TraceId,
+}
+
 /// The decision for a span whose parent is `parent` (invalid for a root), or `None`
-/// when the rule is not known.
-pub(crate) fn decide(parent: &SpanContext) -> Option<bool> {
+/// when the rule is not known. A root's trace id is drawn first and ratio rules
+/// decide by it, as the SDK's do, so every service that samples by ratio agrees.
+pub(crate) fn decide(parent: &SpanContext) -> Option<Decision> {
+    let kind = KIND.load(Ordering::Acquire);
+    if kind == UNKNOWN {
+        return None;
+    }
+    let trace = if parent.is_valid() {
+        parent.trace_id()
+    } else {
+        trace_id()
+    };
     let ratio = || f64::from_bits(RATIO.load(Ordering::Relaxed));
-    Some(match KIND.load(Ordering::Acquire) {
+    let sampled = match kind {
         1 => true,
         2 => false,
-        // A plain ratio decides by trace id, as the SDK does, so that every span
-        // of a trace agrees; a root's trace id is the SDK's to draw, so it decides.
-        3 if parent.is_valid() => below(ratio(), trace_bits(parent.trace_id())),
+        3 => below(ratio(), trace_bits(trace)),
         4..=6 if parent.is_valid() => parent.is_sampled(),
         4 => true,
         5 => false,
-        6 => below(ratio(), random() >> 1),
+        6 => below(ratio(), trace_bits(trace)),
         _ => return None,
-    })
+    };
+    Some(Decision { sampled, trace })
 }
 
 /// The 63 bits of a trace id the SDK's ratio sampler compares.
@@ -141,18 +158,6 @@ fn below(ratio: f64, draw: u64) -> bool {
     )]
     let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
     draw < bound
-}
-
-/// A span context for an unsampled root: fresh ids, so that the decision reaches
-/// the services downstream.
-pub(crate) fn unsampled_root() -> SpanContext {
-    SpanContext::new(
-        trace_id(),
-        span_id(),
-        TraceFlags::default(),
-        false,
-        TraceState::NONE,
-    )
 }
 
 /// A fresh trace id (never the invalid one).
@@ -220,16 +225,19 @@ mod tests {
 
     #[test]
     fn a_ratio_samples_about_that_fraction() {
-        let sampled = (0..10_000).filter(|_| below(0.25, random() >> 1)).count();
+        let sampled = (0..10_000)
+            .filter(|_| below(0.25, trace_bits(trace_id())))
+            .count();
         assert!((2_000..3_000).contains(&sampled), "{sampled}");
-        assert!(!(0..1000).any(|_| below(0.0, random() >> 1)));
-        assert!((0..1000).all(|_| below(1.0, random() >> 1)));
+        assert!(!(0..1000).any(|_| below(0.0, trace_bits(trace_id()))));
+        assert!((0..1000).all(|_| below(1.0, trace_bits(trace_id()))));
     }
 
     #[test]
-    fn unsampled_roots_get_fresh_valid_unsampled_contexts() {
-        let (a, b) = (unsampled_root(), unsampled_root());
-        assert!(a.is_valid() && !a.is_sampled());
-        assert_ne!(a.trace_id(), b.trace_id());
+    fn fresh_ids_are_valid_and_differ() {
+        let (a, b) = (trace_id(), trace_id());
+        assert!(a != TraceId::INVALID && a != b);
+        let (a, b) = (span_id(), span_id());
+        assert!(a != SpanId::INVALID && a != b);
     }
 }

@@ -1,8 +1,10 @@
 //! Starting a span: shared by `#[traced]` call sites and the span builder.
 
 use crate::parent::{IntoParent, LinkTarget};
+use crate::span::Span;
 use opentelemetry::trace::{
-    Link, Span as _, SpanBuilder, SpanContext, SpanKind, TraceContextExt, Tracer,
+    Link, Span as _, SpanBuilder, SpanContext, SpanKind, TraceContextExt, TraceFlags, TraceId,
+    TraceState, Tracer,
 };
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
@@ -62,6 +64,25 @@ impl Start {
     pub(crate) fn is_explicit(&self) -> bool {
         self.root || self.parent.is_some()
     }
+}
+
+/// A span `traced` decided not to sample, without the SDK: a context with a fresh
+/// span id in `trace` carries the decision to whatever is started or injected
+/// inside it.
+pub(crate) fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
+    let state = if parent.is_valid() {
+        parent.trace_state().clone()
+    } else {
+        TraceState::NONE
+    };
+    let context = SpanContext::new(
+        trace,
+        crate::sampling::span_id(),
+        TraceFlags::default(),
+        false,
+        state,
+    );
+    Span::unsampled(base.with_remote_span_context(context))
 }
 
 /// A span just built, with the context it was built in.
