@@ -147,3 +147,46 @@ fn after_the_guard_drops_calls_record_nothing() {
     assert!(recording(), "the newer provider stays installed");
     drop(second);
 }
+
+#[traced::traced]
+fn crowded() {
+    let span = traced::current_span();
+    for i in 0..10_i64 {
+        span.set_attribute(format!("extra.{i}"), i);
+        span.add_event("tick", vec![opentelemetry::KeyValue::new("i", i)]);
+    }
+}
+
+#[test]
+fn count_limits_from_the_environment_apply_to_every_span() {
+    use opentelemetry::trace::Tracer as _;
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let kept = Keep::default();
+    let tracing = traced::setup!()
+        .environment(support::export::environment(&[
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "2"),
+        ]))
+        .exporter(kept.clone())
+        .install();
+    crowded();
+    // A span the SDK builds (by hand, through the OpenTelemetry API) gets the same.
+    opentelemetry::global::tracer("by-hand").in_span("by hand", |cx| {
+        use opentelemetry::trace::TraceContextExt as _;
+        for i in 0..10_i64 {
+            cx.span()
+                .set_attribute(opentelemetry::KeyValue::new(format!("extra.{i}"), i));
+        }
+    });
+    drop(tracing);
+    let spans = kept.0.lock().unwrap();
+    let traced_span = spans.iter().find(|s| s.name == "crowded").expect("crowded");
+    assert_eq!(traced_span.attributes.len(), 5);
+    assert_eq!(traced_span.dropped_attributes_count, 13 - 5);
+    assert_eq!(traced_span.events.len(), 2);
+    assert_eq!(traced_span.events.dropped_count, 8);
+    let by_hand = spans.iter().find(|s| s.name == "by hand").expect("by hand");
+    assert_eq!(by_hand.attributes.len(), 5);
+}

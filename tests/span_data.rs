@@ -174,13 +174,18 @@ fn a_span_of_another_thread_under_an_extracted_remote_parent_keeps_it() {
         let capture = start();
         let parent = Context::new().with_remote_span_context(remote.clone());
         std::thread::scope(|s| {
-            s.spawn(|| served(&parent));
+            s.spawn(|| served(&parent, 5));
         });
         let spans = capture.finish();
         let data = spans.named("served").data();
         assert_eq!(data.span_context.trace_id(), remote.trace_id(), "{way}");
         assert_eq!(data.parent_span_id, remote.span_id(), "{way}");
         assert!(data.parent_span_is_remote, "{way}");
+        assert_eq!(
+            spans.named("served").attr("id"),
+            Some(&5_i64.into()),
+            "{way}"
+        );
         assert_eq!(
             data.span_context.trace_state().header(),
             "vendor=value",
@@ -190,4 +195,6 @@ fn a_span_of_another_thread_under_an_extracted_remote_parent_keeps_it() {
 }
 
 #[traced(parent = parent, skip(parent))]
-fn served(parent: &Context) {}
+fn served(parent: &Context, id: u64) -> u64 {
+    id
+}

@@ -2,7 +2,7 @@
 
 use crate::ast::Function;
 use crate::attr::Options;
-use crate::params::bindings;
+use crate::params::{bindings, movable};
 use crate::shape::{shape, Shape};
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -43,15 +43,34 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     let names = Names::new(options);
     let block = f.body.as_ref().expect("checked: the function has a body");
     let callsite = callsite(f, options, owner, &names);
-    let start = start(f, options, &names, shape(&f.sig) == Shape::Sync);
+    let moved = moved(f, options);
+    let start = start(
+        f,
+        options,
+        &names,
+        shape(&f.sig) == Shape::Sync,
+        moved.as_deref(),
+    );
     let Names {
         krate, span, out, ..
     } = &names;
+    // The span, and the parameters moved through its start under their own names.
+    let span_binding = match &moved {
+        None => quote!(#span),
+        Some(moved) => {
+            let binds = moved
+                .iter()
+                .map(|(name, m)| if *m { quote!(mut #name) } else { quote!(#name) });
+            quote!((#span, (#(#binds,)*)))
+        }
+    };
+    let allow = moved.is_some().then(|| quote!(#[allow(unused_variables)]));
     let inspects = options.record_err.is_some() || options.ret.is_some();
     match shape(&f.sig) {
         Shape::Sync if !inspects => quote! {{
             #callsite
-            let #span = #start;
+            #allow
+            let #span_binding = #start;
             #block
         }},
         Shape::Sync => {
@@ -64,7 +83,8 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
             // own: the fast path never takes its address.
             quote! {{
                 #callsite
-                let #span = #start;
+                #allow
+                let #span_binding = #start;
                 let #out #out_ty = #krate::__private::call(move || #block);
                 match #span.recording() {
                     ::core::option::Option::None => #out,
@@ -157,8 +177,29 @@ fn line_of(ident: &Ident) -> TokenStream {
     }
 }
 
-/// The expression that starts this call's span (not yet current).
-fn start(f: &Function, options: &Options, names: &Names, synchronous: bool) -> TokenStream {
+/// The parameters a synchronous call moves through its span's start (see
+/// `params::movable`): when arguments are all the start reads, so that no
+/// `attrs(...)` expression sees them as references.
+pub fn moved(f: &Function, options: &Options) -> Option<Vec<(Ident, bool)>> {
+    if shape(&f.sig) != Shape::Sync || options.skip_all.is_some() || !options.attrs.is_empty() {
+        return None;
+    }
+    let recorded: Vec<Ident> = bindings(&f.sig)
+        .into_iter()
+        .filter(|n| !options.skip.contains(n))
+        .collect();
+    movable(&f.sig, &recorded).filter(|moved| !moved.is_empty())
+}
+
+/// The expression that starts this call's span (not yet current). With `moved`,
+/// it also gives back those parameters.
+fn start(
+    f: &Function,
+    options: &Options,
+    names: &Names,
+    synchronous: bool,
+    moved: Option<&[(Ident, bool)]>,
+) -> TokenStream {
     let Names {
         krate,
         callsite,
@@ -173,8 +214,14 @@ fn start(f: &Function, options: &Options, names: &Names, synchronous: bool) -> T
             .filter(|n| !options.skip.contains(n))
         {
             let key = name.unraw().to_string();
+            // A moved parameter is a reference in the closure already.
+            let value = if moved.is_some() {
+                quote!(#name)
+            } else {
+                quote!(&#name)
+            };
             adds.push(locate(
-                quote!(#attrs.add(#key, (&#krate::__private::Wrap(&#name)).traced_kind().value(&#name));),
+                quote!(#attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().value(#value));),
                 name.span(),
             ));
         }
@@ -209,6 +256,30 @@ fn start(f: &Function, options: &Options, names: &Names, synchronous: bool) -> T
     for link in options.links.iter().flatten() {
         let at = syn::spanned::Spanned::span(link);
         chain.extend(locate(quote!(.link(&(#link))), at));
+    }
+    if let Some(moved) = moved {
+        let moved: Vec<&Ident> = moved.iter().map(|(name, _)| name).collect();
+        let args = quote!((#(#moved,)*));
+        let start = if chain.is_empty() {
+            quote!(#callsite.enter(#args, |#args, #attrs| {
+                use #krate::__private::{ViaDebug as _, ViaValue as _};
+                #(#adds)*
+            }))
+        } else {
+            quote!(#callsite.enter_with(#krate::__private::Start::default() #chain, #args, |#args, #attrs| {
+                use #krate::__private::{ViaDebug as _, ViaValue as _};
+                #(#adds)*
+            }))
+        };
+        // Checked before the arguments move: with nothing recording, they stay
+        // where they are and the call costs this one load and branch.
+        return quote! {
+            if #krate::__private::enabled() {
+                #start
+            } else {
+                (#krate::__private::Scope::none(), #args)
+            }
+        };
     }
     let start = if chain.is_empty() {
         quote!(#callsite.start(#closure))

@@ -48,6 +48,7 @@ fn expand_fn(f: &Function, options: &Options, errors: &mut Errors) -> TokenStrea
     let Function {
         attrs, vis, sig, ..
     } = f;
+    let sig = signature(f, options).unwrap_or_else(|| sig.clone());
     quote!(#(#attrs)* #vis #sig #body)
 }
 
@@ -100,6 +101,9 @@ fn expand_impl(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> Token
             Ok(block) => method.block = block,
             Err(e) => errors.push(e),
         }
+        if let Some(sig) = signature(&f, &merged) {
+            method.sig = sig;
+        }
     }
     for (skipped, found) in outer.skip.iter().zip(skipped_somewhere) {
         if skipped == "self" {
@@ -115,6 +119,15 @@ fn expand_impl(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> Token
         }
     }
     imp.into_token_stream()
+}
+
+/// The signature with `mut` moved off the parameters the body rebinds, if any.
+fn signature(f: &Function, options: &Options) -> Option<syn::Signature> {
+    let moved = expand::moved(f, options)?;
+    moved
+        .iter()
+        .any(|(_, m)| *m)
+        .then(|| params::without_mut(&f.sig, &moved))
 }
 
 /// Removes a method's own `#[traced(...)]` and returns its options.

@@ -34,3 +34,44 @@ fn collect(pat: &Pat, names: &mut Vec<Ident>) {
         _ => {}
     }
 }
+
+/// The parameters a synchronous function moves through its span's start instead
+/// of lending them (so that with nothing recording they stay in registers): the
+/// plain `name: Type` and `mut name: Type` ones among `recorded`. `None` when a
+/// recorded name is bound inside a pattern.
+pub fn movable(sig: &Signature, recorded: &[Ident]) -> Option<Vec<(Ident, bool)>> {
+    let mut moved = Vec::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else { continue };
+        match &*typed.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                if recorded.contains(&p.ident) {
+                    moved.push((p.ident.clone(), p.mutability.is_some()));
+                }
+            }
+            pat => {
+                let mut inner = Vec::new();
+                collect(pat, &mut inner);
+                if inner.iter().any(|name| recorded.contains(name)) {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(moved)
+}
+
+/// `sig` with `mut` taken off the parameters in `moved` (their rebinding carries it).
+pub fn without_mut(sig: &Signature, moved: &[(Ident, bool)]) -> Signature {
+    let mut sig = sig.clone();
+    for input in &mut sig.inputs {
+        if let FnArg::Typed(typed) = input {
+            if let Pat::Ident(p) = &mut *typed.pat {
+                if moved.iter().any(|(name, m)| *m && *name == p.ident) {
+                    p.mutability = None;
+                }
+            }
+        }
+    }
+    sig
+}

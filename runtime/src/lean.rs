@@ -37,16 +37,18 @@ pub(crate) struct Pipeline {
 impl Pipeline {
     /// The pipeline over `processors`, which learn the provider's `resource` here
     /// (the provider's own call reaches [`Shared`], which cannot lend them out).
+    /// `limits` must be the provider's too.
     pub(crate) fn new(
         mut processors: Vec<Box<dyn SpanProcessor>>,
         resource: &Resource,
+        limits: SpanLimits,
     ) -> Arc<Self> {
         for processor in &mut processors {
             processor.set_resource(resource);
         }
         Arc::new(Pipeline {
             processors,
-            limits: SpanLimits::default(),
+            limits,
             shut: AtomicBool::new(false),
         })
     }

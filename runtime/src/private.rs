@@ -74,6 +74,29 @@ impl Callsite {
         self.start_slow(start, &mut attrs)
     }
 
+    /// Starts this call's span and makes it current, with the arguments moved in
+    /// and given back, so that a caller with nothing recording never lends them
+    /// (they stay in registers). Called when [`enabled`] said so.
+    #[inline(never)]
+    #[cold]
+    pub fn enter<A>(&'static self, args: A, mut attrs: impl FnMut(&A, &mut Attrs)) -> (Scope, A) {
+        let scope = Scope::enter(self.start_slow(Start::default(), &mut |sink| attrs(&args, sink)));
+        (scope, args)
+    }
+
+    /// [`Callsite::enter`] with a parent, `root` or links.
+    #[inline(never)]
+    #[cold]
+    pub fn enter_with<A>(
+        &'static self,
+        start: Start,
+        args: A,
+        mut attrs: impl FnMut(&A, &mut Attrs),
+    ) -> (Scope, A) {
+        let scope = Scope::enter(self.start_slow(start, &mut |sink| attrs(&args, sink)));
+        (scope, args)
+    }
+
     #[inline(never)]
     fn start_slow(&'static self, mut start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
         let epoch = provider::epoch();

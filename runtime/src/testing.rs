@@ -21,6 +21,7 @@ use crate::sampling::Coordinated;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{Context, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::SpanLimits;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, ShouldSample, SpanData, SpanProcessor};
 use opentelemetry_sdk::Resource;
 use std::sync::Arc;
@@ -47,8 +48,13 @@ pub fn capture_with(sampler: Sampler) -> Capture {
     let (provider, pipeline) = PROVIDER.get_or_init(|| {
         crate::install_panic_hook();
         crate::setup::install_w3c_propagators();
-        let pipeline = Pipeline::new(vec![Box::new(Keep)], &Resource::builder().build());
+        let pipeline = Pipeline::new(
+            vec![Box::new(Keep)],
+            &Resource::builder().build(),
+            SpanLimits::default(),
+        );
         let provider = SdkTracerProvider::builder()
+            .with_span_limits(SpanLimits::default())
             .with_sampler(SharedSampler)
             .with_span_processor(Shared(Arc::clone(&pipeline)))
             .build();

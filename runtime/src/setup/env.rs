@@ -64,6 +64,44 @@ pub(crate) struct EnvSettings {
     pub(crate) bsp_max_export_batch_size: Option<usize>,
     pub(crate) bsp_export_timeout: Option<Duration>,
     pub(crate) value_length_limit: Option<usize>,
+    pub(crate) limits: CountLimits,
+}
+
+/// The `OTEL_*_COUNT_LIMIT` variables; `None`: not set.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct CountLimits {
+    pub(crate) attributes_per_span: Option<u32>,
+    pub(crate) events_per_span: Option<u32>,
+    pub(crate) links_per_span: Option<u32>,
+    pub(crate) attributes_per_event: Option<u32>,
+    pub(crate) attributes_per_link: Option<u32>,
+}
+
+impl CountLimits {
+    /// The SDK's span limits, with the ones set here.
+    pub(crate) fn span_limits(self) -> opentelemetry_sdk::trace::SpanLimits {
+        let mut limits = opentelemetry_sdk::trace::SpanLimits::default();
+        let set = |limit: &mut u32, value: Option<u32>| {
+            if let Some(value) = value {
+                *limit = value;
+            }
+        };
+        set(
+            &mut limits.max_attributes_per_span,
+            self.attributes_per_span,
+        );
+        set(&mut limits.max_events_per_span, self.events_per_span);
+        set(&mut limits.max_links_per_span, self.links_per_span);
+        set(
+            &mut limits.max_attributes_per_event,
+            self.attributes_per_event,
+        );
+        set(
+            &mut limits.max_attributes_per_link,
+            self.attributes_per_link,
+        );
+        limits
+    }
 }
 
 /// Reads the environment through `lookup`; `warn` receives one message per
@@ -96,6 +134,15 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
     s.value_length_limit = r
         .count("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT")
         .or_else(|| r.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"));
+    // The general attribute count limit applies where no specific one is set.
+    let attributes = r.limit("OTEL_ATTRIBUTE_COUNT_LIMIT");
+    s.limits = CountLimits {
+        attributes_per_span: r.limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT").or(attributes),
+        events_per_span: r.limit("OTEL_SPAN_EVENT_COUNT_LIMIT"),
+        links_per_span: r.limit("OTEL_SPAN_LINK_COUNT_LIMIT"),
+        attributes_per_event: r.limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT").or(attributes),
+        attributes_per_link: r.limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT").or(attributes),
+    };
     s
 }
 
@@ -154,6 +201,11 @@ impl Reader<'_> {
         self.parsed(name, "expected a positive integer", |v| {
             v.parse().ok().filter(|n| *n > 0)
         })
+    }
+
+    /// A count limit: a non-negative integer (0 keeps none).
+    fn limit(&mut self, name: &str) -> Option<u32> {
+        self.parsed(name, "expected a non-negative integer", |v| v.parse().ok())
     }
 
     fn millis(&mut self, name: &str) -> Option<Duration> {
@@ -397,6 +449,24 @@ mod tests {
         assert_eq!(s.gzip, None);
         assert_eq!(s.sampler, Some(SamplerKind::TraceIdRatio(1.0)));
         assert_eq!(s.bsp_max_queue_size, None);
+    }
+
+    #[test]
+    fn count_limits_fall_back_to_the_general_attribute_limit() {
+        let (s, warnings) = settings(&[
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", "16"),
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "32"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0"),
+            ("OTEL_SPAN_LINK_COUNT_LIMIT", "many"),
+        ]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("OTEL_SPAN_LINK_COUNT_LIMIT=\"many\" is not valid"));
+        let limits = s.limits.span_limits();
+        assert_eq!(limits.max_attributes_per_span, 32);
+        assert_eq!(limits.max_attributes_per_event, 16);
+        assert_eq!(limits.max_attributes_per_link, 16);
+        assert_eq!(limits.max_events_per_span, 0);
+        assert_eq!(limits.max_links_per_span, 128, "the default");
     }
 
     #[test]

@@ -217,8 +217,12 @@ impl Setup {
             let resource = self.resource(&env);
             let mut processors = Vec::new();
             self.add_exporters(&mut processors, &env, &mut guard, &mut warnings);
-            let pipeline = Pipeline::new(processors, &resource);
+            // The SDK reads the count limits from the process environment itself;
+            // both paths take them from the settings instead.
+            let limits = env.limits.span_limits();
+            let pipeline = Pipeline::new(processors, &resource, limits);
             let provider = SdkTracerProvider::builder()
+                .with_span_limits(limits)
                 .with_resource(resource)
                 .with_sampler(Coordinated(sampler(kind)))
                 .with_span_processor(Shared(Arc::clone(&pipeline)))

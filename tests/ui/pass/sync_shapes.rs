@@ -65,6 +65,19 @@ fn mut_params(mut a: u32, mut b: Vec<u8>) -> usize {
 }
 
 #[traced]
+fn mutated(mut n: u32, unused: u64, owned: String) -> String {
+    n += 1;
+    format!("{owned}{n}")
+}
+
+#[traced(parent = parent, skip(parent))]
+fn moved_with_parent(parent: &opentelemetry::Context, mut count: u32) -> u32 {
+    let _ = parent;
+    count += 1;
+    count
+}
+
+#[traced]
 fn patterns((a, b): (u8, u8), [c, ..]: [u8; 3], _: u8, Wrapper(d): Wrapper) -> u8 {
     a + b + c + d
 }
@@ -214,6 +227,8 @@ fn main() {
     assert_eq!(takes_closure(|x| x * 2), 4);
     assert_eq!(mut_params(1, vec![]), 3);
     assert_eq!(patterns((1, 2), [3, 4, 5], 6, Wrapper(7)), 13);
+    assert_eq!(mutated(1, 2, "n".to_owned()), "n2");
+    assert_eq!(moved_with_parent(&opentelemetry::Context::new(), 1), 2);
     let mut v = vec![1];
     *borrow_mut(&mut v).unwrap() = 5;
     *borrow_mut_plain(&mut v) = 6;
@@ -240,7 +255,7 @@ fn main() {
     let spans = capture.finish();
     for name in [
         "documented", "generic", "where_clause", "lifetimes", "impl_trait_arg", "impl_trait_return",
-        "takes_closure", "mut_params", "patterns", "extern_c", "unsafe_fn", "caller", "question_mark",
+        "takes_closure", "mut_params", "mutated", "moved_with_parent", "patterns", "extern_c", "unsafe_fn", "caller", "question_mark",
         "returns_closure", "by_mut", "generic_method", "by_ref", "pinned", "describe", "name",
         "Counter::in_traced_impl", "boxed", "by_value",
     ] {
