@@ -44,25 +44,24 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     let block = f.body.as_ref().expect("checked: the function has a body");
     let callsite = callsite(f, options, owner, &names);
     let moved = moved(f, options);
-    let start = start(
-        f,
-        options,
-        &names,
-        shape(&f.sig) == Shape::Sync,
-        moved.as_deref(),
-    );
+    let form = match (shape(&f.sig), &moved) {
+        (Shape::Sync, moved) => Form::Sync(moved.as_deref()),
+        (Shape::Async, Some(_)) => Form::Raw,
+        _ => Form::Checked,
+    };
+    let start = start(f, options, &names, form);
     let Names {
         krate, span, out, ..
     } = &names;
     // The span, and the parameters moved through its start under their own names.
     let span_binding = match &moved {
-        None => quote!(#span),
-        Some(moved) => {
+        Some(moved) if shape(&f.sig) == Shape::Sync => {
             let binds = moved
                 .iter()
                 .map(|(name, m)| if *m { quote!(mut #name) } else { quote!(#name) });
             quote!((#span, (#(#binds,)*)))
         }
+        _ => quote!(#span),
     };
     let allow = moved.is_some().then(|| quote!(#[allow(unused_variables)]));
     let inspects = options.record_err.is_some() || options.ret.is_some();
@@ -98,10 +97,33 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
                 &names,
                 nameable_return(&f.sig).filter(|ty| !has_elided_lifetime(ty)),
             );
+            let Some(moved) = &moved else {
+                return quote! {{
+                    #callsite
+                    let #span = #start;
+                    #krate::__private::Traced::new(#span, async move #block, #hook).await
+                }};
+            };
+            // The body is a closure that takes the recorded parameters, so that it
+            // is written once and, with nothing recording, awaited without a
+            // wrapper; when recording, the span starts (borrowing them) first.
+            let body = Ident::new("__traced_body", Span::mixed_site());
+            let names: Vec<&Ident> = moved.iter().map(|(name, _)| name).collect();
+            let binds = moved
+                .iter()
+                .map(|(name, m)| if *m { quote!(mut #name) } else { quote!(#name) });
             quote! {{
                 #callsite
-                let #span = #start;
-                #krate::__private::Traced::new(#span, async move #block, #hook).await
+                let #body = #krate::__private::body_of((#(&#names,)*), move |(#(#binds,)*)| {
+                    let _ = (#(&#names,)*);
+                    async move #block
+                });
+                if #krate::__private::enabled() {
+                    let #span = #start;
+                    #krate::__private::Traced::new(#span, #body((#(#names,)*)), #hook).await
+                } else {
+                    #body((#(#names,)*)).await
+                }
             }}
         }
         Shape::Future { boxed } => {
@@ -177,29 +199,47 @@ fn line_of(ident: &Ident) -> TokenStream {
     }
 }
 
-/// The parameters a synchronous call moves through its span's start (see
-/// `params::movable`): when arguments are all the start reads, so that no
-/// `attrs(...)` expression sees them as references.
+/// The parameters the body rebinds (see `params::movable`), when arguments are all
+/// the span's start reads: a synchronous call moves them through the start and
+/// back; an `async fn` passes them to its body closure. (An `attrs(...)`,
+/// `parent` or `links` expression could read what the closure has taken.)
 pub fn moved(f: &Function, options: &Options) -> Option<Vec<(Ident, bool)>> {
-    if shape(&f.sig) != Shape::Sync || options.skip_all.is_some() || !options.attrs.is_empty() {
-        return None;
-    }
     let recorded: Vec<Ident> = bindings(&f.sig)
         .into_iter()
-        .filter(|n| !options.skip.contains(n))
+        .filter(|n| options.skip_all.is_none() && !options.skip.contains(n))
         .collect();
-    movable(&f.sig, &recorded).filter(|moved| !moved.is_empty())
+    match shape(&f.sig) {
+        Shape::Sync if options.attrs.is_empty() => {
+            movable(&f.sig, &recorded).filter(|moved| !moved.is_empty())
+        }
+        Shape::Async
+            if options.attrs.is_empty() && options.parent.is_none() && options.links.is_none() =>
+        {
+            // `body_of` types up to 16 parameters.
+            movable(&f.sig, &recorded).filter(|moved| moved.len() <= 16)
+        }
+        _ => None,
+    }
+}
+
+/// How the start expression is wrapped.
+#[derive(Clone, Copy)]
+enum Form<'a> {
+    /// A synchronous call's `Scope`, checked; with parameters moved through it.
+    Sync(Option<&'a [(Ident, bool)]>),
+    /// The start alone, for a caller that checked `enabled()`.
+    Raw,
+    /// A `Span`, checked.
+    Checked,
 }
 
 /// The expression that starts this call's span (not yet current). With `moved`,
 /// it also gives back those parameters.
-fn start(
-    f: &Function,
-    options: &Options,
-    names: &Names,
-    synchronous: bool,
-    moved: Option<&[(Ident, bool)]>,
-) -> TokenStream {
+fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> TokenStream {
+    let moved = match form {
+        Form::Sync(moved) => moved,
+        Form::Raw | Form::Checked => None,
+    };
     let Names {
         krate,
         callsite,
@@ -288,22 +328,22 @@ fn start(
     };
     // Checked here, before any argument is borrowed: with nothing recording, the
     // call costs this one load and branch.
-    if synchronous {
-        quote! {
+    match form {
+        Form::Sync(_) => quote! {
             if #krate::__private::enabled() {
                 #krate::__private::Scope::enter(#start)
             } else {
                 #krate::__private::Scope::none()
             }
-        }
-    } else {
-        quote! {
+        },
+        Form::Raw => start,
+        Form::Checked => quote! {
             if #krate::__private::enabled() {
                 #start
             } else {
                 #krate::__private::Span::none()
             }
-        }
+        },
     }
 }
 

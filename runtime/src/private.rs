@@ -517,6 +517,47 @@ pub fn recorded<R>(span: &SpanHandle, output: R, record: impl FnOnce(&SpanHandle
     output
 }
 
+/// Types an `async fn`'s body closure by references to the parameters it takes, so
+/// that the closure's parameters have their types before its body is checked.
+#[inline(always)]
+pub fn body_of<R: ArgRefs, F, T>(_: R, body: F) -> F
+where
+    F: FnOnce(R::Owned) -> T,
+{
+    body
+}
+
+/// A tuple of references to parameters, and the tuple of the parameters.
+pub trait ArgRefs {
+    type Owned;
+}
+
+macro_rules! arg_refs {
+    ($($t:ident)*) => {
+        impl<'r, $($t),*> ArgRefs for ($(&'r $t,)*) {
+            type Owned = ($($t,)*);
+        }
+    };
+}
+
+arg_refs!();
+arg_refs!(A);
+arg_refs!(A B);
+arg_refs!(A B C);
+arg_refs!(A B C D);
+arg_refs!(A B C D E);
+arg_refs!(A B C D E F);
+arg_refs!(A B C D E F G);
+arg_refs!(A B C D E F G H);
+arg_refs!(A B C D E F G H I);
+arg_refs!(A B C D E F G H I J);
+arg_refs!(A B C D E F G H I J K);
+arg_refs!(A B C D E F G H I J K L);
+arg_refs!(A B C D E F G H I J K L M);
+arg_refs!(A B C D E F G H I J K L M N);
+arg_refs!(A B C D E F G H I J K L M N O);
+arg_refs!(A B C D E F G H I J K L M N O P);
+
 /// Runs a function body whose output is inspected. Taking `FnOnce` lets the body
 /// return borrows of its `&mut` arguments.
 #[inline(always)]

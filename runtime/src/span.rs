@@ -146,6 +146,13 @@ impl Span {
         Span { live: None }
     }
 
+    /// The span, when there is one to end.
+    #[doc(hidden)]
+    #[inline]
+    pub fn live(self) -> Option<Span> {
+        self.live.is_some().then_some(self)
+    }
+
     /// Whether there is a span to end (false for [`Span::none`] and when no tracer
     /// provider records).
     #[inline]

@@ -145,6 +145,13 @@ impl Remote for u8 {
     }
 }
 
+#[traced(skip(config))]
+async fn rebinds(mut count: u32, unused: u64, name: &str, config: String) -> usize {
+    count += 1;
+    let _ = config.len();
+    name.len() + count as usize
+}
+
 fn require_send<F: Future + Send>(f: F) -> F {
     f
 }
@@ -164,6 +171,7 @@ fn main() {
         assert_eq!(returns_closure(1).await(1), 2);
         assert_eq!(impl_arg(vec![1, 2]).await, 3);
         assert_eq!(patterns((1, 2), true).await, 3);
+        assert_eq!(require_send(rebinds(1, 2, "abc", String::new())).await, 5);
         assert!(impl_future(0).await.is_err());
         assert_eq!(boxed_future("abc").await, 3);
         let mut service = Service { calls: 0 };
@@ -178,7 +186,7 @@ fn main() {
     let spans = capture.finish();
     for name in [
         "plain", "generic", "lifetimes", "borrow_mut", "question_mark", "early_return", "async_unsafe",
-        "returns_closure", "impl_arg", "patterns", "impl_future", "boxed_future", "by_mut", "by_ref",
+        "returns_closure", "impl_arg", "patterns", "rebinds", "impl_future", "boxed_future", "by_mut", "by_ref",
         "pinned", "get", "call", "u8::call", "by_value",
     ] {
         assert_eq!(spans.all_named(name).count(), 1, "span {name}: {:?}", spans.names());
