@@ -46,7 +46,7 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
     let moved = moved(f, options);
     let form = match (shape(&f.sig), &moved) {
         (Shape::Sync, moved) => Form::Sync(moved.as_deref()),
-        (Shape::Async, Some(_)) => Form::Raw,
+        (Shape::Async, Some(moved)) => Form::Raw(moved),
         _ => Form::Checked,
     };
     let start = start(f, options, &names, form);
@@ -114,12 +114,12 @@ pub fn body(f: &Function, options: &Options, owner: Option<&str>) -> TokenStream
                 .map(|(name, m)| if *m { quote!(mut #name) } else { quote!(#name) });
             quote! {{
                 #callsite
-                let #body = #krate::__private::body_of((#(&#names,)*), move |(#(#binds,)*)| {
+                let ((#(#names,)*), #body) = #krate::__private::body_of((#(#names,)*), move |(#(#binds,)*)| {
                     let _ = (#(&#names,)*);
                     async move #block
                 });
                 if #krate::__private::enabled() {
-                    let #span = #start;
+                    let (#span, (#(#names,)*)) = #start;
                     #krate::__private::Traced::new(#span, #body((#(#names,)*)), #hook).await
                 } else {
                     #body((#(#names,)*)).await
@@ -215,8 +215,7 @@ pub fn moved(f: &Function, options: &Options) -> Option<Vec<(Ident, bool)>> {
         Shape::Async
             if options.attrs.is_empty() && options.parent.is_none() && options.links.is_none() =>
         {
-            // `body_of` types up to 16 parameters.
-            movable(&f.sig, &recorded).filter(|moved| moved.len() <= 16)
+            movable(&f.sig, &recorded)
         }
         _ => None,
     }
@@ -227,8 +226,9 @@ pub fn moved(f: &Function, options: &Options) -> Option<Vec<(Ident, bool)>> {
 enum Form<'a> {
     /// A synchronous call's `Scope`, checked; with parameters moved through it.
     Sync(Option<&'a [(Ident, bool)]>),
-    /// The start alone, for a caller that checked `enabled()`.
-    Raw,
+    /// The start alone, for a caller that checked `enabled()`: a `Span`, and the
+    /// parameters moved through it.
+    Raw(&'a [(Ident, bool)]),
     /// A `Span`, checked.
     Checked,
 }
@@ -238,7 +238,8 @@ enum Form<'a> {
 fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> TokenStream {
     let moved = match form {
         Form::Sync(moved) => moved,
-        Form::Raw | Form::Checked => None,
+        Form::Raw(moved) => Some(moved),
+        Form::Checked => None,
     };
     let Names {
         krate,
@@ -300,6 +301,12 @@ fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> Toke
     if let Some(moved) = moved {
         let moved: Vec<&Ident> = moved.iter().map(|(name, _)| name).collect();
         let args = quote!((#(#moved,)*));
+        if let Form::Raw(_) = form {
+            return quote!(#callsite.start_moving(#args, |#args, #attrs| {
+                use #krate::__private::{ViaDebug as _, ViaValue as _};
+                #(#adds)*
+            }));
+        }
         let start = if chain.is_empty() {
             quote!(#callsite.enter(#args, |#args, #attrs| {
                 use #krate::__private::{ViaDebug as _, ViaValue as _};
@@ -336,7 +343,7 @@ fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> Toke
                 #krate::__private::Scope::none()
             }
         },
-        Form::Raw => start,
+        Form::Raw(_) => start,
         Form::Checked => quote! {
             if #krate::__private::enabled() {
                 #start

@@ -84,6 +84,18 @@ impl Callsite {
         (scope, args)
     }
 
+    /// Starts this call's span (not current), with the arguments moved in and
+    /// given back: for an `async fn`, whose arguments then go to its body.
+    #[inline(never)]
+    pub fn start_moving<A>(
+        &'static self,
+        args: A,
+        mut attrs: impl FnMut(&A, &mut Attrs),
+    ) -> (Span, A) {
+        let span = self.start_slow(Start::default(), &mut |sink| attrs(&args, sink));
+        (span, args)
+    }
+
     /// [`Callsite::enter`] with a parent, `root` or links.
     #[inline(never)]
     #[cold]
@@ -517,46 +529,17 @@ pub fn recorded<R>(span: &SpanHandle, output: R, record: impl FnOnce(&SpanHandle
     output
 }
 
-/// Types an `async fn`'s body closure by references to the parameters it takes, so
-/// that the closure's parameters have their types before its body is checked.
+/// Types an `async fn`'s body closure by the parameters it takes, so that the
+/// closure's parameters have their types before its body is checked. The
+/// parameters pass through by value: borrowing them would keep them in the
+/// future's state after they moved.
 #[inline(always)]
-pub fn body_of<R: ArgRefs, F, T>(_: R, body: F) -> F
+pub fn body_of<A, F, T>(args: A, body: F) -> (A, F)
 where
-    F: FnOnce(R::Owned) -> T,
+    F: FnOnce(A) -> T,
 {
-    body
+    (args, body)
 }
-
-/// A tuple of references to parameters, and the tuple of the parameters.
-pub trait ArgRefs {
-    type Owned;
-}
-
-macro_rules! arg_refs {
-    ($($t:ident)*) => {
-        impl<'r, $($t),*> ArgRefs for ($(&'r $t,)*) {
-            type Owned = ($($t,)*);
-        }
-    };
-}
-
-arg_refs!();
-arg_refs!(A);
-arg_refs!(A B);
-arg_refs!(A B C);
-arg_refs!(A B C D);
-arg_refs!(A B C D E);
-arg_refs!(A B C D E F);
-arg_refs!(A B C D E F G);
-arg_refs!(A B C D E F G H);
-arg_refs!(A B C D E F G H I);
-arg_refs!(A B C D E F G H I J);
-arg_refs!(A B C D E F G H I J K);
-arg_refs!(A B C D E F G H I J K L);
-arg_refs!(A B C D E F G H I J K L M);
-arg_refs!(A B C D E F G H I J K L M N);
-arg_refs!(A B C D E F G H I J K L M N O);
-arg_refs!(A B C D E F G H I J K L M N O P);
 
 /// Runs a function body whose output is inspected. Taking `FnOnce` lets the body
 /// return borrows of its `&mut` arguments.
