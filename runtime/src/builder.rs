@@ -133,14 +133,13 @@ impl SpanBuilder {
                 }
                 #[cfg(feature = "sdk")]
                 if let Some(pipeline) = provider::pipeline(provider::epoch()) {
-                    let scope = self.instrumentation_scope();
                     let links = start.take_links();
                     let name = std::mem::take(&mut self.name);
                     let kind = self.kind.clone();
                     let span = crate::lean::LeanSpan::start(
                         &pipeline,
                         crate::lean::Begin {
-                            scope: &scope,
+                            scope: self.scope,
                             name,
                             kind,
                             parent: &parent,

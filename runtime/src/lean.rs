@@ -130,12 +130,15 @@ struct Record {
     events: SpanEvents,
     links: SpanLinks,
     status: Status,
-    scope: InstrumentationScope,
+    /// The instrumentation scope's name and version, made into the exported
+    /// scope when the span ends (cheaper than carrying one).
+    scope: (&'static str, Option<&'static str>),
 }
 
 /// What a lean span starts with.
 pub(crate) struct Begin<'a> {
-    pub(crate) scope: &'a InstrumentationScope,
+    /// The instrumentation scope: name and version.
+    pub(crate) scope: (&'static str, Option<&'static str>),
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     /// The parent's identity; invalid for a root.
@@ -174,8 +177,10 @@ impl LeanSpan {
         );
         let dropped_attributes = cut(&mut attributes, limits.max_attributes_per_span);
         let mut span_links = SpanLinks::default();
-        for link in links {
-            push_link(&mut span_links, limits, link.span_context, link.attributes);
+        if !links.is_empty() {
+            for link in links {
+                push_link(&mut span_links, limits, link.span_context, link.attributes);
+            }
         }
         LeanSpan {
             context,
@@ -194,7 +199,7 @@ impl LeanSpan {
                 events: SpanEvents::default(),
                 links: span_links,
                 status: Status::Unset,
-                scope: scope.clone(),
+                scope,
             }),
             pipeline: Arc::clone(pipeline),
         }
@@ -219,8 +224,16 @@ impl LeanSpan {
             events: record.events,
             links: record.links,
             status: record.status,
-            instrumentation_scope: record.scope,
+            instrumentation_scope: scope(record.scope),
         });
+    }
+}
+
+fn scope((name, version): (&'static str, Option<&'static str>)) -> InstrumentationScope {
+    let scope = InstrumentationScope::builder(name);
+    match version {
+        Some(version) => scope.with_version(version).build(),
+        None => scope.build(),
     }
 }
 

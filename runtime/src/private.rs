@@ -207,8 +207,8 @@ enum CachedTracer {
     #[cfg(feature = "sdk")]
     Sdk {
         tracer: opentelemetry_sdk::trace::SdkTracer,
-        /// Where spans `traced` builds itself end, with the call site's scope.
-        lean: Option<(std::sync::Arc<crate::lean::Pipeline>, InstrumentationScope)>,
+        /// Where spans `traced` builds itself end.
+        lean: Option<std::sync::Arc<crate::lean::Pipeline>>,
     },
 }
 
@@ -225,8 +225,8 @@ impl CachedTracer {
         if let Some(ours) = provider::ours(epoch) {
             use opentelemetry::trace::TracerProvider as _;
             return CachedTracer::Sdk {
-                tracer: ours.provider.tracer_with_scope(scope.clone()),
-                lean: ours.pipeline.map(|pipeline| (pipeline, scope)),
+                tracer: ours.provider.tracer_with_scope(scope),
+                lean: ours.pipeline,
             };
         }
         let _ = epoch;
@@ -262,14 +262,14 @@ impl CachedTracer {
     ) -> Span {
         #[cfg(feature = "sdk")]
         if let CachedTracer::Sdk {
-            lean: Some((pipeline, scope)),
+            lean: Some(pipeline),
             ..
         } = self
         {
             let span = crate::lean::LeanSpan::start(
                 pipeline,
                 crate::lean::Begin {
-                    scope,
+                    scope: (site.meta.scope, Some(site.meta.version)),
                     name: Cow::Borrowed(site.meta.name),
                     kind: site.meta.kind.clone(),
                     parent,

@@ -21,8 +21,9 @@ pub(crate) fn record_failure(span: &SpanRef<'_>, type_name: &'static str, messag
         return;
     }
     span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
-    span.add_event(
+    span.add_event_with_timestamp(
         "exception",
+        crate::clock::now(),
         vec![
             KeyValue::new(EXCEPTION_TYPE, type_name),
             KeyValue::new(EXCEPTION_MESSAGE, message.clone()),

@@ -71,7 +71,9 @@ impl SpanHandle {
 
     /// Adds an event with attributes.
     pub fn add_event(&self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
-        self.cx.span().add_event(name, attributes);
+        self.cx
+            .span()
+            .add_event_with_timestamp(name, crate::clock::now(), attributes);
     }
 
     /// Records an error that ends the operation: status Error with the error's
