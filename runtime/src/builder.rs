@@ -148,7 +148,7 @@ impl SpanBuilder {
                             links,
                         },
                     );
-                    return Span::from_context(base.with_span(span));
+                    return Span::from_context(base.with_span(span), true);
                 }
             }
         }
@@ -158,10 +158,11 @@ impl SpanBuilder {
         if built.noop == Some(true) {
             return Span::none();
         }
-        if built.span.is_recording() {
+        let recording = built.span.is_recording();
+        if recording {
             built.span.set_attributes(self.located_attributes());
         }
-        Span::from_context(built.base.with_span(built.span))
+        Span::from_context(built.base.with_span(built.span), recording)
     }
 
     fn instrumentation_scope(&self) -> InstrumentationScope {

@@ -272,6 +272,10 @@ impl opentelemetry::trace::Span for LeanSpan {
         if let Some(record) = &mut self.record {
             if record.events.events.len() < limits.max_events_per_span as usize {
                 let dropped = cut(&mut attributes, limits.max_attributes_per_event);
+                // Most spans that have an event have one (an exception).
+                if record.events.events.capacity() == 0 {
+                    record.events.events.reserve_exact(1);
+                }
                 record
                     .events
                     .events

@@ -8,7 +8,7 @@ pub use crate::start::Start;
 pub use opentelemetry::trace::SpanKind;
 
 use crate::provider;
-use crate::record::record_failure;
+use crate::record::record_failure_recording;
 use crate::sampling;
 use crate::start::{build, unsampled};
 use crate::value::{debug_value, ToValue};
@@ -145,7 +145,7 @@ impl Callsite {
                 None => {}
             }
         }
-        started.cx.map_or_else(Span::none, Span::from_context)
+        started.into_span()
     }
 
     /// The code attributes, the arguments and `attrs`, and the `baggage` entries.
@@ -217,6 +217,16 @@ enum CachedTracer {
 struct Started {
     cx: Option<Context>,
     noop: Option<bool>,
+    recording: bool,
+}
+
+impl Started {
+    fn into_span(self) -> Span {
+        match self.cx {
+            Some(cx) => Span::from_context(cx, self.recording),
+            None => Span::none(),
+        }
+    }
 }
 
 impl CachedTracer {
@@ -278,13 +288,13 @@ impl CachedTracer {
                     links: start.take_links(),
                 },
             );
-            return Span::from_context(base.with_span(span));
+            return Span::from_context(base.with_span(span), true);
         }
         let _ = (parent, trace);
         sampling::hand_over();
         let started = self.start(site, start, base, Some(list), None);
         sampling::take_decision();
-        started.cx.map_or_else(Span::none, Span::from_context)
+        started.into_span()
     }
 }
 
@@ -313,10 +323,12 @@ where
         return Started {
             cx: None,
             noop: built.noop,
+            recording: false,
         };
     }
+    let recording = built.span.is_recording();
     if let Some(attrs) = attrs {
-        if built.span.is_recording() {
+        if recording {
             let span = &mut built.span;
             site.add_attributes(
                 &built.base,
@@ -328,6 +340,7 @@ where
     Started {
         cx: Some(built.base.with_span(built.span)),
         noop: built.noop,
+        recording,
     }
 }
 
@@ -482,7 +495,7 @@ where
     R::Err: ErrDisplay,
 {
     if let Some(err) = output.err_value() {
-        fail::<R::Err>(span, err.to_string());
+        fail::<R::Err>(span, described(format_args!("{err}")));
     }
 }
 
@@ -492,12 +505,21 @@ where
     R::Err: ErrDebug,
 {
     if let Some(err) = output.err_value() {
-        fail::<R::Err>(span, format!("{err:?}"));
+        fail::<R::Err>(span, described(format_args!("{err:?}")));
     }
 }
 
+/// An error's description, written into a buffer that holds a typical one
+/// without growing.
+fn described(text: std::fmt::Arguments<'_>) -> String {
+    let mut out = String::with_capacity(64);
+    let _ = std::fmt::Write::write_fmt(&mut out, text);
+    out
+}
+
+/// Fails a span known to record.
 fn fail<E>(span: &SpanHandle, message: String) {
-    record_failure(&span.context().span(), std::any::type_name::<E>(), message);
+    record_failure_recording(&span.context().span(), std::any::type_name::<E>(), message);
 }
 
 /// The `Ok` value of a `record_err` function's output, for `ret`.

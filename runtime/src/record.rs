@@ -17,9 +17,17 @@ pub const PANIC_TYPE: &str = "panic";
 /// `error.type`, and an `exception` event with `exception.type` and
 /// `exception.message`.
 pub(crate) fn record_failure(span: &SpanRef<'_>, type_name: &'static str, message: String) {
-    if !span.is_recording() {
-        return;
+    if span.is_recording() {
+        record_failure_recording(span, type_name, message);
     }
+}
+
+/// [`record_failure`] for a span known to record.
+pub(crate) fn record_failure_recording(
+    span: &SpanRef<'_>,
+    type_name: &'static str,
+    message: String,
+) {
     span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
     span.add_event_with_timestamp(
         "exception",

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 #[derive(Debug)]
 pub struct Scope {
     /// 0: nothing to end. Otherwise the table slot plus one, with [`RECORDS`] set
-    /// when the span may record (when clear, `recording` needs no look-up).
+    /// when the span records (when clear, `recording` needs no look-up).
     slot: u32,
     _thread_bound: PhantomData<*const ()>,
 }
@@ -29,7 +29,7 @@ struct Table {
     free: Vec<u32>,
 }
 
-/// The bit of [`Scope::slot`] that says the span may record.
+/// The bit of [`Scope::slot`] that says the span records.
 const RECORDS: u32 = 1 << 31;
 
 thread_local! {
@@ -54,7 +54,7 @@ impl Scope {
         if !span.is_live() {
             return Scope::none();
         }
-        let records = span.may_record();
+        let records = span.is_recording();
         let attached = span.attach();
         let entry = Entry {
             span,
@@ -93,10 +93,7 @@ impl Scope {
         TABLE.with(|table| {
             let table = table.borrow();
             let entry = table.entries.get(self.index())?.as_ref()?;
-            entry
-                .span
-                .is_recording()
-                .then(|| SpanHandle::clone(&entry.span))
+            Some(SpanHandle::clone(&entry.span))
         })
     }
 

@@ -118,15 +118,20 @@ struct Live {
     /// False for a context that only carries an unsampled decision: nothing to
     /// record, nothing to end.
     records: bool,
+    /// Whether the span records, as its tracer said when it started (a span only
+    /// stops recording when it ends): asked once, not at every use.
+    recording: bool,
 }
 
 impl Span {
-    pub(crate) fn from_context(cx: Context) -> Self {
+    /// The span active in `cx`, and whether it records.
+    pub(crate) fn from_context(cx: Context, recording: bool) -> Self {
         Span {
             live: Some(Live {
                 handle: SpanHandle { cx },
                 panicking_at_start: std::thread::panicking(),
                 records: true,
+                recording,
             }),
         }
     }
@@ -138,6 +143,7 @@ impl Span {
                 handle: SpanHandle { cx },
                 panicking_at_start: false,
                 records: false,
+                recording: false,
             }),
         }
     }
@@ -162,19 +168,11 @@ impl Span {
         self.live.is_some()
     }
 
-    /// False when it is known without asking that the span records nothing.
-    #[inline]
-    pub(crate) fn may_record(&self) -> bool {
-        self.live.as_ref().is_some_and(|live| live.records)
-    }
-
     /// Whether the span records what is added to it.
     #[inline]
     #[must_use]
     pub fn is_recording(&self) -> bool {
-        self.live
-            .as_ref()
-            .is_some_and(|live| live.handle.is_recording())
+        self.live.as_ref().is_some_and(|live| live.recording)
     }
 
     /// Makes the span current until the guard drops, without borrowing the span.
