@@ -78,7 +78,6 @@ impl Callsite {
     /// and given back, so that a caller with nothing recording never lends them
     /// (they stay in registers). Called when [`enabled`] said so.
     #[inline(never)]
-    #[cold]
     pub fn enter<A>(&'static self, args: A, mut attrs: impl FnMut(&A, &mut Attrs)) -> (Scope, A) {
         let scope = Scope::enter(self.start_slow(Start::default(), &mut |sink| attrs(&args, sink)));
         (scope, args)
@@ -98,7 +97,6 @@ impl Callsite {
 
     /// [`Callsite::enter`] with a parent, `root` or links.
     #[inline(never)]
-    #[cold]
     pub fn enter_with<A>(
         &'static self,
         start: Start,
