@@ -138,3 +138,53 @@ fn a_span_started_by_hand_under_an_unsampled_span_carries_its_trace() {
     assert!(!inner.is_sampled());
     assert!(capture.finish().is_empty());
 }
+
+#[test]
+fn an_unsampled_root_is_current_for_its_call_only() {
+    let capture = capture_with(Sampler::AlwaysOff);
+    let inside = unsampled(&Noisy);
+    assert!(inside.is_valid() && !inside.is_sampled());
+    assert!(
+        !traced::current_span().span_context().is_valid(),
+        "the call's context is detached when it returns"
+    );
+    let next = unsampled(&Noisy);
+    assert_ne!(
+        next.trace_id(),
+        inside.trace_id(),
+        "a new root, a new trace"
+    );
+    assert!(capture.finish().is_empty());
+}
+
+#[test]
+fn calls_inside_an_unsampled_request_leave_its_context_current() {
+    use opentelemetry::trace::{SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    let capture = capture_with(Sampler::AlwaysOff);
+    let request = SpanContext::new(
+        TraceId::from(0x0af7_6519_16cd_43dd_8448_eb21_1c80_319c),
+        SpanId::from(0xb7ad_6b71_6920_3331),
+        TraceFlags::default(),
+        true,
+        TraceState::NONE,
+    );
+    let attached = opentelemetry::Context::new()
+        .with_remote_span_context(request.clone())
+        .attach();
+    assert_eq!(
+        root_call(),
+        request,
+        "an injected traceparent is the request's"
+    );
+    assert_eq!(root_call(), request);
+    drop(attached);
+    let after = root_call();
+    assert!(after.is_valid() && !after.is_sampled());
+    assert_ne!(
+        after.trace_id(),
+        request.trace_id(),
+        "a root once the request is gone"
+    );
+    assert!(!traced::current_span().span_context().is_valid());
+    assert!(capture.finish().is_empty());
+}

@@ -232,6 +232,7 @@ fn main() {
     let machine = Machine::detect();
     let compile = CompileCost::load(Path::new(compile::RESULTS));
     let targets = targets::all();
+    let profiles = std::fs::read_to_string(workspace_path("benches/profiles.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -241,6 +242,7 @@ fn main() {
         load: (&load_before, &load_after),
         compile: compile.as_ref(),
         configurations: cases::DESCRIPTION,
+        profiles: profiles.as_deref(),
     };
     print!("{}", document.text());
     if let Some(path) = &options.write {

@@ -223,6 +223,9 @@ pub struct Document<'a> {
     pub compile: Option<&'a CompileCost>,
     /// What each configuration does exactly (Markdown).
     pub configurations: &'a str,
+    /// Why the missed targets are missed: the profiles (Markdown, written by hand
+    /// in `benches/profiles.md`).
+    pub profiles: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -355,6 +358,11 @@ impl Document<'_> {
             self.targets_table().markdown()
         );
         let _ = writeln!(out, "{}\n", self.spans_line());
+        if let Some(profiles) = self.profiles {
+            out += "## Where a target is missed, and why\n\n";
+            out += profiles.trim();
+            out += "\n\n";
+        }
         out += "## Per-call cost\n\n";
         for section in self.results.sections() {
             let _ = write!(

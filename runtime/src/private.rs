@@ -29,6 +29,17 @@ pub fn enabled() -> bool {
     provider::state() != provider::OFF
 }
 
+/// Whether a span started now in the current context would be an unsampled child,
+/// by the rule `traced` applies. Looked at in place: the current context is not
+/// cloned.
+fn unsampled_child() -> bool {
+    Context::map_current(|cx| {
+        let parent = cx.span();
+        let parent = parent.span_context();
+        parent.is_valid() && sampling::decide(parent).is_some_and(|decision| !decision.sampled)
+    })
+}
+
 /// What a call site knows at compile time.
 #[derive(Debug)]
 pub struct Meta {
@@ -111,16 +122,16 @@ impl Callsite {
     fn start_slow(&'static self, mut start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
         let epoch = provider::epoch();
         let explicit = start.is_explicit();
+        if sampling::known() && !explicit && unsampled_child() {
+            // A child of an unsampled current span leaves that span current:
+            // nothing downstream can tell the difference.
+            return Span::none();
+        }
         let base = start.base();
         if sampling::known() {
             let parent = start.parent_span(&base);
             match sampling::decide(&parent) {
                 Some(decision) if !decision.sampled => {
-                    // A child of an unsampled current span leaves that span current:
-                    // nothing downstream can tell the difference.
-                    if parent.is_valid() && !explicit {
-                        return Span::none();
-                    }
                     return unsampled(base, &parent, decision.trace);
                 }
                 Some(decision) => {

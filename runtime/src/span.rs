@@ -161,6 +161,18 @@ impl Span {
         self.live.is_some().then_some(self)
     }
 
+    /// What a scope makes current without keeping the span: `Ok(None)` when there is
+    /// nothing, `Ok(Some(context))` for a context that only carries an unsampled
+    /// decision (nothing to end), `Err(self)` for a span to end.
+    #[inline]
+    pub(crate) fn into_carrier(mut self) -> Result<Option<Context>, Span> {
+        match &self.live {
+            None => Ok(None),
+            Some(live) if !live.records => Ok(self.live.take().map(|live| live.handle.cx)),
+            Some(_) => Err(self),
+        }
+    }
+
     /// Whether there is a span to end (false for [`Span::none`] and when no tracer
     /// provider records).
     #[inline]

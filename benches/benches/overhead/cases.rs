@@ -87,6 +87,13 @@ macro_rules! sync {
     };
 }
 
+/// The same, inside a trace an upstream service did not sample.
+macro_rules! child {
+    ($repeat:ident, $f:path) => {
+        |n, ok| workloads::in_unsampled_trace(|| $repeat(n, ok, $f))
+    };
+}
+
 macro_rules! poll {
     ($f:path) => {
         |n, ok| repeat_async(n, ok, $f)
@@ -125,6 +132,13 @@ pub fn all() -> Vec<Spec> {
         )
         .hand("by-hand-current/sync/ok/unsampled"),
         case(
+            "traced/sync/ok/setup-unsampled-child",
+            "#[traced], unsampled, traced's Setup, inside an unsampled trace",
+            Env::TracedSetup,
+            child!(repeat, traced_work),
+        )
+        .hand("by-hand-current/sync/ok/unsampled-child"),
+        case(
             "traced/sync/ok/sampled",
             "#[traced], sampled",
             ON,
@@ -158,6 +172,12 @@ pub fn all() -> Vec<Spec> {
             "OTel by hand, span current, unsampled",
             OFF,
             sync!(by_hand_current),
+        ),
+        case(
+            "by-hand-current/sync/ok/unsampled-child",
+            "OTel by hand, span current, unsampled, inside an unsampled trace",
+            OFF,
+            child!(repeat, by_hand_current),
         ),
         case(
             "by-hand-current/sync/ok/sampled",
@@ -289,6 +309,13 @@ pub fn all() -> Vec<Spec> {
         )
         .hand("by-hand/async/ok/unsampled"),
         case(
+            "traced/async/ok/setup-unsampled-child",
+            "#[traced], unsampled, traced's Setup, inside an unsampled trace",
+            Env::TracedSetup,
+            child!(repeat_async, traced_work_async),
+        )
+        .hand("by-hand/async/ok/unsampled-child"),
+        case(
             "traced/async/ok/sampled",
             "#[traced], sampled",
             ON,
@@ -309,6 +336,12 @@ pub fn all() -> Vec<Spec> {
             "OTel by hand, `with_context`, unsampled",
             OFF,
             poll!(by_hand_async),
+        ),
+        case(
+            "by-hand/async/ok/unsampled-child",
+            "OTel by hand, `with_context`, unsampled, inside an unsampled trace",
+            OFF,
+            child!(repeat_async, by_hand_async),
         ),
         case(
             "by-hand/async/ok/sampled",
@@ -372,7 +405,13 @@ the `Err` sections with `c = false`. Source: `benches/benches/overhead/workloads
   `code.line.number`, and makes the span current while the body runs (the future is polled).
   **unsampled, traced's Setup**: the provider `traced::setup::Setup` builds with `SamplerKind::AlwaysOff` (console exporter
   writing nowhere), installed anew for each round of the case: with a provider it built, `traced` decides sampling itself,
-  before the SDK.
+  before the SDK. **sampled, traced's Setup**: `Setup` with `SamplerKind::AlwaysOn` and the same counting exporter given
+  with `Setup::exporter` (behind the SDK's `BatchSpanProcessor`, queue sized as above): `traced` decides sampling and builds
+  each span itself, handing standard `SpanData` to that processor when it ends (`runtime/src/lean.rs`).
+- **inside an unsampled trace**: the calls run under the context of an incoming request whose `traceparent` has the
+  sampled flag clear (a remote parent, not sampled, made current once per batch): the calls of a trace that was not
+  sampled upstream, or below the first span of one sampled out here. The other unsampled rows are roots: the one
+  call per trace that draws a new trace id.
 - **`record_err`**: on `Err`, status Error described by `Display`, `error.type`, and an `exception` event.
 - **async**: `async fn`s polled to completion by a loop with `std::task::Waker::noop()`: no runtime.
 - **OTel by hand (Go seed)**: as the seed writes it: `global::tracer(..)` on every call, `tracer.start(..)`,

@@ -91,6 +91,12 @@ pub fn all() -> Vec<Target> {
         ),
         times(
             "unsampled",
+            "traced/sync/ok/setup-unsampled-child",
+            "by-hand-current/sync/ok/unsampled-child",
+            0.35,
+        ),
+        times(
+            "unsampled",
             "traced/sync/err/unsampled",
             "by-hand/sync/err/unsampled",
             0.35,
@@ -105,6 +111,12 @@ pub fn all() -> Vec<Target> {
             "unsampled",
             "traced/async/ok/setup-unsampled",
             "by-hand/async/ok/unsampled",
+            0.35,
+        ),
+        times(
+            "unsampled",
+            "traced/async/ok/setup-unsampled-child",
+            "by-hand/async/ok/unsampled-child",
             0.35,
         ),
         times(

@@ -2,7 +2,10 @@
 //! the same tiny [`body`]; only the instrumentation around it differs.
 
 use opentelemetry::global;
-use opentelemetry::trace::{FutureExt as _, Span as _, Status, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{
+    FutureExt as _, Span as _, SpanContext, SpanId, Status, TraceContextExt as _, TraceFlags,
+    TraceId, TraceState, Tracer as _,
+};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::future::Future;
@@ -191,6 +194,22 @@ pub fn fastrace_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
 }
 
 // --- driving them ------------------------------------------------------------
+
+/// Runs `f` inside a trace that an upstream service decided not to sample: the
+/// context of an incoming request whose `traceparent` has the sampled flag clear.
+/// Most calls of an unsampled trace are like this; only its first span is a root.
+#[inline(always)]
+pub fn in_unsampled_trace(f: impl FnOnce()) {
+    let parent = SpanContext::new(
+        TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+        SpanId::from(0x00f0_67aa_0ba9_02b7),
+        TraceFlags::default(),
+        true,
+        TraceState::NONE,
+    );
+    let _request = Context::new().with_remote_span_context(parent).attach();
+    f();
+}
 
 const WHO: &str = "user-42";
 
