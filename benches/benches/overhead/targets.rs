@@ -143,10 +143,23 @@ pub fn all() -> Vec<Target> {
             "tracing/sync/ok/otel",
             0.25,
         ),
+        times(
+            "sampled, sync `Ok`, span current",
+            "traced/sync/ok/setup-sampled",
+            "tracing/sync/ok/otel",
+            0.25,
+        ),
         Target {
             what: "sampled, sync `Ok`, span current",
             check: Below {
                 case: "traced/sync/ok/sampled",
+                reference: "fastrace/sync/ok/root",
+            },
+        },
+        Target {
+            what: "sampled, sync `Ok`, span current",
+            check: Below {
+                case: "traced/sync/ok/setup-sampled",
                 reference: "fastrace/sync/ok/root",
             },
         },
