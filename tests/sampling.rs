@@ -188,3 +188,21 @@ fn calls_inside_an_unsampled_request_leave_its_context_current() {
     assert!(!traced::current_span().span_context().is_valid());
     assert!(capture.finish().is_empty());
 }
+
+#[traced]
+fn unsampled_panics() {
+    assert!(traced::current_span().span_context().is_valid());
+    panic!("unsampled and failing");
+}
+
+#[test]
+fn an_unsampled_root_that_panics_is_detached_by_the_unwinding() {
+    let capture = capture_with(Sampler::AlwaysOff);
+    let caught = std::panic::catch_unwind(unsampled_panics);
+    assert!(caught.is_err());
+    assert!(
+        !traced::current_span().span_context().is_valid(),
+        "nothing stays current after the unwinding"
+    );
+    assert!(capture.finish().is_empty());
+}
