@@ -1,9 +1,8 @@
 //! The guard of a synchronous `#[traced]` call: a slot number (and, for an unsampled
 //! decision, a context guard), so that with nothing recording the guard is one
-//! zero in a register. A live
-//! span and the guard that keeps it current are parked in a thread-local table
-//! until the call returns; an unsampled decision, which has no span to end, only
-//! keeps its context attached.
+//! zero in a register. A live span and the guard that keeps it current are parked
+//! in a thread-local table until the call returns; an unsampled decision, which has
+//! no span to end, only keeps its context attached.
 
 use crate::span::{Span, SpanHandle};
 use opentelemetry::ContextGuard;
