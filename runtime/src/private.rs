@@ -29,14 +29,17 @@ pub fn enabled() -> bool {
     provider::state() != provider::OFF
 }
 
-/// Whether a span started now in the current context would be an unsampled child,
-/// by the rule `traced` applies. Looked at in place: the current context is not
-/// cloned.
-fn unsampled_child() -> bool {
+/// The sampling decision for a child of the current span, when there is one and
+/// `traced` knows the rule. Made in place: the current context is not cloned.
+fn child_decision() -> Option<sampling::Decision> {
     Context::map_current(|cx| {
-        let parent = cx.span();
-        let parent = parent.span_context();
-        parent.is_valid() && sampling::decide(parent).is_some_and(|decision| !decision.sampled)
+        let span = cx.span();
+        let parent = span.span_context();
+        if parent.is_valid() {
+            sampling::decide(parent)
+        } else {
+            None
+        }
     })
 }
 
@@ -121,16 +124,21 @@ impl Callsite {
     #[inline(never)]
     fn start_slow(&'static self, mut start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
         let epoch = provider::epoch();
-        let explicit = start.is_explicit();
-        if sampling::known() && !explicit && unsampled_child() {
+        let known = sampling::known();
+        let child = if known && !start.is_explicit() {
+            child_decision()
+        } else {
+            None
+        };
+        if child.is_some_and(|decision| !decision.sampled) {
             // A child of an unsampled current span leaves that span current:
             // nothing downstream can tell the difference.
             return Span::none();
         }
         let base = start.base();
-        if sampling::known() {
+        if known {
             let parent = start.parent_span(&base);
-            match sampling::decide(&parent) {
+            match child.or_else(|| sampling::decide(&parent)) {
                 Some(decision) if !decision.sampled => {
                     return unsampled(base, &parent, decision.trace);
                 }
