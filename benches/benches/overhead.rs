@@ -8,7 +8,7 @@
 //!
 //! Options (after `--`): `--write PATH` (relative to the workspace root), `--rounds N`,
 //! `--batches N`, `--batch-ms MS`, `--quick` (a smoke run: numbers not worth quoting),
-//! `--only A,B` (only the cases whose id contains A or B: for profiling one
+//! `--only A,B` (only the cases whose id contains A or B, or is exactly A for `=A`: for profiling one
 //! configuration, e.g. `perf record` on the bench binary with `--only traced/sync/ok/sampled`).
 
 #[path = "overhead/cases.rs"]
@@ -200,7 +200,10 @@ fn main() {
             options
                 .only
                 .iter()
-                .any(|pattern| s.case.id.contains(pattern.as_str()))
+                .any(|pattern| match pattern.strip_prefix('=') {
+                    Some(exact) => s.case.id == exact,
+                    None => s.case.id.contains(pattern.as_str()),
+                })
         });
     }
 

@@ -389,9 +389,11 @@ impl Document<'_> {
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\
+             # instructions per call of each traced/* configuration, under callgrind\n\
+             bash benches/instructions.sh\n\
              ```\n\n\
              `--rounds N`, `--batches N` and `--batch-ms MS` change the plan; `--quick` is a smoke run whose numbers are not worth quoting; \
-             `--only A,B` keeps the configurations whose id contains `A` or `B` (the ids are the labels of the chart).\n\n"
+             `--only A,B` keeps the configurations whose id contains `A` or `B`, `--only =A` the one whose id is `A` (the ids are the labels of the chart).\n\n"
         );
         let _ = write!(
             out,
