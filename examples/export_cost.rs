@@ -22,17 +22,17 @@ fn main() {
         ("http/protobuf", receiver.http_endpoint()),
     ] {
         let before = receiver.spans().len();
-        let tracing = traced::setup!()
-            .exporters(&[traced::setup::ExporterKind::Otlp])
+        let tracing = traced_sdk::setup!()
+            .exporters(&[traced_sdk::ExporterKind::Otlp])
             .otlp_endpoint(if protocol == "grpc" {
                 endpoint
             } else {
                 format!("{endpoint}/v1/traces")
             })
             .otlp_protocol(if protocol == "grpc" {
-                traced::setup::Protocol::Grpc
+                traced_sdk::Protocol::Grpc
             } else {
-                traced::setup::Protocol::HttpProtobuf
+                traced_sdk::Protocol::HttpProtobuf
             })
             .environment(|name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| "200000".to_owned()))
             .install();

@@ -60,7 +60,7 @@ fn update_user(user: &mut User, name: &str) -> Result<(), UserError> {
 fn main() {
     // The tracer provider, the exporter chosen by the OTEL_* variables, the W3C
     // propagators and the panic hook; named after this package.
-    let tracing = traced::init!();
+    let tracing = traced_sdk::init!();
 
     // The first request succeeds; the second fails: user 7 does not exist.
     for user_id in [42, 7] {

@@ -6,8 +6,8 @@ use opentelemetry::{Context, Value};
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context as TaskContext, Poll, Waker};
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 /// Pending on its first poll, ready on the next.
 struct YieldOnce(bool);

@@ -2,8 +2,8 @@
 
 use opentelemetry::{Array, Value};
 use std::borrow::Cow;
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 fn s(text: &str) -> Value {
     Value::String(text.to_owned().into())

@@ -1,8 +1,8 @@
-//! `traced::setup!()` with no collector configured draws each finished trace as a
+//! `traced_sdk::setup!()` with no collector configured draws each finished trace as a
 //! tree. (Its own test binary: it installs the global provider.)
 
-use traced::setup::SharedOutput;
 use traced::traced;
+use traced_sdk::SharedOutput;
 
 #[derive(Debug)]
 struct NotFound(u64);
@@ -33,7 +33,7 @@ fn cache(key: u64) {
 #[test]
 fn the_console_draws_a_nested_trace_with_its_error() {
     let output = SharedOutput::default();
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()))
         .console_output(output.clone())
         .install();

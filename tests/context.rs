@@ -4,8 +4,8 @@ use opentelemetry::Context;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer,
 };
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 #[traced]
 fn child() -> SpanContext {

@@ -3,8 +3,8 @@
 use opentelemetry::Value;
 use opentelemetry::trace::Status;
 use std::fmt;
-use traced::testing::{FinishedSpan, capture};
 use traced::traced;
+use traced_sdk::testing::{FinishedSpan, capture};
 
 fn s(text: &str) -> Value {
     Value::String(text.to_owned().into())

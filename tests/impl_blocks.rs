@@ -2,8 +2,8 @@
 
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanKind, Status};
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 #[derive(Debug)]
 struct Failed;

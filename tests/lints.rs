@@ -81,7 +81,7 @@ impl Service {
 
 #[test]
 fn generated_code_passes_pedantic_lints() {
-    let capture = traced::testing::capture();
+    let capture = traced_sdk::testing::capture();
     assert_eq!(plain(1, "ab", false), 2);
     assert!(fallible(1, true).is_err());
     assert!(options(1).is_ok());

@@ -3,8 +3,8 @@
 use futures_executor::block_on;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::{KeyValue, Value};
-use traced::testing::capture;
 use traced::{Instrument, traced};
+use traced_sdk::testing::capture;
 
 #[traced]
 fn inner() {}
@@ -52,7 +52,7 @@ fn in_span_runs_a_closure_inside_a_span() {
 fn a_started_span_moves_to_another_thread_and_ends_there() {
     let capture = capture();
     let span = traced::span("moved").start();
-    std::thread::spawn(move || span.in_scope(inner))
+    std::thread::spawn(move || span.in_span(inner))
         .join()
         .unwrap();
     let spans = capture.finish();

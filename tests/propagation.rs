@@ -5,8 +5,8 @@ use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, Value};
 use std::collections::HashMap;
 use traced::propagation::{Extract, Inject, extract, inject};
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 #[traced(kind = server, skip(headers), parent = extract(headers), baggage(tenant.id))]
 fn handle<C: Extract>(headers: &C) -> Option<String> {
@@ -24,7 +24,7 @@ fn send<C: Inject + Default>() -> C {
 /// span's child with the baggage.
 fn round_trip<C: Inject + Extract + Default>() {
     let capture = capture();
-    let headers: C = traced::baggage::scope([("tenant.id", "acme")], send::<C>);
+    let headers: C = traced::baggage::within([("tenant.id", "acme")], send::<C>);
     let tenant = handle(&headers);
     let spans = capture.finish();
     let (client, server) = (spans.named("send"), spans.named("handle"));
@@ -65,7 +65,7 @@ fn amqp_message_headers_carry_the_trace_and_baggage() {
 #[test]
 fn the_w3c_headers_are_written() {
     let _capture = capture();
-    let headers: HashMap<String, String> = traced::baggage::scope([("k", "v")], send);
+    let headers: HashMap<String, String> = traced::baggage::within([("k", "v")], send);
     let traceparent = &headers["traceparent"];
     assert!(
         traceparent.starts_with("00-") && traceparent.ends_with("-01"),

@@ -6,8 +6,8 @@ mod support;
 use opentelemetry::trace::SpanContext;
 use opentelemetry_sdk::trace::Sampler;
 use support::probes::{Noisy, count_format, formatted};
-use traced::testing::capture_with;
 use traced::traced;
+use traced_sdk::testing::capture_with;
 
 #[traced(ret, attrs(computed = count_format()))]
 fn unsampled(noisy: &Noisy) -> SpanContext {

@@ -4,7 +4,7 @@
 
 mod support;
 
-use traced::setup::SharedOutput;
+use traced_sdk::SharedOutput;
 
 #[traced::traced]
 fn describe(note: &str) {
@@ -15,7 +15,7 @@ fn describe(note: &str) {
 /// down, and returns the setup's warnings and what the console drew.
 fn console_run(vars: &[(&str, &str)], note: &str) -> (Vec<String>, String) {
     let output = SharedOutput::default();
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .environment(support::export::environment(vars))
         .console_output(output.clone())
         .install();
@@ -85,9 +85,9 @@ fn an_exporter_given_in_code_receives_sampled_spans_with_their_attributes() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let kept = Keep::default();
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .environment(|_| None)
-        .sampler(traced::setup::SamplerKind::AlwaysOn)
+        .sampler(traced_sdk::SamplerKind::AlwaysOn)
         .exporter(kept.clone())
         .install();
     describe("given in code");
@@ -125,7 +125,7 @@ fn after_the_guard_drops_calls_record_nothing() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let kept = Keep::default();
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .environment(|_| None)
         .exporter(kept.clone())
         .install();
@@ -135,11 +135,11 @@ fn after_the_guard_drops_calls_record_nothing() {
     assert_eq!(kept.0.lock().unwrap().len(), 1);
 
     // A provider installed since is left in place when an older guard drops.
-    let first = traced::setup!()
+    let first = traced_sdk::setup!()
         .environment(|_| None)
         .exporter(Keep::default())
         .install();
-    let second = traced::setup!()
+    let second = traced_sdk::setup!()
         .environment(|_| None)
         .exporter(kept.clone())
         .install();
@@ -164,7 +164,7 @@ fn count_limits_from_the_environment_apply_to_every_span() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let kept = Keep::default();
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .environment(support::export::environment(&[
             ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5"),
             ("OTEL_SPAN_EVENT_COUNT_LIMIT", "2"),

@@ -8,8 +8,8 @@ use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 use std::time::{Duration, SystemTime};
-use traced::testing::{Capture, capture, capture_with};
 use traced::traced;
+use traced_sdk::testing::{Capture, capture, capture_with};
 
 /// Samples everything, but is not a sampler `traced` knows: spans go through the
 /// SDK's own tracer.

@@ -1,7 +1,7 @@
 //! The current context follows work into threads, tasks and callbacks.
 
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 #[traced]
 fn child() {}

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use traced::propagation::{extract, inject};
-use traced::testing::capture;
 use traced::traced;
+use traced_sdk::testing::capture;
 
 /// The server: reads one request's headers and answers with the tenant it found.
 #[traced(kind = server, name = "GET /users/{id}", skip(headers), parent = extract(headers), baggage(tenant.id))]
@@ -55,7 +55,7 @@ fn the_server_span_is_a_child_of_the_client_span_and_baggage_arrives() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/users/7", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || server(listener));
-    let body = traced::baggage::scope([("tenant.id", "acme")], || get_user(&url)).unwrap();
+    let body = traced::baggage::within([("tenant.id", "acme")], || get_user(&url)).unwrap();
     server.join().unwrap();
     assert_eq!(body, "acme");
     let spans = capture.finish();

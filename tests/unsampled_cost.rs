@@ -6,7 +6,7 @@
 mod support;
 
 use support::probes::{Counting, Noisy, allocations_in, formatted};
-use traced::setup::SamplerKind;
+use traced_sdk::SamplerKind;
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -23,7 +23,7 @@ fn work(n: u64, name: &str, noisy: &Noisy) -> Result<u64, std::fmt::Error> {
 
 #[test]
 fn a_call_under_an_unsampled_parent_allocates_and_formats_nothing() {
-    let tracing = traced::setup!()
+    let tracing = traced_sdk::setup!()
         .exporters(&[])
         .sampler(SamplerKind::ParentBasedTraceIdRatio(0.0))
         .install();

@@ -40,7 +40,7 @@ struct Suite {
     cases: Vec<Case>,
     telemetry: Telemetry,
     dispatch: Option<tracing::Dispatch>,
-    setup: Option<traced::setup::TracingGuard>,
+    setup: Option<traced_sdk::TracingGuard>,
 }
 
 impl Bench for Suite {

@@ -224,7 +224,7 @@ pub fn moved(f: &Function, options: &Options) -> Option<Vec<(Ident, bool)>> {
 /// How the start expression is wrapped.
 #[derive(Clone, Copy)]
 enum Form<'a> {
-    /// A synchronous call's `Scope`, checked; with parameters moved through it.
+    /// A synchronous call's `CallGuard`, checked; with parameters moved through it.
     Sync(Option<&'a [(Ident, bool)]>),
     /// The start alone, for a caller that checked `enabled()`: a `Span`, and the
     /// parameters moved through it.
@@ -324,7 +324,7 @@ fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> Toke
             if #krate::__private::enabled() {
                 #start
             } else {
-                (#krate::__private::Scope::none(), #args)
+                (#krate::__private::CallGuard::none(), #args)
             }
         };
     }
@@ -338,9 +338,9 @@ fn start(f: &Function, options: &Options, names: &Names, form: Form<'_>) -> Toke
     match form {
         Form::Sync(_) => quote! {
             if #krate::__private::enabled() {
-                #krate::__private::Scope::enter(#start)
+                #krate::__private::CallGuard::enter(#start)
             } else {
-                #krate::__private::Scope::none()
+                #krate::__private::CallGuard::none()
             }
         },
         Form::Raw(_) => start,

@@ -7,7 +7,7 @@
 //!     traced::baggage::get("tenant.id")
 //! }
 //!
-//! let tenant = traced::baggage::scope([("tenant.id", "acme")], handle);
+//! let tenant = traced::baggage::within([("tenant.id", "acme")], handle);
 //! assert_eq!(tenant.as_deref(), Some("acme"));
 //! ```
 
@@ -15,7 +15,7 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::{Context, KeyValue};
 
 /// Runs `f` with `entries` added to the current baggage.
-pub fn scope<R, K, V>(entries: impl IntoIterator<Item = (K, V)>, f: impl FnOnce() -> R) -> R
+pub fn within<R, K, V>(entries: impl IntoIterator<Item = (K, V)>, f: impl FnOnce() -> R) -> R
 where
     K: Into<opentelemetry::Key>,
     V: Into<opentelemetry::Value>,

@@ -36,41 +36,33 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod backend;
 pub mod baggage;
-mod builder;
+mod callsite;
 mod clock;
-#[cfg(feature = "sdk")]
-mod console;
 pub mod context;
-mod future;
-#[cfg(feature = "sdk")]
-mod lean;
-mod parent;
 pub mod propagation;
 mod provider;
 mod record;
-mod sampling;
-mod scope;
 mod span;
 mod start;
-mod value;
-
-#[cfg(feature = "sdk")]
-pub mod setup;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use builder::{in_span, span, SpanBuilder};
-pub use future::{Instrument, Traced};
-pub use parent::{IntoParent, LinkTarget};
+/// The OpenTelemetry API this crate is built on (`opentelemetry` with its `trace`
+/// feature), re-exported so that `SpanKind`, `Status`, `Context` and the rest come
+/// in the matching version.
+pub use opentelemetry as otel;
+
 pub use provider::set_tracer_provider;
-pub use record::{install_panic_hook, PANIC_TYPE};
-pub use span::{current_span, Entered, Span, SpanGuard, SpanHandle};
-pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
+pub use record::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN, PANIC_TYPE};
+pub use span::{
+    current_span, in_span, span, Entered, Instrument, Span, SpanBuilder, SpanGuard, SpanHandle,
+    Traced,
+};
+pub use start::{IntoParent, LinkTarget};
 
 /// Instruments a function, a method, or every method of an `impl` block.
 ///
@@ -89,11 +81,6 @@ pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
 /// | `crate = path` | where this crate is, for code that re-exports it |
 /// | `off` | on a method of a `#[traced] impl`: leave it uninstrumented |
 pub use traced_macros::traced;
-
-// The README's examples run as doctests (they use the `testing` feature's SDK).
-#[cfg(all(doctest, feature = "testing"))]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
 
 /// The attribute `#[traced(ret)]` records the returned value under.
 pub const RETURN_KEY: &str = "return.value";

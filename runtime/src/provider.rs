@@ -5,8 +5,7 @@
 //! its tracer and only asks again when the [`epoch`] moves. The epoch moves when:
 //!
 //! * [`set_tracer_provider`] installs a provider,
-//! * `traced`'s own setup installs or uninstalls its SDK provider (`install_sdk`,
-//!   `retire_sdk`: call sites then hold that provider's typed tracer), or
+//! * an SDK installs or uninstalls a provider with its backend (see `backend`), or
 //! * the global provider is replaced while it is our *watch* provider.
 //!
 //! The watch provider is how a provider installed later through the plain
@@ -17,12 +16,12 @@
 //! `set_tracer_provider` replaces it, it is dropped, and its `Drop` moves the epoch.
 //! Until then, an instrumented call costs one atomic load.
 
-use opentelemetry::trace::{noop::NoopTracer, TracerProvider};
+use crate::backend::Backend;
+use crate::start::{set_rule, SamplingRule};
+use opentelemetry::trace::{noop::NoopTracer, noop::NoopTracerProvider, TracerProvider};
 use opentelemetry::InstrumentationScope;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::Mutex;
-#[cfg(feature = "sdk")]
-use {crate::lean::Pipeline, std::sync::Arc};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// Nothing is known about the global provider: the next call finds out.
 pub(crate) const UNKNOWN: u8 = 0;
@@ -36,6 +35,8 @@ static EPOCH: AtomicU64 = AtomicU64::new(1);
 /// Serialises our own changes of the global provider, so that the watch provider
 /// never replaces a provider that [`set_tracer_provider`] has just installed.
 static INSTALL: Mutex<()> = Mutex::new(());
+/// The backend installed with the global provider, and the epoch it started.
+static BACKEND: RwLock<Option<(u64, Arc<dyn Backend>)>> = RwLock::new(None);
 
 #[inline]
 pub(crate) fn state() -> u8 {
@@ -61,7 +62,7 @@ fn changed() {
 /// provider with another (as tests do), so that call sites drop the old one.
 ///
 /// ```
-/// use opentelemetry::trace::noop::NoopTracerProvider;
+/// use traced::otel::trace::noop::NoopTracerProvider;
 ///
 /// traced::set_tracer_provider(NoopTracerProvider::new());
 /// ```
@@ -71,106 +72,76 @@ where
     T: opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
     P: TracerProvider<Tracer = T> + Send + Sync + 'static,
 {
-    let _serial = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // A provider installed alone samples by rules `traced` does not know.
+    install(provider, None);
+}
+
+/// Installs `provider`, with the backend that builds the spans `traced` samples by
+/// the rule, if any. Returns the epoch it starts.
+pub(crate) fn install<P, T, S>(
+    provider: P,
+    backend: Option<(SamplingRule, Arc<dyn Backend>)>,
+) -> u64
+where
+    S: opentelemetry::trace::Span + Send + Sync + 'static,
+    T: opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
+    P: TracerProvider<Tracer = T> + Send + Sync + 'static,
+{
+    let _serial = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
     opentelemetry::global::set_tracer_provider(provider);
-    // A provider we did not build samples by rules we do not know.
-    crate::sampling::set_rule(None);
-    #[cfg(feature = "sdk")]
-    set_ours(None);
+    let (rule, backend) = backend.unzip();
+    set_rule(rule);
+    // The epoch the coming `changed()` moves to.
+    let at = epoch() + 1;
+    *BACKEND.write().unwrap_or_else(PoisonError::into_inner) = backend.map(|b| (at, b));
     changed();
+    at
 }
 
-/// Installs an SDK provider `traced` built (setup, testing): call sites then hold
-/// its typed tracer, and `rule` is how it samples. Returns the epoch it starts.
-#[cfg(feature = "sdk")]
-pub(crate) fn install_sdk(
-    provider: &opentelemetry_sdk::trace::SdkTracerProvider,
-    rule: Option<crate::sampling::Rule>,
-    pipeline: Option<Arc<Pipeline>>,
-) -> u64 {
-    let _serial = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    crate::sampling::set_rule(rule);
-    set_ours(Some(Ours {
-        provider: provider.clone(),
-        pipeline,
-    }));
-    changed();
-    epoch()
-}
-
-/// Uninstalls the provider [`install_sdk`] installed at epoch `at`, shut down by
-/// its guard, when it is still the global one.
-#[cfg(feature = "sdk")]
-pub(crate) fn retire_sdk(at: u64) {
-    let _serial = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if epoch() == at && ours(at).is_some() {
-        opentelemetry::global::set_tracer_provider(
-            opentelemetry::trace::noop::NoopTracerProvider::new(),
-        );
-        crate::sampling::set_rule(None);
-        set_ours(None);
+/// Uninstalls the provider installed with a backend at epoch `at`, when it is still
+/// the global one.
+pub(crate) fn uninstall(at: u64) {
+    let _serial = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
+    let current = BACKEND
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .is_some_and(|(installed, _)| *installed == at);
+    if epoch() == at && current {
+        opentelemetry::global::set_tracer_provider(NoopTracerProvider::new());
+        set_rule(None);
+        *BACKEND.write().unwrap_or_else(PoisonError::into_inner) = None;
         changed();
     }
 }
 
-/// The SDK provider `traced` installed, while it is the global one: the epoch at
-/// which it was installed, and the provider.
-#[cfg(feature = "sdk")]
-static OURS: std::sync::RwLock<Option<(u64, Ours)>> = std::sync::RwLock::new(None);
-
-/// An SDK provider `traced` built, and the pipeline its spans end in when `traced`
-/// builds them itself (see `lean`).
-#[cfg(feature = "sdk")]
-#[derive(Clone, Debug)]
-pub(crate) struct Ours {
-    pub(crate) provider: opentelemetry_sdk::trace::SdkTracerProvider,
-    pub(crate) pipeline: Option<Arc<Pipeline>>,
+/// Runs `f` on `value` with the backend installed at epoch `at`, if it is still
+/// the installed one; else gives `value` back.
+pub(crate) fn with_backend<T, R>(
+    at: u64,
+    value: T,
+    f: impl FnOnce(&dyn Backend, T) -> R,
+) -> Result<R, T> {
+    let backend = BACKEND.read().unwrap_or_else(PoisonError::into_inner);
+    match backend.as_ref() {
+        Some((installed, backend)) if *installed == at => Ok(f(&**backend, value)),
+        _ => Err(value),
+    }
 }
 
-#[cfg(feature = "sdk")]
-fn set_ours(provider: Option<Ours>) {
-    // The epoch the coming `changed()` moves to.
-    let at = epoch() + 1;
-    *OURS
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = provider.map(|p| (at, p));
-}
-
-/// Our SDK provider, if it is still the one installed at `at`.
-#[cfg(feature = "sdk")]
-pub(crate) fn ours(at: u64) -> Option<Ours> {
-    let ours = OURS
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    ours.as_ref()
+/// The backend installed at epoch `at`, if it is still the installed one.
+pub(crate) fn backend(at: u64) -> Option<Arc<dyn Backend>> {
+    let backend = BACKEND.read().unwrap_or_else(PoisonError::into_inner);
+    backend
+        .as_ref()
         .filter(|(installed, _)| *installed == at)
-        .map(|(_, p)| p.clone())
-}
-
-/// The pipeline of our SDK provider, if it is still the one installed at `at`.
-#[cfg(feature = "sdk")]
-pub(crate) fn pipeline(at: u64) -> Option<Arc<Pipeline>> {
-    let ours = OURS
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    ours.as_ref()
-        .filter(|(installed, _)| *installed == at)
-        .and_then(|(_, o)| o.pipeline.clone())
+        .map(|(_, b)| Arc::clone(b))
 }
 
 /// Called by the first instrumented call of an epoch that found the global provider
-/// recording nothing. Returns whether the watch provider is (now) in place.
+/// recording nothing: puts the watch provider in its place.
 pub(crate) fn watch_noop(seen_at: u64) {
-    let _serial = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
     // Someone changed the provider while we were looking: look again next call.
     if epoch() != seen_at {
         return;

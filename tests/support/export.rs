@@ -2,8 +2,8 @@
 //! list of variables instead of the process environment.
 
 use std::collections::HashMap;
-use traced::setup::TracingGuard;
 use traced::traced;
+use traced_sdk::TracingGuard;
 
 #[derive(Debug)]
 pub struct NotFound(pub u64);
@@ -38,5 +38,7 @@ pub fn environment(
 
 /// Installs tracing configured by `vars` only.
 pub fn install(vars: &[(&str, &str)]) -> TracingGuard {
-    traced::setup!().environment(environment(vars)).install()
+    traced_sdk::setup!()
+        .environment(environment(vars))
+        .install()
 }

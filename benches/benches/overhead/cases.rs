@@ -18,9 +18,9 @@ pub enum Env {
     TracingOtel,
     /// Under a fastrace root span made the local parent.
     FastraceRoot,
-    /// The unsampled provider of `traced::setup::Setup`, installed for the case.
+    /// The unsampled provider of `traced_sdk::Setup`, installed for the case.
     TracedSetup,
-    /// The sampled provider of `traced::setup::Setup`, into the counting exporter.
+    /// The sampled provider of `traced_sdk::Setup`, into the counting exporter.
     TracedSetupSampled,
 }
 
@@ -403,7 +403,7 @@ the `Err` sections with `c = false`. Source: `benches/benches/overhead/workloads
   counts the spans it receives and discards them. Providers are switched between configurations with
   `traced::set_tracer_provider`. `#[traced]` records `a`, `b`, `c` and `code.function.name`, `code.file.path`,
   `code.line.number`, and makes the span current while the body runs (the future is polled).
-  **unsampled, traced's Setup**: the provider `traced::setup::Setup` builds with `SamplerKind::AlwaysOff` (console exporter
+  **unsampled, traced's Setup**: the provider `traced_sdk::Setup` builds with `SamplerKind::AlwaysOff` (console exporter
   writing nowhere), installed anew for each round of the case: with a provider it built, `traced` decides sampling itself,
   before the SDK. **sampled, traced's Setup**: `Setup` with `SamplerKind::AlwaysOn` and the same counting exporter given
   with `Setup::exporter` (behind the SDK's `BatchSpanProcessor`, queue sized as above): `traced` decides sampling and builds

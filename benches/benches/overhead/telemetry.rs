@@ -72,11 +72,11 @@ pub enum Global {
     Sampled,
 }
 
-/// The provider `traced::setup::Setup` installs, sampling nothing: `traced` then
+/// The provider `traced_sdk::Setup` installs, sampling nothing: `traced` then
 /// decides sampling before the SDK. Its console exporter writes nowhere (and gets
 /// nothing, as nothing is sampled).
-pub fn traced_setup_unsampled() -> traced::setup::TracingGuard {
-    use traced::setup::{ExporterKind, SamplerKind, Setup};
+pub fn traced_setup_unsampled() -> traced_sdk::TracingGuard {
+    use traced_sdk::{ExporterKind, SamplerKind, Setup};
     Setup::new("traced-benches", "0.1.0")
         .environment(|_| None)
         .sampler(SamplerKind::AlwaysOff)
@@ -85,11 +85,11 @@ pub fn traced_setup_unsampled() -> traced::setup::TracingGuard {
         .install()
 }
 
-/// The provider `traced::setup::Setup` installs, sampling everything into the
+/// The provider `traced_sdk::Setup` installs, sampling everything into the
 /// counting exporter: `traced` decides sampling before the SDK and hands the
 /// attributes over in the builder.
-pub fn traced_setup_sampled(arrivals: Arc<Arrivals>, queue: usize) -> traced::setup::TracingGuard {
-    use traced::setup::{SamplerKind, Setup};
+pub fn traced_setup_sampled(arrivals: Arc<Arrivals>, queue: usize) -> traced_sdk::TracingGuard {
+    use traced_sdk::{SamplerKind, Setup};
     let queue = queue.to_string();
     Setup::new("traced-benches", "0.1.0")
         .environment(move |name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| queue.clone()))

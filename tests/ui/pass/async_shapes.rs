@@ -157,7 +157,7 @@ fn require_send<F: Future + Send>(f: F) -> F {
 }
 
 fn main() {
-    let capture = traced::testing::capture();
+    let capture = traced_sdk::testing::capture();
     block_on(async {
         assert_eq!(require_send(plain(1)).await, 1);
         assert!(require_send(generic(1)).await.is_ok());

@@ -95,7 +95,7 @@ async fn async_options(n: u8) -> u8 {
 }
 
 fn main() {
-    let capture = traced::testing::capture();
+    let capture = traced_sdk::testing::capture();
     name();
     kind();
     attrs(2);

@@ -217,7 +217,7 @@ impl Counter {
 }
 
 fn main() {
-    let capture = traced::testing::capture();
+    let capture = traced_sdk::testing::capture();
     let _ = documented(1);
     assert_eq!(generic([1, 2]), Some(1));
     assert!(where_clause(1, "a").is_ok());

@@ -1,10 +1,11 @@
 //! The guard `install` returns: it keeps tracing set up and shuts it down.
 
-use super::export::ExportStats;
+use crate::export::ExportStats;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use traced::backend::Installed;
 
 /// Keeps tracing set up; dropping it flushes the spans still queued and shuts the
 /// exporters down, within the shutdown timeout. Spans that could not be exported
@@ -12,8 +13,8 @@ use std::time::Duration;
 #[must_use = "tracing is shut down when this guard drops: keep it for the life of the program"]
 pub struct TracingGuard {
     pub(super) provider: Option<SdkTracerProvider>,
-    /// The provider epoch at which it was installed.
-    pub(super) installed_at: u64,
+    /// The backend installed with the provider, to uninstall.
+    pub(super) installed: Option<Installed>,
     pub(super) stats: Arc<ExportStats>,
     pub(super) timeout: Duration,
     pub(super) warnings: Vec<String>,
@@ -56,7 +57,9 @@ impl TracingGuard {
         let provider = self.provider.take()?;
         // Call sites go back to the no-provider path, unless a provider installed
         // since has taken the place of this one.
-        crate::provider::retire_sdk(self.installed_at);
+        if let Some(installed) = self.installed.take() {
+            traced::backend::uninstall(installed);
+        }
         let result = provider.shutdown_with_timeout(self.timeout);
         #[cfg(feature = "otlp-grpc")]
         if let Some(runtime) = self.runtime.take() {

@@ -15,6 +15,13 @@
 //! handle(&headers);
 //! ```
 
+#[cfg(feature = "amqp")]
+mod amqp_headers;
+#[cfg(feature = "tonic")]
+mod grpc_metadata;
+#[cfg(feature = "http")]
+mod http_headers;
+
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::Context;
 use std::collections::HashMap;
@@ -106,91 +113,5 @@ impl<T: Extract + ?Sized> Extract for &T {
 
     fn keys(&self) -> Vec<&str> {
         (**self).keys()
-    }
-}
-
-#[cfg(feature = "http")]
-mod http_headers {
-    use super::{Extract, Inject};
-    use opentelemetry::propagation::Injector;
-    use opentelemetry_http::HeaderInjector;
-
-    impl Inject for http::HeaderMap {
-        fn set(&mut self, key: &str, value: String) {
-            HeaderInjector(self).set(key, value);
-        }
-    }
-
-    impl Extract for http::HeaderMap {
-        fn get(&self, key: &str) -> Option<&str> {
-            http::HeaderMap::get(self, key).and_then(|value| value.to_str().ok())
-        }
-
-        fn keys(&self) -> Vec<&str> {
-            http::HeaderMap::keys(self)
-                .map(http::HeaderName::as_str)
-                .collect()
-        }
-    }
-}
-
-#[cfg(feature = "tonic")]
-mod grpc_metadata {
-    use super::{Extract, Inject};
-    use tonic::metadata::{KeyAndValueRef, MetadataKey, MetadataMap, MetadataValue};
-
-    impl Inject for MetadataMap {
-        fn set(&mut self, key: &str, value: String) {
-            if let (Ok(key), Ok(value)) = (
-                MetadataKey::from_bytes(key.as_bytes()),
-                MetadataValue::try_from(value),
-            ) {
-                self.insert(key, value);
-            }
-        }
-    }
-
-    impl Extract for MetadataMap {
-        fn get(&self, key: &str) -> Option<&str> {
-            MetadataMap::get(self, key).and_then(|v| v.to_str().ok())
-        }
-
-        fn keys(&self) -> Vec<&str> {
-            self.iter()
-                .filter_map(|entry| match entry {
-                    KeyAndValueRef::Ascii(key, _) => Some(key.as_str()),
-                    KeyAndValueRef::Binary(..) => None,
-                })
-                .collect()
-        }
-    }
-}
-
-#[cfg(feature = "amqp")]
-mod amqp_headers {
-    use super::{Extract, Inject};
-    use amq_protocol_types::{AMQPValue, FieldTable, LongString, ShortString};
-
-    impl Inject for FieldTable {
-        fn set(&mut self, key: &str, value: String) {
-            self.insert(
-                ShortString::from(key),
-                AMQPValue::LongString(LongString::from(value)),
-            );
-        }
-    }
-
-    impl Extract for FieldTable {
-        fn get(&self, key: &str) -> Option<&str> {
-            match self.inner().get(key)? {
-                AMQPValue::LongString(s) => std::str::from_utf8(s.as_bytes()).ok(),
-                AMQPValue::ShortString(s) => Some(s.as_str()),
-                _ => None,
-            }
-        }
-
-        fn keys(&self) -> Vec<&str> {
-            self.inner().keys().map(ShortString::as_str).collect()
-        }
     }
 }

@@ -1,13 +1,13 @@
 //! Spans started by hand, for code an attribute cannot reach.
 
-use crate::parent::{IntoParent, LinkTarget};
+use super::{Span, SpanGuard};
+use crate::backend::Backend;
 use crate::provider;
-use crate::sampling;
-use crate::span::{Span, SpanGuard};
-use crate::start::{build, unsampled, Start};
-use crate::value::ToValue;
-use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt as _};
-use opentelemetry::{InstrumentationScope, Key, KeyValue};
+use crate::record::ToValue;
+use crate::start::{self, IntoParent, LinkTarget, Origin, Start, Tracers};
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Key, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{CODE_FILE_PATH, CODE_LINE_NUMBER};
 use std::borrow::Cow;
 use std::panic::Location;
@@ -15,7 +15,7 @@ use std::panic::Location;
 /// Starts building a span named `name`, recorded with the caller's file and line.
 ///
 /// ```
-/// use opentelemetry::trace::SpanKind;
+/// use traced::otel::trace::SpanKind;
 ///
 /// let guard = traced::span("GET /users/{id}")
 ///     .kind(SpanKind::Client)
@@ -112,76 +112,30 @@ impl SpanBuilder {
     }
 
     /// Starts the span without making it current.
-    pub fn start(mut self) -> Span {
+    pub fn start(self) -> Span {
         if provider::state() == provider::OFF {
             return Span::none();
         }
-        let mut start = std::mem::take(&mut self.start);
-        let explicit = start.is_explicit();
-        let base = start.base();
-        if sampling::known() {
-            let parent = start.parent_span(&base);
-            if let Some(decision) = sampling::decide(&parent) {
-                if !decision.sampled {
-                    // The span's context carries the trace for propagation: under
-                    // an unsampled current span, that span's own.
-                    return if parent.is_valid() && !explicit {
-                        Span::unsampled(base)
-                    } else {
-                        unsampled(base, &parent, decision.trace)
-                    };
-                }
-                #[cfg(feature = "sdk")]
-                if let Some(pipeline) = provider::pipeline(provider::epoch()) {
-                    let links = start.take_links();
-                    let name = std::mem::take(&mut self.name);
-                    let kind = self.kind.clone();
-                    let span = crate::lean::LeanSpan::start(
-                        &pipeline,
-                        crate::lean::Begin {
-                            scope: self.scope,
-                            name,
-                            kind,
-                            parent: &parent,
-                            trace: decision.trace,
-                            attributes: self.located_attributes(),
-                            links,
-                        },
-                    );
-                    return Span::from_context(base.with_span(span), true);
-                }
-            }
-        }
-        let tracer = opentelemetry::global::tracer_with_scope(self.instrumentation_scope());
-        let name = std::mem::take(&mut self.name);
-        let mut built = build(&tracer, name, self.kind.clone(), start, base, None);
-        if built.noop == Some(true) {
-            return Span::none();
-        }
-        let recording = built.span.is_recording();
-        if recording {
-            built.span.set_attributes(self.located_attributes());
-        }
-        Span::from_context(built.base.with_span(built.span), recording)
-    }
-
-    fn instrumentation_scope(&self) -> InstrumentationScope {
-        let mut scope = InstrumentationScope::builder(self.scope.0);
-        if let Some(version) = self.scope.1 {
-            scope = scope.with_version(version);
-        }
-        scope.build()
-    }
-
-    /// The attributes given, and where the span was started.
-    fn located_attributes(&mut self) -> Vec<KeyValue> {
-        let mut attributes = std::mem::take(&mut self.attributes);
-        attributes.push(KeyValue::new(CODE_FILE_PATH, self.location.file()));
-        attributes.push(KeyValue::new(
-            CODE_LINE_NUMBER,
-            i64::from(self.location.line()),
-        ));
-        attributes
+        let SpanBuilder {
+            name,
+            kind,
+            mut attributes,
+            start,
+            scope,
+            location,
+        } = self;
+        let origin = Origin {
+            name,
+            kind,
+            scope,
+            capacity: attributes.len() + 2,
+            hand_out_unsampled: true,
+        };
+        start::start(&origin, &Fresh(scope), start, &mut |_, sink| {
+            sink.append(&mut attributes);
+            sink.push(KeyValue::new(CODE_FILE_PATH, location.file()));
+            sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
+        })
     }
 
     /// Starts the span and makes it current until the guard drops.
@@ -193,5 +147,23 @@ impl SpanBuilder {
     pub fn in_span<R>(self, f: impl FnOnce(&SpanGuard) -> R) -> R {
         let guard = self.enter();
         f(&guard)
+    }
+}
+
+/// A builder's tracer and backend: asked for at each start.
+struct Fresh((&'static str, Option<&'static str>));
+
+impl Tracers for Fresh {
+    fn with_backend<T, R>(
+        &self,
+        epoch: u64,
+        value: T,
+        f: impl FnOnce(&dyn Backend, T) -> R,
+    ) -> Result<R, T> {
+        provider::with_backend(epoch, value, f)
+    }
+
+    fn with_tracer<R>(&self, _epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
+        f(&start::global_tracer(self.0))
     }
 }

@@ -8,7 +8,6 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 use std::cell::RefCell;
 use std::panic::PanicHookInfo;
-use std::sync::Once;
 
 /// The `error.type` and `exception.type` of a panic.
 pub const PANIC_TYPE: &str = "panic";
@@ -61,26 +60,11 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Installs a panic hook that lets spans ended by a panic carry the panic's message.
-///
-/// Without it, a span that a panic unwinds through still gets status Error and an
-/// `exception` event, with the message `panicked`. The hook keeps whatever hook was
-/// installed before and calls it, so panics are reported exactly as they were.
-/// Installing it more than once has no further effect.
-///
-/// ```
-/// traced::install_panic_hook();
-/// ```
-pub fn install_panic_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let message = panic_message(info);
-            LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
-            previous(info);
-        }));
-    });
+/// Keeps the message and location of the panic starting on this thread, for the
+/// spans it unwinds through; called by the panic hook an SDK installs.
+pub(crate) fn remember_panic(info: &PanicHookInfo<'_>) {
+    let message = panic_message(info);
+    LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
 }
 
 fn panic_message(info: &PanicHookInfo<'_>) -> String {

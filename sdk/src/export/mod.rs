@@ -1,13 +1,60 @@
-//! Around every exporter: the attribute value length limit, and the counts that
-//! let the guard report spans that were not exported in one line.
+//! Where finished spans go: each exporter behind a batch processor, with the
+//! attribute value length limit, and the counts that let the guard report spans
+//! that were not exported in one line.
 
+pub(crate) mod otlp;
+
+use crate::setup::env::EnvSettings;
 use opentelemetry::{Array, Context, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, Span, SpanData, SpanExporter, SpanProcessor,
+};
 use opentelemetry_sdk::Resource;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// An exporter named by `OTEL_TRACES_EXPORTER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExporterKind {
+    /// OTLP, over gRPC or HTTP/protobuf.
+    Otlp,
+    /// The trace tree in the terminal.
+    Console,
+}
+
+/// The span processors of the provider being built.
+pub(crate) type Processors = Vec<Box<dyn SpanProcessor>>;
+
+/// `exporter` behind a batch processor, counted and limited like every exporter.
+pub(crate) fn add<E: SpanExporter + 'static>(
+    processors: &mut Processors,
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+    stats: &Arc<ExportStats>,
+) {
+    let exporter = Tally::new(exporter, stats, env.value_length_limit);
+    processors.push(Box::new(Counted::new(batch(exporter, env, delay), stats)));
+}
+
+fn batch<E: SpanExporter + 'static>(
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+) -> BatchSpanProcessor {
+    let mut config = BatchConfigBuilder::default().with_scheduled_delay(delay);
+    if let Some(size) = env.bsp_max_queue_size {
+        config = config.with_max_queue_size(size);
+    }
+    if let Some(size) = env.bsp_max_export_batch_size {
+        config = config.with_max_export_batch_size(size);
+    }
+    BatchSpanProcessor::builder(exporter)
+        .with_batch_config(config.build())
+        .build()
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct ExportStats {

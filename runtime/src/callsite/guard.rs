@@ -13,14 +13,14 @@ use std::mem::MaybeUninit;
 /// Ends its span, and restores the previous context, when dropped. Not `Send`: its
 /// span is current on this thread.
 #[derive(Debug)]
-pub struct Scope {
+pub struct CallGuard {
     /// 0: nothing to end. [`CARRIER`]: `carrier` holds a guard. Otherwise the
     /// table slot plus one, with [`RECORDS`] set when the span records (when
     /// clear, `recording` needs no look-up).
     slot: u32,
     /// Initialized exactly when `slot == CARRIER`: the guard of a context that only
     /// carries an unsampled decision, which has no span to end and skips the table.
-    /// Not an `Option`: with nothing recording, the scope is then one `u32` to
+    /// Not an `Option`: with nothing recording, the guard is then one `u32` to
     /// write and read back, where an `Option` made two narrow stores and a wide
     /// load, which stalls (7 ns a call).
     carrier: MaybeUninit<ContextGuard>,
@@ -39,36 +39,36 @@ struct Table {
     free: Vec<u32>,
 }
 
-/// The bit of [`Scope::slot`] that says the span records.
+/// The bit of [`CallGuard::slot`] that says the span records.
 const RECORDS: u32 = 1 << 31;
 
-/// [`Scope::slot`] when the scope holds a carrier's guard; above every table slot.
+/// [`CallGuard::slot`] when the guard holds a carrier's guard; above every table slot.
 const CARRIER: u32 = 1 << 30;
 
 thread_local! {
     static TABLE: RefCell<Table> = RefCell::default();
 }
 
-impl Scope {
-    /// A scope with nothing to end.
+impl CallGuard {
+    /// A guard with nothing to end.
     #[inline(always)]
     #[must_use]
     pub const fn none() -> Self {
-        Scope {
+        CallGuard {
             slot: 0,
             carrier: MaybeUninit::uninit(),
             _thread_bound: PhantomData,
         }
     }
 
-    /// Makes `span` current until the scope drops, then ends it.
+    /// Makes `span` current until the guard drops, then ends it.
     #[inline(never)]
     #[must_use]
     pub fn enter(span: Span) -> Self {
         let span = match span.into_carrier() {
-            Ok(None) => return Scope::none(),
+            Ok(None) => return CallGuard::none(),
             Ok(Some(carrier)) => {
-                return Scope {
+                return CallGuard {
                     slot: CARRIER,
                     carrier: MaybeUninit::new(carrier.attach()),
                     _thread_bound: PhantomData,
@@ -94,7 +94,7 @@ impl Scope {
                     .min(CARRIER - 2)
             }
         });
-        Scope {
+        CallGuard {
             slot: (slot + 1) | if records { RECORDS } else { 0 },
             carrier: MaybeUninit::uninit(),
             _thread_bound: PhantomData,
@@ -145,7 +145,7 @@ impl Scope {
     }
 }
 
-impl Drop for Scope {
+impl Drop for CallGuard {
     #[inline(always)]
     fn drop(&mut self) {
         if self.slot != 0 {

@@ -1,46 +1,14 @@
 //! The standard `OTEL_*` environment variables, read once, each invalid value
 //! answered by one warning and its default.
 
+use crate::export::otlp::Protocol;
+use crate::export::ExporterKind;
+use crate::sampling::SamplerKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Where the variables come from: the process environment, or a map in tests.
 pub(crate) type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
-
-/// An exporter named by `OTEL_TRACES_EXPORTER`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExporterKind {
-    /// OTLP, over gRPC or HTTP/protobuf.
-    Otlp,
-    /// The trace tree in the terminal.
-    Console,
-}
-
-/// The OTLP transport.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
-    /// OTLP over gRPC (default port 4317).
-    Grpc,
-    /// OTLP over HTTP with protobuf bodies (default port 4318).
-    HttpProtobuf,
-}
-
-/// A sampler, as `OTEL_TRACES_SAMPLER` names them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum SamplerKind {
-    /// Sample every span.
-    AlwaysOn,
-    /// Sample no span.
-    AlwaysOff,
-    /// Sample this fraction of traces, by trace id.
-    TraceIdRatio(f64),
-    /// Follow the parent's decision; for roots, always sample.
-    ParentBasedAlwaysOn,
-    /// Follow the parent's decision; for roots, never sample.
-    ParentBasedAlwaysOff,
-    /// Follow the parent's decision; for roots, sample this fraction.
-    ParentBasedTraceIdRatio(f64),
-}
 
 /// Every setting the environment can give, already checked.
 #[derive(Clone, Debug, Default)]

@@ -1,67 +1,27 @@
 //! One-call setup: the SDK tracer provider, its exporters, the propagators and the
 //! panic hook, configured from code and from the standard `OTEL_*` variables.
 
-mod env;
-mod export;
+pub(crate) mod env;
 mod guard;
-#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
-mod otlp;
 
-pub use env::{ExporterKind, Protocol, SamplerKind};
 pub use guard::{SharedOutput, TracingGuard};
 
 use crate::console::ConsoleExporter;
-use crate::lean::{Pipeline, Shared};
-use crate::sampling::{Coordinated, Root, Rule};
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+use crate::export::otlp;
+use crate::export::otlp::Protocol;
+use crate::export::{add, ExportStats, ExporterKind, Processors};
+use crate::native::{self, Pipeline};
+use crate::sampling::SamplerKind;
 use env::{EnvSettings, Lookup};
-use export::{Counted, ExportStats, Tally};
-use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::trace::noop::NoopTracerProvider;
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
-use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter, SpanProcessor,
-};
+use opentelemetry_sdk::trace::SpanExporter;
 use opentelemetry_sdk::Resource;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Sets up tracing for this application and returns the guard that flushes and
-/// shuts it down when dropped. The service is named after the calling package.
-///
-/// ```no_run
-/// let tracing = traced::init!();
-/// // ... the application ...
-/// drop(tracing); // spans are flushed here
-/// ```
-#[macro_export]
-macro_rules! init {
-    () => {
-        $crate::setup!().install()
-    };
-}
-
-/// A [`Setup`] for the calling package (`service.name` and `service.version` from
-/// its `Cargo.toml`), to configure in code before [`Setup::install`].
-///
-/// ```no_run
-/// use traced::setup::SamplerKind;
-///
-/// let _tracing = traced::setup!()
-///     .sampler(SamplerKind::ParentBasedTraceIdRatio(0.1))
-///     .install();
-/// ```
-#[macro_export]
-macro_rules! setup {
-    () => {
-        $crate::setup::Setup::new(
-            ::core::env!("CARGO_PKG_NAME"),
-            ::core::env!("CARGO_PKG_VERSION"),
-        )
-    };
-}
 
 /// Tracing configuration: code settings win over the environment, which wins over
 /// the defaults. See the README for every variable honoured.
@@ -80,9 +40,6 @@ pub struct Setup {
     custom: Vec<AddExporter>,
     lookup: Box<Lookup>,
 }
-
-/// The span processors of the provider being built.
-type Processors = Vec<Box<dyn SpanProcessor>>;
 
 /// Adds an exporter given in code to the provider being built.
 type AddExporter = Box<dyn FnOnce(&mut Processors, &EnvSettings, &Arc<ExportStats>) + Send>;
@@ -197,10 +154,10 @@ impl Setup {
         let mut warnings = Vec::new();
         let env = env::read(&*self.lookup, &mut |w| warnings.push(w));
         crate::install_panic_hook();
-        install_propagators(&env);
+        crate::propagators::install(env.propagators.clone());
         let mut guard = TracingGuard {
             provider: None,
-            installed_at: 0,
+            installed: None,
             stats: Arc::new(ExportStats::default()),
             timeout: self.shutdown_timeout,
             warnings: Vec::new(),
@@ -208,7 +165,7 @@ impl Setup {
             runtime: None,
         };
         if env.disabled {
-            crate::set_tracer_provider(NoopTracerProvider::new());
+            traced::set_tracer_provider(NoopTracerProvider::new());
         } else {
             let kind = self
                 .sampler
@@ -219,18 +176,11 @@ impl Setup {
             self.add_exporters(&mut processors, &env, &mut guard, &mut warnings);
             // The SDK reads the count limits from the process environment itself;
             // both paths take them from the settings instead.
-            let limits = env.limits.span_limits();
-            let pipeline = Pipeline::new(processors, &resource, limits);
-            let provider = SdkTracerProvider::builder()
-                .with_span_limits(limits)
-                .with_resource(resource)
-                .with_sampler(Coordinated(sampler(kind)))
-                .with_span_processor(Shared(Arc::clone(&pipeline)))
-                .build();
-            // Ours, with a standard sampler: call sites decide sampling themselves
-            // and build sampled spans into the pipeline.
-            guard.installed_at =
-                crate::provider::install_sdk(&provider, Some(rule(kind)), Some(pipeline));
+            let pipeline = Pipeline::new(processors, &resource, env.limits.span_limits());
+            let provider = native::provider(&pipeline, resource, kind.sampler());
+            // A standard sampler: call sites decide sampling themselves and build
+            // sampled spans into the pipeline.
+            guard.installed = native::install(&provider, Some(kind.rule()), &pipeline);
             guard.provider = Some(provider);
         }
         for warning in &warnings {
@@ -377,80 +327,4 @@ impl Setup {
     ) {
         warnings.push("the OTLP exporter needs traced's `otlp-grpc` or `otlp-http` feature; spans are not exported".into());
     }
-}
-
-/// `exporter` behind a batch processor, counted and limited like every exporter.
-fn add<E: SpanExporter + 'static>(
-    processors: &mut Processors,
-    exporter: E,
-    env: &EnvSettings,
-    delay: Duration,
-    stats: &Arc<ExportStats>,
-) {
-    let exporter = Tally::new(exporter, stats, env.value_length_limit);
-    processors.push(Box::new(Counted::new(batch(exporter, env, delay), stats)));
-}
-
-fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
-    exporter: E,
-    env: &EnvSettings,
-    delay: Duration,
-) -> BatchSpanProcessor {
-    let mut config = BatchConfigBuilder::default().with_scheduled_delay(delay);
-    if let Some(size) = env.bsp_max_queue_size {
-        config = config.with_max_queue_size(size);
-    }
-    if let Some(size) = env.bsp_max_export_batch_size {
-        config = config.with_max_export_batch_size(size);
-    }
-    BatchSpanProcessor::builder(exporter)
-        .with_batch_config(config.build())
-        .build()
-}
-
-fn rule(kind: SamplerKind) -> Rule {
-    match kind {
-        SamplerKind::AlwaysOn => Rule::AlwaysOn,
-        SamplerKind::AlwaysOff => Rule::AlwaysOff,
-        SamplerKind::TraceIdRatio(r) => Rule::Ratio(r),
-        SamplerKind::ParentBasedAlwaysOn => Rule::ParentBased(Root::AlwaysOn),
-        SamplerKind::ParentBasedAlwaysOff => Rule::ParentBased(Root::AlwaysOff),
-        SamplerKind::ParentBasedTraceIdRatio(r) => Rule::ParentBased(Root::Ratio(r)),
-    }
-}
-
-fn sampler(kind: SamplerKind) -> Sampler {
-    let ratio = |r: f64| Sampler::TraceIdRatioBased(r);
-    match kind {
-        SamplerKind::AlwaysOn => Sampler::AlwaysOn,
-        SamplerKind::AlwaysOff => Sampler::AlwaysOff,
-        SamplerKind::TraceIdRatio(r) => ratio(r),
-        SamplerKind::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-        SamplerKind::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        SamplerKind::ParentBasedTraceIdRatio(r) => Sampler::ParentBased(Box::new(ratio(r))),
-    }
-}
-
-fn install_propagators(env: &EnvSettings) {
-    install_propagator_names(env.propagators.clone());
-}
-
-/// Installs the W3C trace context and baggage propagators globally, as
-/// `init!()` does by default (and `traced::testing::capture` too).
-pub fn install_w3c_propagators() {
-    install_propagator_names(None);
-}
-
-fn install_propagator_names(names: Option<Vec<String>>) {
-    let names = names.unwrap_or_else(|| vec!["tracecontext".to_owned(), "baggage".to_owned()]);
-    let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
-        Vec::new();
-    for name in names {
-        match name.as_str() {
-            "tracecontext" => propagators.push(Box::new(TraceContextPropagator::new())),
-            "baggage" => propagators.push(Box::new(BaggagePropagator::new())),
-            _ => {}
-        }
-    }
-    opentelemetry::global::set_text_map_propagator(TextMapCompositePropagator::new(propagators));
 }

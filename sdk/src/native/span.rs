@@ -1,118 +1,18 @@
-//! The lean path of a sampled span, for the SDK provider `traced` installs.
-//!
-//! When `traced` has decided that a call is sampled (see `sampling`), it builds the
-//! span itself and, when it ends, hands standard `SpanData` to the provider's span
-//! processors: the same processors, batch queues and exporters as every span the
-//! SDK makes, so any OpenTelemetry exporter still works. What it leaves out is the
-//! SDK tracer's work that a decided span does not need: the sampler call, the
-//! builder, a second copy of the span's data, the tracer handle each SDK span keeps,
-//! and two system clock reads (`clock::now`).
-//!
-//! The provider is built with one processor, [`Shared`], over a [`Pipeline`] that
-//! both paths end spans into. `traced` makes every processor of the pipeline, and
-//! none of them does anything when a span starts, so spans of the lean path skip
-//! `on_start` without anyone noticing.
+//! The span the native pipeline builds for a sampled call.
 
-use crate::clock;
-use opentelemetry::trace::{
-    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
-};
-use opentelemetry::{Context, InstrumentationScope, KeyValue};
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks, SpanProcessor};
-use opentelemetry_sdk::Resource;
+use super::Pipeline;
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
+use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
+use traced::backend::SampledSpan;
 
-/// The span processors of a provider `traced` built.
+/// A sampled span built by the native pipeline. It is what the context carries
+/// while the span is active, so the OpenTelemetry API reaches it like any span.
 #[derive(Debug)]
-pub(crate) struct Pipeline {
-    processors: Vec<Box<dyn SpanProcessor>>,
-    limits: SpanLimits,
-    shut: AtomicBool,
-}
-
-impl Pipeline {
-    /// The pipeline over `processors`, which learn the provider's `resource` here
-    /// (the provider's own call reaches [`Shared`], which cannot lend them out).
-    /// `limits` must be the provider's too.
-    pub(crate) fn new(
-        mut processors: Vec<Box<dyn SpanProcessor>>,
-        resource: &Resource,
-        limits: SpanLimits,
-    ) -> Arc<Self> {
-        for processor in &mut processors {
-            processor.set_resource(resource);
-        }
-        Arc::new(Pipeline {
-            processors,
-            limits,
-            shut: AtomicBool::new(false),
-        })
-    }
-
-    fn end(&self, data: SpanData) {
-        if self.shut.load(Ordering::Relaxed) {
-            return;
-        }
-        match self.processors.as_slice() {
-            [] => {}
-            [one] => one.on_end(data),
-            [many @ .., last] => {
-                for processor in many {
-                    processor.on_end(data.clone());
-                }
-                last.on_end(data);
-            }
-        }
-    }
-
-    fn each(&self, f: impl Fn(&dyn SpanProcessor) -> OTelSdkResult) -> OTelSdkResult {
-        let mut first_error = Ok(());
-        for processor in &self.processors {
-            let result = f(processor.as_ref());
-            if first_error.is_ok() {
-                first_error = result;
-            }
-        }
-        first_error
-    }
-}
-
-/// The one processor of a provider `traced` built: spans the SDK makes (by hand,
-/// through the OpenTelemetry API) reach the same pipeline as `traced`'s.
-#[derive(Debug)]
-pub(crate) struct Shared(pub(crate) Arc<Pipeline>);
-
-impl SpanProcessor for Shared {
-    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &Context) {
-        for processor in &self.0.processors {
-            processor.on_start(span, cx);
-        }
-    }
-
-    fn on_end(&self, span: SpanData) {
-        self.0.end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.0.each(|p| p.force_flush())
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        if self.0.shut.swap(true, Ordering::AcqRel) {
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
-        self.0.each(|p| p.shutdown_with_timeout(timeout))
-    }
-}
-
-/// A sampled span built by `traced`. It is what the context carries while the
-/// span is active, so the OpenTelemetry API reaches it like any span.
-#[derive(Debug)]
-pub(crate) struct LeanSpan {
+pub(crate) struct NativeSpan {
     context: SpanContext,
     record: Option<Record>,
     pipeline: Arc<Pipeline>,
@@ -135,54 +35,26 @@ struct Record {
     scope: (&'static str, Option<&'static str>),
 }
 
-/// What a lean span starts with.
-pub(crate) struct Begin<'a> {
-    /// The instrumentation scope: name and version.
-    pub(crate) scope: (&'static str, Option<&'static str>),
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) kind: SpanKind,
-    /// The parent's identity; invalid for a root.
-    pub(crate) parent: &'a SpanContext,
-    /// The parent's trace, or the one drawn for a root.
-    pub(crate) trace: TraceId,
-    pub(crate) attributes: Vec<KeyValue>,
-    pub(crate) links: Vec<Link>,
-}
-
-impl LeanSpan {
-    /// Starts a span `traced` decided to sample: a child of `parent` when it is
-    /// valid, else the root of a new trace.
-    pub(crate) fn start(pipeline: &Arc<Pipeline>, begin: Begin<'_>) -> Self {
-        let Begin {
+impl NativeSpan {
+    /// Starts a span `traced` decided to sample, into `pipeline`.
+    pub(crate) fn start(pipeline: &Arc<Pipeline>, span: SampledSpan<'_>) -> Self {
+        let SampledSpan {
+            context,
+            parent,
             scope,
             name,
             kind,
-            parent,
-            trace,
+            start_time,
             mut attributes,
             links,
-        } = begin;
+        } = span;
         let limits = &pipeline.limits;
-        let state = if parent.is_valid() {
-            parent.trace_state().clone()
-        } else {
-            TraceState::NONE
-        };
-        let context = SpanContext::new(
-            trace,
-            crate::sampling::span_id(),
-            TraceFlags::SAMPLED,
-            false,
-            state,
-        );
         let dropped_attributes = cut(&mut attributes, limits.max_attributes_per_span);
         let mut span_links = SpanLinks::default();
-        if !links.is_empty() {
-            for link in links {
-                push_link(&mut span_links, limits, link.span_context, link.attributes);
-            }
+        for link in links {
+            push_link(&mut span_links, limits, link.span_context, link.attributes);
         }
-        LeanSpan {
+        NativeSpan {
             context,
             record: Some(Record {
                 parent: if parent.is_valid() {
@@ -193,7 +65,7 @@ impl LeanSpan {
                 parent_is_remote: parent.is_valid() && parent.is_remote(),
                 kind,
                 name,
-                start: clock::now(),
+                start: start_time,
                 attributes,
                 dropped_attributes,
                 events: SpanEvents::default(),
@@ -259,7 +131,7 @@ fn push_link(
     }
 }
 
-impl opentelemetry::trace::Span for LeanSpan {
+impl opentelemetry::trace::Span for NativeSpan {
     fn add_event_with_timestamp<T>(
         &mut self,
         name: T,
@@ -335,10 +207,10 @@ impl opentelemetry::trace::Span for LeanSpan {
     }
 }
 
-impl Drop for LeanSpan {
+impl Drop for NativeSpan {
     fn drop(&mut self) {
         if self.record.is_some() {
-            self.finish(clock::now());
+            self.finish(traced::backend::now());
         }
     }
 }

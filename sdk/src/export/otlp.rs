@@ -1,8 +1,19 @@
-//! Building the OTLP exporter: the transport, the endpoint, and a runtime for gRPC.
+//! The OTLP exporter: the transport, the endpoint, and a runtime for gRPC.
 
-use super::env::Protocol;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 use std::time::Duration;
 
+/// The OTLP transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP over gRPC (default port 4317).
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies (default port 4318).
+    HttpProtobuf,
+}
+
+/// Where and how the OTLP exporter sends.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) struct Target {
     pub(crate) endpoint: String,
     pub(crate) protocol: Protocol,
@@ -15,6 +26,7 @@ pub(crate) struct Target {
 /// gRPC port, as in `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317`), else
 /// http/protobuf, the specification's default. A transport whose feature is not
 /// compiled in gives way to the other, with a warning.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn protocol(
     configured: Option<Protocol>,
     endpoint: Option<&str>,
@@ -49,13 +61,14 @@ pub(crate) fn protocol(
         Protocol::HttpProtobuf => "otlp-http",
     };
     warnings.push(format!(
-        "OTLP over {wanted:?} needs traced's `{feature}` feature; using {other:?}"
+        "OTLP over {wanted:?} needs traced-sdk's `{feature}` feature; using {other:?}"
     ));
     other
 }
 
 /// The URL to send to. A generic endpoint gets `/v1/traces` for HTTP; one set in
 /// code or by the `_TRACES_` variable is used as given.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: bool) -> String {
     match (protocol, configured) {
         (_, Some(url)) if as_given => url.to_owned(),
@@ -123,7 +136,7 @@ pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, 
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "otlp-grpc", feature = "otlp-http")))]
 mod tests {
     use super::*;
 

@@ -1,8 +1,8 @@
 //! Tracing async work: a span that is current while the future is polled and
 //! ends when it completes or is dropped.
 
-use crate::builder::SpanBuilder;
-use crate::span::{Span, SpanHandle};
+use super::builder::SpanBuilder;
+use super::{Span, SpanHandle};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::mem::ManuallyDrop;

@@ -1,0 +1,187 @@
+//! A `#[traced]` function's call site: what it knows at compile time, the tracer
+//! and backend it keeps per provider epoch, and the guard of a synchronous call.
+
+mod guard;
+
+pub use guard::CallGuard;
+
+use crate::backend::Backend;
+use crate::provider;
+use crate::span::Span;
+use crate::start::{self, Attrs, Origin, Start, Tracers};
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_semantic_conventions::attribute::{
+    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
+};
+use std::borrow::Cow;
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// What a call site knows at compile time.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Meta {
+    pub name: &'static str,
+    pub kind: SpanKind,
+    /// `code.function.name`: `module::path::function`.
+    pub function: &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    /// The instrumented crate's package name and version: the instrumentation scope.
+    pub scope: &'static str,
+    pub version: &'static str,
+    /// `baggage(...)`: baggage entries copied onto the span as attributes.
+    pub baggage: &'static [&'static str],
+}
+
+/// One `#[traced]` function: its metadata, and what it starts spans with, fetched
+/// once per provider change.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Callsite {
+    meta: Meta,
+    route: RwLock<Option<(u64, Route)>>,
+}
+
+/// What a call site starts spans with during one provider epoch.
+#[derive(Debug)]
+struct Route {
+    tracer: BoxedTracer,
+    backend: Option<Arc<dyn Backend>>,
+}
+
+impl Callsite {
+    pub const fn new(meta: Meta) -> Self {
+        Callsite {
+            meta,
+            route: RwLock::new(None),
+        }
+    }
+
+    /// Starts this call's span in the current context. `attrs` runs only when
+    /// the span records. Called when `enabled()` said so.
+    #[inline]
+    pub fn start(&'static self, mut attrs: impl FnMut(&mut Attrs)) -> Span {
+        self.start_span(Start::default(), &mut attrs)
+    }
+
+    /// [`Callsite::start`] with a parent, `root` or links.
+    #[inline]
+    pub fn start_with(&'static self, start: Start, mut attrs: impl FnMut(&mut Attrs)) -> Span {
+        self.start_span(start, &mut attrs)
+    }
+
+    /// Starts this call's span and makes it current, with the arguments moved in
+    /// and given back, so that a caller with nothing recording never lends them
+    /// (they stay in registers). Called when `enabled()` said so.
+    #[inline(never)]
+    pub fn enter<A>(
+        &'static self,
+        args: A,
+        mut attrs: impl FnMut(&A, &mut Attrs),
+    ) -> (CallGuard, A) {
+        let guard =
+            CallGuard::enter(self.start_span(Start::default(), &mut |sink| attrs(&args, sink)));
+        (guard, args)
+    }
+
+    /// [`Callsite::enter`] with a parent, `root` or links.
+    #[inline(never)]
+    pub fn enter_with<A>(
+        &'static self,
+        start: Start,
+        args: A,
+        mut attrs: impl FnMut(&A, &mut Attrs),
+    ) -> (CallGuard, A) {
+        let guard = CallGuard::enter(self.start_span(start, &mut |sink| attrs(&args, sink)));
+        (guard, args)
+    }
+
+    /// Starts this call's span (not current), with the arguments moved in and
+    /// given back: for an `async fn`, whose arguments then go to its body.
+    #[inline(never)]
+    pub fn start_moving<A>(
+        &'static self,
+        args: A,
+        mut attrs: impl FnMut(&A, &mut Attrs),
+    ) -> (Span, A) {
+        let span = self.start_span(Start::default(), &mut |sink| attrs(&args, sink));
+        (span, args)
+    }
+
+    #[inline(never)]
+    fn start_span(&'static self, start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
+        let meta = &self.meta;
+        let origin = Origin {
+            name: Cow::Borrowed(meta.name),
+            kind: meta.kind.clone(),
+            scope: (meta.scope, Some(meta.version)),
+            capacity: 8 + meta.baggage.len(),
+            hand_out_unsampled: false,
+        };
+        start::start(&origin, self, start, &mut |base, sink| {
+            self.write_attributes(base, sink, attrs);
+        })
+    }
+
+    /// The code attributes, the arguments and `attrs`, and the `baggage` entries.
+    fn write_attributes(
+        &self,
+        base: &Context,
+        sink: &mut Attrs,
+        attrs: &mut dyn FnMut(&mut Attrs),
+    ) {
+        let meta = &self.meta;
+        sink.push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
+        sink.push(KeyValue::new(CODE_FILE_PATH, meta.file));
+        sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
+        attrs(sink);
+        if !meta.baggage.is_empty() {
+            let baggage = opentelemetry::baggage::BaggageExt::baggage(base);
+            for key in meta.baggage {
+                if let Some(value) = baggage.get(*key) {
+                    sink.push(KeyValue::new(*key, value.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Runs `f` with the route of epoch `epoch`, fetching it first if the one kept
+    /// is older.
+    fn with_route<R>(&self, epoch: u64, f: impl FnOnce(&Route) -> R) -> R {
+        {
+            let kept = self.route.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((at, route)) = kept.as_ref() {
+                if *at == epoch {
+                    return f(route);
+                }
+            }
+        }
+        let route = Route {
+            tracer: start::global_tracer((self.meta.scope, Some(self.meta.version))),
+            backend: provider::backend(epoch),
+        };
+        let out = f(&route);
+        *self.route.write().unwrap_or_else(PoisonError::into_inner) = Some((epoch, route));
+        out
+    }
+}
+
+impl Tracers for Callsite {
+    fn with_backend<T, R>(
+        &self,
+        epoch: u64,
+        value: T,
+        f: impl FnOnce(&dyn Backend, T) -> R,
+    ) -> Result<R, T> {
+        self.with_route(epoch, |route| match &route.backend {
+            Some(backend) => Ok(f(&**backend, value)),
+            None => Err(value),
+        })
+    }
+
+    fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
+        self.with_route(epoch, |route| f(&route.tracer))
+    }
+}

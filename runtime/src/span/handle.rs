@@ -1,0 +1,98 @@
+//! A handle on a span, for adding to it, and the span that is current.
+
+use crate::record::record_failure;
+use crate::record::ToValue;
+use opentelemetry::trace::{SpanContext, Status, TraceContextExt};
+use opentelemetry::{Context, Key, KeyValue};
+use std::borrow::Cow;
+use std::error::Error;
+
+/// A handle on a span, for adding to it: attributes, events, errors, status.
+/// It does not end the span; the guard that owns the span does.
+///
+/// [`current_span`] gives one for the span that is current, for example inside a
+/// `#[traced]` function:
+///
+/// ```
+/// #[traced::traced]
+/// fn charge(amount: u64) {
+///     traced::current_span().set_attribute("payment.provider", "acme");
+///     traced::current_span().add_event("charged", vec![]);
+/// }
+/// # charge(5);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SpanHandle {
+    pub(crate) cx: Context,
+}
+
+/// The span that is current on this thread: the innermost `#[traced]` call or entered
+/// guard. When there is none, the handle's methods do nothing.
+#[must_use]
+pub fn current_span() -> SpanHandle {
+    SpanHandle {
+        cx: Context::current(),
+    }
+}
+
+impl SpanHandle {
+    /// Whether the span records what is added to it. Use it to skip computing
+    /// values nobody will see.
+    #[must_use]
+    pub fn is_recording(&self) -> bool {
+        self.cx.span().is_recording()
+    }
+
+    /// The span's identity, for links and for propagation by hand.
+    #[must_use]
+    pub fn span_context(&self) -> SpanContext {
+        self.cx.span().span_context().clone()
+    }
+
+    /// The context in which this span is the active one: a parent for other spans
+    /// (`#[traced(parent = span.context())]`) or something to inject into outgoing
+    /// requests.
+    #[must_use]
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Sets an attribute; the value is converted only if the span records.
+    pub fn set_attribute(&self, key: impl Into<Key>, value: impl ToValue) {
+        let span = self.cx.span();
+        if span.is_recording() {
+            if let Some(value) = value.to_value() {
+                span.set_attribute(KeyValue::new(key, value));
+            }
+        }
+    }
+
+    /// Adds an event with attributes.
+    pub fn add_event(&self, name: impl Into<Cow<'static, str>>, attributes: Vec<KeyValue>) {
+        self.cx
+            .span()
+            .add_event_with_timestamp(name, crate::clock::now(), attributes);
+    }
+
+    /// Records an error that ends the operation: status Error with the error's
+    /// `Display` as description, `error.type` (the error's type name) and an
+    /// `exception` event.
+    pub fn record_error<E: Error + ?Sized>(&self, error: &E) {
+        record_failure(
+            &self.cx.span(),
+            std::any::type_name::<E>(),
+            error.to_string(),
+        );
+    }
+
+    /// Sets the status. Instrumentation leaves it Unset on success; set `Ok` only
+    /// to override the outcome.
+    pub fn set_status(&self, status: Status) {
+        self.cx.span().set_status(status);
+    }
+
+    /// Renames the span.
+    pub fn update_name(&self, name: impl Into<Cow<'static, str>>) {
+        self.cx.span().update_name(name);
+    }
+}

@@ -1,0 +1,291 @@
+//! Starting a span: the one algorithm behind `#[traced]` call sites and the span
+//! builder.
+//!
+//! 1. With a backend that samples by a [`SamplingRule`], `traced` decides first. A
+//!    span under an unsampled current span, or an unsampled root, never reaches the
+//!    SDK; a sampled one is built by the backend with its attributes.
+//! 2. Otherwise the global tracer provider builds the span, through the tracer the
+//!    caller keeps (a call site) or asks for (the builder), and its attributes are
+//!    added only if it records. Seeing a no-op span there tells the call site that
+//!    nothing records (see `provider`).
+
+mod parent;
+mod sampling;
+
+pub use parent::{IntoParent, LinkTarget};
+pub use sampling::SamplingRule;
+pub(crate) use sampling::{set_rule, span_id};
+
+use crate::backend::{Backend, SampledSpan};
+use crate::provider;
+use crate::span::Span;
+use opentelemetry::global::{BoxedSpan, BoxedTracer};
+use opentelemetry::trace::{
+    Link, Span as _, SpanBuilder, SpanContext, SpanKind, TraceContextExt, TraceFlags, TraceId,
+    TraceState, Tracer,
+};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use std::borrow::Cow;
+
+/// Where a span starts and what it links to.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Start {
+    parent: Option<Context>,
+    root: bool,
+    links: Vec<Link>,
+}
+
+impl Start {
+    pub fn parent(mut self, parent: impl IntoParent) -> Self {
+        self.parent = Some(parent.parent_context());
+        self
+    }
+
+    pub fn root(mut self) -> Self {
+        self.root = true;
+        self
+    }
+
+    pub fn link(mut self, target: impl LinkTarget) -> Self {
+        let span_context = target.link_context();
+        if span_context.is_valid() {
+            self.links.push(Link::with_context(span_context));
+        }
+        self
+    }
+
+    /// The context the span starts in: the explicit parent, or the current one.
+    fn base(&mut self) -> Context {
+        self.parent.take().unwrap_or_else(Context::current)
+    }
+
+    /// The parent span's identity (invalid for a root).
+    fn parent_span(&self, base: &Context) -> SpanContext {
+        if self.root {
+            SpanContext::empty_context()
+        } else {
+            base.span().span_context().clone()
+        }
+    }
+
+    /// Whether the parent was given (`parent = ...` or `root`), not taken from the
+    /// current context.
+    fn is_explicit(&self) -> bool {
+        self.root || self.parent.is_some()
+    }
+}
+
+/// What is being started: the facts of the span that do not depend on the call.
+pub(crate) struct Origin {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) kind: SpanKind,
+    /// The instrumentation scope: name and version.
+    pub(crate) scope: (&'static str, Option<&'static str>),
+    /// Room for the attributes that `attrs` writes, to allocate once.
+    pub(crate) capacity: usize,
+    /// Under an unsampled current span, whether the caller gets a span that carries
+    /// it (a handle a user can read), or nothing (a call site: the current span
+    /// stays current, and nobody can tell the difference).
+    pub(crate) hand_out_unsampled: bool,
+}
+
+/// Where a span's tracer, or the backend, comes from: a call site keeps them per
+/// provider epoch; the builder asks for them at each start. Neither runs the
+/// caller's code while it holds them.
+pub(crate) trait Tracers {
+    /// Runs `f` on `value` with the backend installed at `epoch`, if it is still
+    /// installed; else gives `value` back.
+    fn with_backend<T, R>(
+        &self,
+        epoch: u64,
+        value: T,
+        f: impl FnOnce(&dyn Backend, T) -> R,
+    ) -> Result<R, T>;
+    /// Runs `f` with the global provider's tracer for this scope.
+    fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R;
+}
+
+/// A span's attributes, written when they are needed; gets the context the span
+/// starts in (for the baggage).
+pub(crate) type WriteAttrs<'a> = &'a mut dyn FnMut(&Context, &mut Attrs<'_>);
+
+/// Starts the span `origin` describes, in the context `start` gives.
+pub(crate) fn start(
+    origin: &Origin,
+    tracers: &impl Tracers,
+    mut start: Start,
+    attrs: WriteAttrs<'_>,
+) -> Span {
+    let epoch = provider::epoch();
+    let rule = sampling::rule();
+    let mut decided = None;
+    if let Some(rule) = rule {
+        if !start.is_explicit() {
+            // Decided in place: the current context is not cloned.
+            decided = Context::map_current(|cx| {
+                let span = cx.span();
+                let parent = span.span_context();
+                parent.is_valid().then(|| rule.decide(parent))
+            });
+            if decided.is_some_and(|d| !d.sampled) {
+                return if origin.hand_out_unsampled {
+                    Span::unsampled(Context::current())
+                } else {
+                    Span::none()
+                };
+            }
+        }
+    }
+    let base = start.base();
+    let mut written = None;
+    if let Some(rule) = rule {
+        let parent = start.parent_span(&base);
+        let decision = decided.unwrap_or_else(|| rule.decide(&parent));
+        if !decision.sampled {
+            return unsampled(base, &parent, decision.trace);
+        }
+        let mut attributes = Vec::with_capacity(origin.capacity);
+        attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
+        let state = if parent.is_valid() {
+            parent.trace_state().clone()
+        } else {
+            TraceState::NONE
+        };
+        let span = SampledSpan {
+            context: SpanContext::new(decision.trace, span_id(), TraceFlags::SAMPLED, false, state),
+            parent: &parent,
+            scope: origin.scope,
+            name: origin.name.clone(),
+            kind: origin.kind.clone(),
+            start_time: crate::clock::now(),
+            attributes,
+            links: std::mem::take(&mut start.links),
+        };
+        match tracers.with_backend(epoch, span, |backend, span| backend.start(&base, span)) {
+            Ok(cx) => return Span::from_context(cx, true),
+            // The backend was uninstalled since: the provider decides, and the
+            // attributes are already written.
+            Err(span) => {
+                start.links = span.links;
+                written = Some(span.attributes);
+            }
+        }
+    }
+    let was = provider::state();
+    let (mut span, noop) = tracers.with_tracer(epoch, |tracer| build(tracer, origin, start, &base));
+    if was == provider::UNKNOWN {
+        match noop {
+            Some(true) => provider::watch_noop(epoch),
+            Some(false) => provider::mark_on(epoch),
+            None => {}
+        }
+    }
+    if noop == Some(true) {
+        return Span::none();
+    }
+    let recording = span.is_recording();
+    if recording {
+        match written {
+            Some(attributes) => span.set_attributes(attributes),
+            None => attrs(
+                &base,
+                &mut Attrs(Sink::Push(&mut |kv| span.set_attribute(kv))),
+            ),
+        }
+    }
+    Span::from_context(base.with_span(span), recording)
+}
+
+/// A span `traced` decided not to sample, without the SDK: a context with a fresh
+/// span id in `trace` carries the decision to whatever is started or injected
+/// inside it.
+fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
+    let state = if parent.is_valid() {
+        parent.trace_state().clone()
+    } else {
+        TraceState::NONE
+    };
+    let context = SpanContext::new(trace, span_id(), TraceFlags::default(), false, state);
+    Span::unsampled(base.with_remote_span_context(context))
+}
+
+/// Builds the span with the global provider's `tracer`, and tells whether the
+/// tracer behaved as a no-op one: it returned the parent's span context, or none
+/// (`None` when that cannot be told: telemetry is suppressed).
+fn build(
+    tracer: &BoxedTracer,
+    origin: &Origin,
+    start: Start,
+    base: &Context,
+) -> (BoxedSpan, Option<bool>) {
+    let mut builder = SpanBuilder::from_name(origin.name.clone()).with_kind(origin.kind.clone());
+    builder.start_time = Some(crate::clock::now());
+    if !start.links.is_empty() {
+        builder = builder.with_links(start.links);
+    }
+    let span = if start.root {
+        tracer.build_with_context(builder, &Context::new())
+    } else {
+        tracer.build_with_context(builder, base)
+    };
+    let noop = (!base.is_telemetry_suppressed()).then(|| {
+        let made = span.span_context();
+        !made.is_valid() || (!start.root && made.span_id() == base.span().span_context().span_id())
+    });
+    (span, noop)
+}
+
+/// The tracer of an instrumentation scope, from the global provider.
+pub(crate) fn global_tracer(scope: (&'static str, Option<&'static str>)) -> BoxedTracer {
+    let mut builder = InstrumentationScope::builder(scope.0);
+    if let Some(version) = scope.1 {
+        builder = builder.with_version(version);
+    }
+    opentelemetry::global::tracer_with_scope(builder.build())
+}
+
+/// The attributes of a starting span, written by its call site or builder.
+pub struct Attrs<'a>(Sink<'a>);
+
+enum Sink<'a> {
+    /// Into the list the backend gets, for a span known to be sampled.
+    List(&'a mut Vec<KeyValue>),
+    /// Straight into a span already started.
+    Push(&'a mut dyn FnMut(KeyValue)),
+}
+
+impl Attrs<'_> {
+    /// Adds `value` under `key`, if there is a value.
+    #[inline]
+    pub fn add(&mut self, key: &'static str, value: Option<opentelemetry::Value>) {
+        if let Some(value) = value {
+            self.push(KeyValue::new(
+                opentelemetry::Key::from_static_str(key),
+                value,
+            ));
+        }
+    }
+
+    pub(crate) fn push(&mut self, attribute: KeyValue) {
+        match &mut self.0 {
+            Sink::List(list) => list.push(attribute),
+            Sink::Push(push) => push(attribute),
+        }
+    }
+
+    /// Adds every attribute of `attributes`, leaving it empty.
+    pub(crate) fn append(&mut self, attributes: &mut Vec<KeyValue>) {
+        match &mut self.0 {
+            Sink::List(list) if list.is_empty() => std::mem::swap(*list, attributes),
+            Sink::List(list) => list.append(attributes),
+            Sink::Push(push) => attributes.drain(..).for_each(push),
+        }
+    }
+}
+
+impl std::fmt::Debug for Attrs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Attrs")
+    }
+}
