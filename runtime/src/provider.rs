@@ -115,17 +115,13 @@ pub(crate) fn uninstall(at: u64) {
     }
 }
 
-/// Runs `f` on `value` with the backend installed at epoch `at`, if it is still
-/// the installed one; else gives `value` back.
-pub(crate) fn with_backend<T, R>(
-    at: u64,
-    value: T,
-    f: impl FnOnce(&dyn Backend, T) -> R,
-) -> Result<R, T> {
+/// Runs `f` with the backend installed at epoch `at`, if it is still the
+/// installed one.
+pub(crate) fn with_backend<R>(at: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R> {
     let backend = BACKEND.read().unwrap_or_else(PoisonError::into_inner);
     match backend.as_ref() {
-        Some((installed, backend)) if *installed == at => Ok(f(&**backend, value)),
-        _ => Err(value),
+        Some((installed, backend)) if *installed == at => Some(f(&**backend)),
+        _ => None,
     }
 }
 

@@ -8,7 +8,7 @@ pub use guard::CallGuard;
 use crate::backend::Backend;
 use crate::provider;
 use crate::span::Span;
-use crate::start::{self, Attrs, Origin, Start, Tracers};
+use crate::start::{self, Attrs, Origin, Site, Start};
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
@@ -112,15 +112,7 @@ impl Callsite {
 
     #[inline(never)]
     fn start_span(&'static self, start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
-        let meta = &self.meta;
-        let origin = Origin {
-            name: Cow::Borrowed(meta.name),
-            kind: meta.kind.clone(),
-            scope: (meta.scope, Some(meta.version)),
-            capacity: 8 + meta.baggage.len(),
-            hand_out_unsampled: false,
-        };
-        start::start(&origin, self, start, &mut |base, sink| {
+        start::start(&mut At(self), start, &mut |base, sink| {
             self.write_attributes(base, sink, attrs);
         })
     }
@@ -168,20 +160,28 @@ impl Callsite {
     }
 }
 
-impl Tracers for Callsite {
-    fn with_backend<T, R>(
-        &self,
-        epoch: u64,
-        value: T,
-        f: impl FnOnce(&dyn Backend, T) -> R,
-    ) -> Result<R, T> {
-        self.with_route(epoch, |route| match &route.backend {
-            Some(backend) => Ok(f(&**backend, value)),
-            None => Err(value),
-        })
+/// A call site starting a span.
+struct At<'a>(&'a Callsite);
+
+impl Site for At<'_> {
+    const HANDS_OUT_UNSAMPLED: bool = false;
+
+    fn origin(&mut self) -> Origin {
+        let meta = &self.0.meta;
+        Origin {
+            name: Cow::Borrowed(meta.name),
+            kind: meta.kind.clone(),
+            scope: (meta.scope, Some(meta.version)),
+            capacity: 8 + meta.baggage.len(),
+        }
+    }
+
+    fn with_backend<R>(&self, epoch: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R> {
+        self.0
+            .with_route(epoch, |route| route.backend.as_deref().map(f))
     }
 
     fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
-        self.with_route(epoch, |route| f(&route.tracer))
+        self.0.with_route(epoch, |route| f(&route.tracer))
     }
 }

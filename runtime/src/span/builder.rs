@@ -4,7 +4,7 @@ use super::{Span, SpanGuard};
 use crate::backend::Backend;
 use crate::provider;
 use crate::record::ToValue;
-use crate::start::{self, IntoParent, LinkTarget, Origin, Start, Tracers};
+use crate::start::{self, IntoParent, LinkTarget, Origin, Site, Start};
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Key, KeyValue};
@@ -124,14 +124,14 @@ impl SpanBuilder {
             scope,
             location,
         } = self;
-        let origin = Origin {
+        let capacity = attributes.len() + 2;
+        let mut site = Fresh {
             name,
             kind,
             scope,
-            capacity: attributes.len() + 2,
-            hand_out_unsampled: true,
+            capacity,
         };
-        start::start(&origin, &Fresh(scope), start, &mut |_, sink| {
+        start::start(&mut site, start, &mut |_, sink| {
             sink.append(&mut attributes);
             sink.push(KeyValue::new(CODE_FILE_PATH, location.file()));
             sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
@@ -150,20 +150,31 @@ impl SpanBuilder {
     }
 }
 
-/// A builder's tracer and backend: asked for at each start.
-struct Fresh((&'static str, Option<&'static str>));
+/// A builder starting its span: its tracer and backend are asked for now.
+struct Fresh {
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    scope: (&'static str, Option<&'static str>),
+    capacity: usize,
+}
 
-impl Tracers for Fresh {
-    fn with_backend<T, R>(
-        &self,
-        epoch: u64,
-        value: T,
-        f: impl FnOnce(&dyn Backend, T) -> R,
-    ) -> Result<R, T> {
-        provider::with_backend(epoch, value, f)
+impl Site for Fresh {
+    const HANDS_OUT_UNSAMPLED: bool = true;
+
+    fn origin(&mut self) -> Origin {
+        Origin {
+            name: std::mem::take(&mut self.name),
+            kind: self.kind.clone(),
+            scope: self.scope,
+            capacity: self.capacity,
+        }
+    }
+
+    fn with_backend<R>(&self, epoch: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R> {
+        provider::with_backend(epoch, f)
     }
 
     fn with_tracer<R>(&self, _epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R {
-        f(&start::global_tracer(self.0))
+        f(&start::global_tracer(self.scope))
     }
 }

@@ -76,33 +76,29 @@ impl Start {
     }
 }
 
-/// What is being started: the facts of the span that do not depend on the call.
+/// The facts of a span that do not depend on the call's arguments.
 pub(crate) struct Origin {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     /// The instrumentation scope: name and version.
     pub(crate) scope: (&'static str, Option<&'static str>),
-    /// Room for the attributes that `attrs` writes, to allocate once.
+    /// Room for the attributes the site writes, to allocate once.
     pub(crate) capacity: usize,
-    /// Under an unsampled current span, whether the caller gets a span that carries
-    /// it (a handle a user can read), or nothing (a call site: the current span
-    /// stays current, and nobody can tell the difference).
-    pub(crate) hand_out_unsampled: bool,
 }
 
-/// Where a span's tracer, or the backend, comes from: a call site keeps them per
-/// provider epoch; the builder asks for them at each start. Neither runs the
-/// caller's code while it holds them.
-pub(crate) trait Tracers {
-    /// Runs `f` on `value` with the backend installed at `epoch`, if it is still
-    /// installed; else gives `value` back.
-    fn with_backend<T, R>(
-        &self,
-        epoch: u64,
-        value: T,
-        f: impl FnOnce(&dyn Backend, T) -> R,
-    ) -> Result<R, T>;
-    /// Runs `f` with the global provider's tracer for this scope.
+/// What starts spans: a `#[traced]` call site, which keeps its tracer and backend
+/// per provider epoch, or a span builder, which asks for them at each start.
+/// Neither runs the caller's code while it holds them.
+pub(crate) trait Site {
+    /// Under an unsampled current span, whether the caller gets a span that
+    /// carries it (a handle a user can read), or nothing (a call site: the current
+    /// span stays current, and nobody can tell the difference).
+    const HANDS_OUT_UNSAMPLED: bool;
+    /// The span's facts; asked for once, when a span is built.
+    fn origin(&mut self) -> Origin;
+    /// Runs `f` with the backend installed at `epoch`, if it is still installed.
+    fn with_backend<R>(&self, epoch: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R>;
+    /// Runs `f` with the global provider's tracer for this site's scope.
     fn with_tracer<R>(&self, epoch: u64, f: impl FnOnce(&BoxedTracer) -> R) -> R;
 }
 
@@ -110,13 +106,10 @@ pub(crate) trait Tracers {
 /// starts in (for the baggage).
 pub(crate) type WriteAttrs<'a> = &'a mut dyn FnMut(&Context, &mut Attrs<'_>);
 
-/// Starts the span `origin` describes, in the context `start` gives.
-pub(crate) fn start(
-    origin: &Origin,
-    tracers: &impl Tracers,
-    mut start: Start,
-    attrs: WriteAttrs<'_>,
-) -> Span {
+/// Starts a span for `site`, in the context `start` gives. Inlined into its two
+/// callers (a call site, the builder), which are not themselves inlined.
+#[inline(always)]
+pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'_>) -> Span {
     let epoch = provider::epoch();
     let rule = sampling::rule();
     let mut decided = None;
@@ -126,10 +119,10 @@ pub(crate) fn start(
             decided = Context::map_current(|cx| {
                 let span = cx.span();
                 let parent = span.span_context();
-                parent.is_valid().then(|| rule.decide(parent))
+                parent.is_valid().then(|| rule.child(parent))
             });
             if decided.is_some_and(|d| !d.sampled) {
-                return if origin.hand_out_unsampled {
+                return if S::HANDS_OUT_UNSAMPLED {
                     Span::unsampled(Context::current())
                 } else {
                     Span::none()
@@ -138,13 +131,15 @@ pub(crate) fn start(
         }
     }
     let base = start.base();
-    let mut written = None;
+    // What a sampled span had already written, when its backend went away.
+    let mut kept = None;
     if let Some(rule) = rule {
         let parent = start.parent_span(&base);
         let decision = decided.unwrap_or_else(|| rule.decide(&parent));
         if !decision.sampled {
             return unsampled(base, &parent, decision.trace);
         }
+        let mut origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
         let state = if parent.is_valid() {
@@ -152,28 +147,38 @@ pub(crate) fn start(
         } else {
             TraceState::NONE
         };
-        let span = SampledSpan {
-            context: SpanContext::new(decision.trace, span_id(), TraceFlags::SAMPLED, false, state),
-            parent: &parent,
-            scope: origin.scope,
-            name: origin.name.clone(),
-            kind: origin.kind.clone(),
-            start_time: crate::clock::now(),
-            attributes,
-            links: std::mem::take(&mut start.links),
-        };
-        match tracers.with_backend(epoch, span, |backend, span| backend.start(&base, span)) {
-            Ok(cx) => return Span::from_context(cx, true),
+        let context =
+            SpanContext::new(decision.trace, span_id(), TraceFlags::SAMPLED, false, state);
+        // Built in place, in the call: what it takes is taken only if a backend is
+        // there to take it.
+        let started = site.with_backend(epoch, |backend| {
+            backend.start(
+                &base,
+                SampledSpan {
+                    context,
+                    parent: &parent,
+                    scope: origin.scope,
+                    name: std::mem::take(&mut origin.name),
+                    kind: std::mem::replace(&mut origin.kind, SpanKind::Internal),
+                    start_time: crate::clock::now(),
+                    attributes: std::mem::take(&mut attributes),
+                    links: std::mem::take(&mut start.links),
+                },
+            )
+        });
+        match started {
+            Some(cx) => return Span::from_context(cx, true),
             // The backend was uninstalled since: the provider decides, and the
             // attributes are already written.
-            Err(span) => {
-                start.links = span.links;
-                written = Some(span.attributes);
-            }
+            None => kept = Some((origin, attributes)),
         }
     }
+    let (origin, written) = match kept {
+        Some((origin, attributes)) => (origin, Some(attributes)),
+        None => (site.origin(), None),
+    };
     let was = provider::state();
-    let (mut span, noop) = tracers.with_tracer(epoch, |tracer| build(tracer, origin, start, &base));
+    let (mut span, noop) = site.with_tracer(epoch, |tracer| build(tracer, origin, start, &base));
     if was == provider::UNKNOWN {
         match noop {
             Some(true) => provider::watch_noop(epoch),
@@ -215,11 +220,11 @@ fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
 /// (`None` when that cannot be told: telemetry is suppressed).
 fn build(
     tracer: &BoxedTracer,
-    origin: &Origin,
+    origin: Origin,
     start: Start,
     base: &Context,
 ) -> (BoxedSpan, Option<bool>) {
-    let mut builder = SpanBuilder::from_name(origin.name.clone()).with_kind(origin.kind.clone());
+    let mut builder = SpanBuilder::from_name(origin.name).with_kind(origin.kind);
     builder.start_time = Some(crate::clock::now());
     if !start.links.is_empty() {
         builder = builder.with_links(start.links);

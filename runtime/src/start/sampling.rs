@@ -88,17 +88,30 @@ pub(crate) struct Decision {
 }
 
 impl Rule {
-    /// The decision for a span whose parent is `parent` (invalid for a root). A
-    /// root's trace id is drawn first and ratios decide by it, as the SDK's do.
+    /// The decision for a span whose parent is `parent` (invalid for a root).
     pub(crate) fn decide(self, parent: &SpanContext) -> Decision {
         if parent.is_valid() {
-            let trace = parent.trace_id();
-            let sampled = match self.0 {
-                Mode::ParentBased => parent.is_sampled(),
-                _ => by_trace_id(trace),
-            };
-            return Decision { sampled, trace };
+            self.child(parent)
+        } else {
+            Rule::root()
         }
+    }
+
+    /// The decision for a child of `parent`, a valid span.
+    #[inline]
+    pub(crate) fn child(self, parent: &SpanContext) -> Decision {
+        let trace = parent.trace_id();
+        let sampled = match self.0 {
+            Mode::ParentBased => parent.is_sampled(),
+            _ => by_trace_id(trace),
+        };
+        Decision { sampled, trace }
+    }
+
+    /// The decision for a root: its trace id is drawn first and the ratio decides
+    /// by it, as the SDK's samplers do, so every service that samples the trace by
+    /// ratio agrees.
+    fn root() -> Decision {
         let trace = trace_id();
         Decision {
             sampled: by_trace_id(trace),

@@ -51,8 +51,10 @@ impl NativeSpan {
         let limits = &pipeline.limits;
         let dropped_attributes = cut(&mut attributes, limits.max_attributes_per_span);
         let mut span_links = SpanLinks::default();
-        for link in links {
-            push_link(&mut span_links, limits, link.span_context, link.attributes);
+        if !links.is_empty() {
+            for link in links {
+                push_link(&mut span_links, limits, link.span_context, link.attributes);
+            }
         }
         NativeSpan {
             context,
