@@ -58,7 +58,7 @@ fn spans_arrive_over_grpc_with_links_status_events_and_resource() {
         request.resource_attr("deployment.environment.name"),
         Some(Value::from("test"))
     );
-    assert_eq!(request.scope_name, "traced-workspace");
+    assert_eq!(request.scope_name, env!("CARGO_PKG_NAME"));
     let sent = &receiver.requests()[0];
     assert_eq!(sent.header("api-key"), Some("s3cret"));
     assert_eq!(sent.header("grpc-encoding"), Some("gzip"));

@@ -9,7 +9,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 use std::time::{Duration, SystemTime};
 use traced::traced;
-use traced_sdk::testing::{Capture, capture, capture_with};
+use traced_sdk::testing::{capture, capture_with, Capture};
 
 /// Samples everything, but is not a sampler `traced` knows: spans go through the
 /// SDK's own tracer.
@@ -111,7 +111,7 @@ fn ids_parentage_times_and_api_additions_are_exported_the_same_either_way() {
         assert_eq!(server.attr("extra"), Some(&"yes".into()), "{way}");
         assert_eq!(
             data.instrumentation_scope.name(),
-            "traced-workspace",
+            env!("CARGO_PKG_NAME"),
             "{way}"
         );
         assert_eq!(data.status, Status::Unset, "{way}");
