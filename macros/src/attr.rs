@@ -17,7 +17,7 @@ parent = expr, root, links(expr, ...), crate = path, off";
 #[derive(Default, Clone)]
 pub struct Options {
     pub name: Option<LitStr>,
-    pub kind: Option<Ident>,
+    pub kind: Option<Kind>,
     pub attrs: Vec<Attr>,
     /// `baggage(key, ...)`: baggage entries copied onto the span.
     pub baggage: Vec<Key>,
@@ -58,7 +58,49 @@ pub struct Attr {
     pub value: Expr,
 }
 
-pub const KINDS: [&str; 5] = ["internal", "server", "client", "producer", "consumer"];
+/// A span kind, as `kind = ...` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+impl Kind {
+    /// Every kind, with the word that names it.
+    const ALL: [(&'static str, Kind); 5] = [
+        ("internal", Kind::Internal),
+        ("server", Kind::Server),
+        ("client", Kind::Client),
+        ("producer", Kind::Producer),
+        ("consumer", Kind::Consumer),
+    ];
+
+    fn named(word: &str) -> Option<Kind> {
+        Kind::ALL
+            .iter()
+            .find(|(name, _)| *name == word)
+            .map(|(_, kind)| *kind)
+    }
+
+    fn words() -> String {
+        let words: Vec<&str> = Kind::ALL.iter().map(|(name, _)| *name).collect();
+        words.join(", ")
+    }
+
+    /// The `opentelemetry::trace::SpanKind` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Kind::Internal => "Internal",
+            Kind::Server => "Server",
+            Kind::Client => "Client",
+            Kind::Producer => "Producer",
+            Kind::Consumer => "Consumer",
+        }
+    }
+}
 
 impl Options {
     /// The options that could be read, and every error found on the way: later
@@ -140,24 +182,24 @@ fn parse_one(
         }
         "kind" => {
             expect_eq(input, span, "kind = server")?;
-            let kind = input.call(Ident::parse_any).map_err(|e| {
+            let word = input.call(Ident::parse_any).map_err(|e| {
                 syn::Error::new(
                     e.span(),
                     format!(
                         "`kind` takes a bare word, one of {}: `kind = server`",
-                        KINDS.join(", ")
+                        Kind::words()
                     ),
                 )
             })?;
-            if !KINDS.contains(&kind.to_string().as_str()) {
-                return Err(syn::Error::new(
-                    kind.span(),
+            let kind = Kind::named(&word.to_string()).ok_or_else(|| {
+                syn::Error::new(
+                    word.span(),
                     format!(
-                        "unknown span kind `{kind}`; expected one of {}",
-                        KINDS.join(", ")
+                        "unknown span kind `{word}`; expected one of {}",
+                        Kind::words()
                     ),
-                ));
-            }
+                )
+            })?;
             options.kind = Some(kind);
         }
         "attrs" => {

@@ -4,15 +4,17 @@
 mod ast;
 mod attr;
 mod expand;
+mod impl_block;
+mod model;
 mod params;
 mod shape;
 mod valid;
 
 use ast::{Function, Item};
 use attr::{Errors, Options};
+use model::{Facts, Instrumented};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::{Attribute, ImplItem, ItemImpl, Type};
 
 /// Instruments a function, a method, or every method of an `impl` block with an
 /// OpenTelemetry span. Documented in the `traced` crate.
@@ -26,7 +28,7 @@ pub fn traced(
     let options = Options::parse(TokenStream::from(args), &mut errors);
     let expanded = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(f)) => expand_fn(&f, &options, &mut errors),
-        Ok(Item::Impl(imp)) => expand_impl(&options, imp, &mut errors),
+        Ok(Item::Impl(imp)) => impl_block::expand(&options, imp, &mut errors),
         Err(e) => {
             errors.push(e);
             item
@@ -40,180 +42,15 @@ pub fn traced(
 
 fn expand_fn(f: &Function, options: &Options, errors: &mut Errors) -> TokenStream {
     let before = errors.is_empty();
-    valid::check(f, options, false, errors);
+    let item = Instrumented::new(f, options, Facts::of(f));
+    valid::check(&item, false, errors);
     if !(before && errors.is_empty()) {
         return f.to_token_stream();
     }
-    let body = expand::body(f, options, None);
+    let body = expand::body(&item, None);
     let Function {
         attrs, vis, sig, ..
     } = f;
-    let sig = signature(f, options).unwrap_or_else(|| sig.clone());
+    let sig = item.signature().unwrap_or_else(|| sig.clone());
     quote!(#(#attrs)* #vis #sig #body)
-}
-
-fn expand_impl(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenStream {
-    if let Some(name) = &outer.name {
-        errors.push(syn::Error::new(
-            name.span(),
-            "`name` would give every method the same span name; put it on a method instead",
-        ));
-    }
-    if let Some(off) = outer.off {
-        errors.push(syn::Error::new(
-            off,
-            "`off` goes on a method of a `#[traced] impl`; to trace nothing, remove the attribute",
-        ));
-    }
-    let owner = type_name(&imp.self_ty);
-    let mut skipped_somewhere = vec![false; outer.skip.len()];
-    for item in &mut imp.items {
-        let ImplItem::Fn(method) = item else { continue };
-        // Removed whatever happens, so that it never expands on its own.
-        let own = take_own_options(&mut method.attrs, errors);
-        if let Some(own) = own.as_ref().filter(|own| own.off.is_some()) {
-            for given in own.given.iter().filter(|given| *given != "off") {
-                errors.push(syn::Error::new(
-                    given.span(),
-                    format!("`off` leaves this method uninstrumented, so `{given}` has no effect; remove it"),
-                ));
-            }
-            continue;
-        }
-        // A `const fn` cannot start spans: left as it is, unless it asks for a span
-        // with its own `#[traced]`, which then reports why it cannot have one.
-        if own.is_none() && method.sig.constness.is_some() {
-            continue;
-        }
-        let f = Function::from(method.clone());
-        let names = params::bindings(&f.sig);
-        for (i, skipped) in outer.skip.iter().enumerate() {
-            skipped_somewhere[i] |= names.contains(skipped);
-        }
-        let merged = merge(outer, own, &f);
-        let mut own_errors = Errors::default();
-        valid::check(&f, &merged, true, &mut own_errors);
-        if !own_errors.is_empty() {
-            errors.push(own_errors.finish(()).unwrap_err());
-            continue;
-        }
-        match syn::parse2(expand::body(&f, &merged, Some(&owner))) {
-            Ok(block) => method.block = block,
-            Err(e) => errors.push(e),
-        }
-        if let Some(sig) = signature(&f, &merged) {
-            method.sig = sig;
-        }
-    }
-    for (skipped, found) in outer.skip.iter().zip(skipped_somewhere) {
-        if skipped == "self" {
-            errors.push(syn::Error::new(
-                skipped.span(),
-                "`self` is never recorded; remove it from `skip`",
-            ));
-        } else if !found {
-            errors.push(syn::Error::new(
-                skipped.span(),
-                format!("no method of this impl has a parameter `{skipped}`"),
-            ));
-        }
-    }
-    imp.into_token_stream()
-}
-
-/// The signature with `mut` moved off the parameters the body rebinds, if any.
-fn signature(f: &Function, options: &Options) -> Option<syn::Signature> {
-    let moved = expand::moved(f, options)?;
-    moved
-        .iter()
-        .any(|(_, m)| *m)
-        .then(|| params::without_mut(&f.sig, &moved))
-}
-
-/// Removes a method's own `#[traced(...)]` and returns its options.
-fn take_own_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Options> {
-    let at = attrs.iter().position(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "traced")
-    })?;
-    let attr = attrs.remove(at);
-    let tokens = match attr.meta {
-        syn::Meta::Path(_) => TokenStream::new(),
-        syn::Meta::List(list) => list.tokens,
-        syn::Meta::NameValue(nv) => {
-            errors.push(syn::Error::new_spanned(
-                nv,
-                "write the options in parentheses: `#[traced(...)]`",
-            ));
-            TokenStream::new()
-        }
-    };
-    Some(Options::parse(tokens, errors))
-}
-
-/// A method's options: its own where given, else the impl's. An impl-wide
-/// `record_err` applies to methods whose return type is named `Result`, an impl-wide
-/// `ret` to methods that return something, an impl-wide `skip` to the methods that
-/// have such a parameter.
-fn merge(outer: &Options, own: Option<Options>, f: &Function) -> Options {
-    let mut from_impl = outer.clone();
-    from_impl.name = None;
-    from_impl.off = None;
-    let output = shape::final_output(&f.sig);
-    if !output.is_some_and(shape::looks_like_result) {
-        from_impl.record_err = None;
-    }
-    if shape::returns_nothing(&f.sig) {
-        from_impl.ret = None;
-    }
-    let names = params::bindings(&f.sig);
-    from_impl.skip.retain(|s| names.contains(s));
-    let Some(own) = own else { return from_impl };
-    // The method's own choice wins over an impl-wide one it contradicts.
-    if own.skip_all.is_some() {
-        from_impl.skip.clear();
-    }
-    if own.parent.is_some() {
-        from_impl.root = None;
-    }
-    if own.root.is_some() {
-        from_impl.parent = None;
-    }
-    let mut attrs = from_impl.attrs;
-    attrs.extend(own.attrs);
-    let mut baggage = from_impl.baggage;
-    baggage.extend(own.baggage);
-    let mut skip = from_impl.skip;
-    skip.extend(own.skip);
-    Options {
-        name: own.name,
-        kind: own.kind.or(from_impl.kind),
-        attrs,
-        baggage,
-        skip,
-        skip_all: own.skip_all.or(from_impl.skip_all),
-        record_err: own.record_err.or(from_impl.record_err),
-        ret: own.ret.or(from_impl.ret),
-        parent: own.parent.or(from_impl.parent),
-        root: own.root.or(from_impl.root),
-        links: own.links.or(from_impl.links),
-        krate: own.krate.or(from_impl.krate),
-        off: None,
-        given: own.given,
-    }
-}
-
-/// `Type` in `impl Type` or `impl Trait for Type`, for span names `Type::method`.
-fn type_name(ty: &Type) -> String {
-    match ty {
-        Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map_or_else(String::new, |s| s.ident.to_string()),
-        Type::Reference(r) => type_name(&r.elem),
-        other => other.to_token_stream().to_string().replace(' ', ""),
-    }
 }

@@ -1,5 +1,6 @@
 //! The names bound by a function's parameters: what becomes an attribute.
 
+use crate::model::Moved;
 use syn::{FnArg, Ident, Pat, Signature};
 
 /// Every name bound by the parameters, except `self`, in order.
@@ -39,14 +40,17 @@ fn collect(pat: &Pat, names: &mut Vec<Ident>) {
 /// of lending them (so that with nothing recording they stay in registers): the
 /// plain `name: Type` and `mut name: Type` ones among `recorded`. `None` when a
 /// recorded name is bound inside a pattern.
-pub fn movable(sig: &Signature, recorded: &[Ident]) -> Option<Vec<(Ident, bool)>> {
+pub fn movable(sig: &Signature, recorded: &[Ident]) -> Option<Vec<Moved>> {
     let mut moved = Vec::new();
     for input in &sig.inputs {
         let FnArg::Typed(typed) = input else { continue };
         match &*typed.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 if recorded.contains(&p.ident) {
-                    moved.push((p.ident.clone(), p.mutability.is_some()));
+                    moved.push(Moved {
+                        name: p.ident.clone(),
+                        mutable: p.mutability.is_some(),
+                    });
                 }
             }
             pat => {
@@ -62,12 +66,12 @@ pub fn movable(sig: &Signature, recorded: &[Ident]) -> Option<Vec<(Ident, bool)>
 }
 
 /// `sig` with `mut` taken off the parameters in `moved` (their rebinding carries it).
-pub fn without_mut(sig: &Signature, moved: &[(Ident, bool)]) -> Signature {
+pub fn without_mut(sig: &Signature, moved: &[Moved]) -> Signature {
     let mut sig = sig.clone();
     for input in &mut sig.inputs {
         if let FnArg::Typed(typed) = input {
             if let Pat::Ident(p) = &mut *typed.pat {
-                if moved.iter().any(|(name, m)| *m && *name == p.ident) {
+                if moved.iter().any(|m| m.mutable && m.name == p.ident) {
                     p.mutability = None;
                 }
             }

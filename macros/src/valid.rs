@@ -1,12 +1,12 @@
 //! Checks that need both the options and the function.
 
-use crate::ast::Function;
-use crate::attr::{Errors, Options};
-use crate::params::bindings;
-use crate::shape::{returns_nothing, shape, Shape};
+use crate::attr::Errors;
+use crate::model::Instrumented;
+use crate::shape::Shape;
 
 /// Everything wrong with putting these options on this function, added to `errors`.
-pub fn check(f: &Function, options: &Options, in_impl: bool, errors: &mut Errors) {
+pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
+    let (f, options) = (item.f, item.options);
     let sig = &f.sig;
     if let Some(constness) = &sig.constness {
         errors.push(syn::Error::new(
@@ -40,21 +40,20 @@ pub fn check(f: &Function, options: &Options, in_impl: bool, errors: &mut Errors
             "`skip_all` already leaves out every argument; remove `skip(...)` or `skip_all`",
         ));
     }
-    let names = bindings(sig);
     for skipped in &options.skip {
         if skipped == "self" {
             errors.push(syn::Error::new(
                 skipped.span(),
                 "`self` is never recorded; remove it from `skip`",
             ));
-        } else if !names.iter().any(|n| n == skipped) {
+        } else if !item.facts.params.contains(skipped) {
             errors.push(syn::Error::new(
                 skipped.span(),
                 format!("`{skipped}` is not a parameter of `{}`", sig.ident),
             ));
         }
     }
-    if returns_nothing(sig) {
+    if item.facts.returns_nothing {
         let what = "returns nothing to record";
         if let Some(err) = options.record_err {
             errors.push(syn::Error::new(
@@ -76,7 +75,7 @@ pub fn check(f: &Function, options: &Options, in_impl: bool, errors: &mut Errors
         }
     }
     let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
-    if track_caller && shape(sig) == Shape::Sync {
+    if track_caller && item.facts.shape == Shape::Sync {
         let inspects = options.record_err.map(|e| e.span).or(options.ret);
         if let Some(span) = inspects {
             errors.push(syn::Error::new(
@@ -87,15 +86,11 @@ pub fn check(f: &Function, options: &Options, in_impl: bool, errors: &mut Errors
             ));
         }
     }
-    let recorded: Vec<String> = if options.skip_all.is_some() {
-        Vec::new()
-    } else {
-        names
-            .iter()
-            .filter(|n| !options.skip.contains(n))
-            .map(|n| syn::ext::IdentExt::unraw(n).to_string())
-            .collect()
-    };
+    let recorded: Vec<String> = item
+        .recorded
+        .iter()
+        .map(|n| syn::ext::IdentExt::unraw(n).to_string())
+        .collect();
     for (i, attr) in options.attrs.iter().enumerate() {
         let key = &attr.key;
         if options.attrs[..i].iter().any(|earlier| earlier.key == *key) {

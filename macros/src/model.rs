@@ -1,0 +1,159 @@
+//! The facts about an instrumented function, computed once: what its signature
+//! says (shape, parameters, output), and, with its options, which parameters are
+//! recorded and which move through the span's start.
+
+use crate::ast::Function;
+use crate::attr::{Kind, Options};
+use crate::params::{bindings, movable, without_mut};
+use crate::shape::{final_output, returns_nothing, shape, Shape};
+use syn::{Ident, ReturnType, Type};
+
+/// What a function's signature says.
+pub struct Facts<'a> {
+    pub shape: Shape,
+    /// Every name the parameters bind, except `self`, in order.
+    pub params: Vec<Ident>,
+    /// The type the caller finally gets: the return type, or a future's `Output`;
+    /// `None` when the signature does not say (no return type, a `BoxFuture` alias).
+    pub output: Option<&'a Type>,
+    /// Whether the caller gets `()` or `!`: nothing to record.
+    pub returns_nothing: bool,
+}
+
+impl<'a> Facts<'a> {
+    pub fn of(f: &'a Function) -> Self {
+        Facts {
+            shape: shape(&f.sig),
+            params: bindings(&f.sig),
+            output: final_output(&f.sig),
+            returns_nothing: returns_nothing(&f.sig),
+        }
+    }
+}
+
+/// A recorded parameter that the generated code takes and gives back (see
+/// [`Instrumented::moved`]).
+pub struct Moved {
+    pub name: Ident,
+    /// Declared `mut`: its rebinding carries the `mut` instead.
+    pub mutable: bool,
+}
+
+/// One function to instrument: the function, its final options (a method's merged
+/// with its impl's), and the facts derived from both.
+pub struct Instrumented<'a> {
+    pub f: &'a Function,
+    pub options: &'a Options,
+    pub facts: Facts<'a>,
+    pub kind: Kind,
+    /// The parameters recorded as attributes, in order.
+    pub recorded: Vec<Ident>,
+    /// The recorded parameters that a synchronous call moves through its span's
+    /// start and back (so that with nothing recording they stay in registers), or
+    /// that an `async fn` passes to its body closure. `None` when they cannot:
+    /// a recorded name bound inside a pattern, or an `attrs(...)` (or, for an
+    /// `async fn`, `parent` or `links`) expression that could read a parameter
+    /// the closure has taken. For a synchronous call, never an empty list.
+    pub moved: Option<Vec<Moved>>,
+}
+
+impl<'a> Instrumented<'a> {
+    pub fn new(f: &'a Function, options: &'a Options, facts: Facts<'a>) -> Self {
+        let recorded: Vec<Ident> = if options.skip_all.is_some() {
+            Vec::new()
+        } else {
+            facts
+                .params
+                .iter()
+                .filter(|name| !options.skip.contains(name))
+                .cloned()
+                .collect()
+        };
+        let moved = match facts.shape {
+            Shape::Sync if options.attrs.is_empty() => {
+                movable(&f.sig, &recorded).filter(|moved| !moved.is_empty())
+            }
+            Shape::Async
+                if options.attrs.is_empty()
+                    && options.parent.is_none()
+                    && options.links.is_none() =>
+            {
+                movable(&f.sig, &recorded)
+            }
+            _ => None,
+        };
+        Instrumented {
+            f,
+            options,
+            kind: options.kind.unwrap_or(Kind::Internal),
+            recorded,
+            moved,
+            facts,
+        }
+    }
+
+    /// The signature with `mut` taken off the parameters the body binds again
+    /// (their rebinding carries it), if any.
+    pub fn signature(&self) -> Option<syn::Signature> {
+        let moved = self.moved.as_deref()?;
+        moved
+            .iter()
+            .any(|m| m.mutable)
+            .then(|| without_mut(&self.f.sig, moved))
+    }
+
+    /// Whether the output is read: `record_err` or `ret`.
+    pub fn inspects(&self) -> bool {
+        self.options.record_err.is_some() || self.options.ret.is_some()
+    }
+
+    /// The declared return type, where it can be written in a `let`: not
+    /// `impl Trait`, not `!`.
+    pub fn nameable_return(&self) -> Option<&'a Type> {
+        match &self.f.sig.output {
+            ReturnType::Type(_, ty) if !has_impl_trait(ty) && !matches!(**ty, Type::Never(_)) => {
+                Some(ty)
+            }
+            _ => None,
+        }
+    }
+
+    /// The type of the output a hook reads, where it can be written on a closure
+    /// parameter: an elided lifetime there would mean another lifetime.
+    pub fn hook_output(&self) -> Option<&'a Type> {
+        let output = match self.facts.shape {
+            Shape::Future { .. } => self.facts.output.filter(|ty| !has_impl_trait(ty)),
+            Shape::Sync | Shape::Async => self.nameable_return(),
+        };
+        output.filter(|ty| !has_elided_lifetime(ty))
+    }
+}
+
+fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Whether a type borrows with an elided lifetime (`&T`, `'_`).
+fn has_elided_lifetime(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            self.0 |= r.lifetime.is_none();
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.0 |= l.ident == "_";
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
