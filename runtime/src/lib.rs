@@ -1,38 +1,6 @@
-//! OpenTelemetry instrumentation by attribute macro.
-//!
-//! Put [`#[traced]`](traced) on a function and every call becomes a span:
-//! arguments become typed attributes, errors and panics are recorded with the right
-//! status, async work is traced until it completes or is dropped, and the span is
-//! current while the function runs, so nested calls and outgoing requests see it as
-//! their parent.
-//!
-//! ```
-//! use traced::traced;
-//!
-//! #[derive(Debug)]
-//! struct User { id: u64 }
-//!
-//! #[traced(record_err)]
-//! fn fetch_user(id: u64) -> Result<User, std::io::Error> {
-//!     Ok(User { id })
-//! }
-//!
-//! # assert_eq!(fetch_user(7).unwrap().id, 7);
-//! ```
-//!
-//! Spans go to the tracer provider registered with
-//! `opentelemetry::global::set_tracer_provider` (or [`set_tracer_provider`]). With
-//! none installed, an instrumented call does one atomic load and nothing else (once
-//! the first call has found that out).
-//!
-//! This crate depends only on the OpenTelemetry API: a library can instrument itself
-//! with it and leave the choice of SDK and exporter to the application.
-//!
-//! # Spans by hand
-//!
-//! [`span`] builds a span for code an attribute cannot reach; [`in_span`] runs a
-//! closure inside one; [`Instrument`] traces a future; [`current_span`] adds to the
-//! span that is current. Every span is held by a guard that ends it when dropped.
+// The README is the crate's documentation. Its examples need `traced-sdk` too, so
+// they run as doctests there (`traced_sdk::ReadmeDoctests`), not here.
+#![cfg_attr(not(doctest), doc = include_str!("../../README.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

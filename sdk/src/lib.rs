@@ -1,25 +1,4 @@
-//! The application side of [`traced`]: what a program adds to export the spans its
-//! `#[traced]` functions, and its libraries' ones, make.
-//!
-//! A library depends on `traced` alone and pays for none of this. An application
-//! adds `traced-sdk` and sets tracing up once, at the start of `main`:
-//!
-//! ```no_run
-//! let tracing = traced_sdk::init!();
-//! // ... the application ...
-//! drop(tracing); // flushes and shuts down, within the shutdown timeout
-//! ```
-//!
-//! - [`init!`] and [`setup!`] install the OpenTelemetry SDK's tracer provider with
-//!   the exporters (OTLP over gRPC or HTTP, or the console view), sampler and limits
-//!   chosen in code and by the standard `OTEL_*` variables, the W3C propagators and
-//!   the [panic hook](install_panic_hook). [`TracingGuard`] flushes and shuts down.
-//! - The provider they install is known to `traced`, which then decides sampling
-//!   itself and builds sampled spans on this crate's native pipeline: standard
-//!   `SpanData` into the SDK's batch processors and any OpenTelemetry exporter.
-//! - [`testing`] (feature `testing`) captures finished spans in memory, for tests.
-//!
-//! The project's README documents every setting and variable.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

@@ -407,7 +407,7 @@ the `Err` sections with `c = false`. Source: `benches/benches/overhead/workloads
   writing nowhere), installed anew for each round of the case: with a provider it built, `traced` decides sampling itself,
   before the SDK. **sampled, traced's Setup**: `Setup` with `SamplerKind::AlwaysOn` and the same counting exporter given
   with `Setup::exporter` (behind the SDK's `BatchSpanProcessor`, queue sized as above): `traced` decides sampling and builds
-  each span itself, handing standard `SpanData` to that processor when it ends (`runtime/src/lean.rs`).
+  each span on `traced-sdk`'s native pipeline, handing standard `SpanData` to that processor when it ends (`sdk/src/native/`).
 - **inside an unsampled trace**: the calls run under the context of an incoming request whose `traceparent` has the
   sampled flag clear (a remote parent, not sampled, made current once per batch): the calls of a trace that was not
   sampled upstream, or below the first span of one sampled out here. The other unsampled rows are roots: the one

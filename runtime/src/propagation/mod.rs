@@ -1,6 +1,6 @@
 //! Carrying the trace and baggage across process boundaries, through the
 //! propagators installed globally (W3C `traceparent`/`tracestate` and `baggage`
-//! after `traced::init!()`).
+//! after `traced_sdk::init!()`).
 //!
 //! ```
 //! use std::collections::HashMap;
