@@ -22,11 +22,13 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn of(f: &'a Function) -> Self {
+        let shape = shape(&f.sig);
+        let output = final_output(&f.sig, shape);
         Facts {
-            shape: shape(&f.sig),
+            shape,
             params: bindings(&f.sig),
-            output: final_output(&f.sig),
-            returns_nothing: returns_nothing(&f.sig),
+            output,
+            returns_nothing: returns_nothing(&f.sig, output),
         }
     }
 }

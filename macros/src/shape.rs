@@ -27,22 +27,23 @@ pub fn shape(sig: &Signature) -> Shape {
     }
 }
 
-/// The type the caller finally gets: the return type, or a future's `Output`.
-/// `None` for no return type, or a future whose output cannot be read off the
-/// signature (a `BoxFuture` alias, say).
-pub fn final_output(sig: &Signature) -> Option<&Type> {
+/// The type the caller finally gets from a function of this `shape`: the return
+/// type, or a future's `Output`. `None` for no return type, or a future whose output
+/// cannot be read off the signature (a `BoxFuture` alias, say).
+pub fn final_output(sig: &Signature, shape: Shape) -> Option<&Type> {
     let ReturnType::Type(_, ty) = &sig.output else {
         return None;
     };
-    match shape(sig) {
+    match shape {
         Shape::Future { .. } => future_output(ty).flatten(),
         _ => Some(ty),
     }
 }
 
-/// Whether the caller gets `()` or `!`: nothing to record.
-pub fn returns_nothing(sig: &Signature) -> bool {
-    match (&sig.output, final_output(sig)) {
+/// Whether the caller gets `()` or `!` (`output`, from [`final_output`]): nothing
+/// to record.
+pub fn returns_nothing(sig: &Signature, output: Option<&Type>) -> bool {
+    match (&sig.output, output) {
         (ReturnType::Default, _) => true,
         (_, Some(Type::Tuple(t))) => t.elems.is_empty(),
         (_, Some(Type::Never(_))) => true,
