@@ -131,15 +131,13 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
         }
     }
     let base = start.base();
-    // What a sampled span had already written, when its backend went away.
-    let mut kept = None;
     if let Some(rule) = rule {
         let parent = start.parent_span(&base);
         let decision = decided.unwrap_or_else(|| rule.decide(&parent));
         if !decision.sampled {
             return unsampled(base, &parent, decision.trace);
         }
-        let mut origin = site.origin();
+        let origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
         let state = if parent.is_valid() {
@@ -149,8 +147,6 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
         };
         let context =
             SpanContext::new(decision.trace, span_id(), TraceFlags::SAMPLED, false, state);
-        // Built in place, in the call: what it takes is taken only if a backend is
-        // there to take it.
         let started = site.with_backend(epoch, |backend| {
             backend.start(
                 &base,
@@ -158,25 +154,18 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
                     context,
                     parent: &parent,
                     scope: origin.scope,
-                    name: std::mem::take(&mut origin.name),
-                    kind: std::mem::replace(&mut origin.kind, SpanKind::Internal),
+                    name: origin.name,
+                    kind: origin.kind,
                     start_time: crate::clock::now(),
-                    attributes: std::mem::take(&mut attributes),
-                    links: std::mem::take(&mut start.links),
+                    attributes,
+                    links: start.links,
                 },
             )
         });
-        match started {
-            Some(cx) => return Span::from_context(cx, true),
-            // The backend was uninstalled since: the provider decides, and the
-            // attributes are already written.
-            None => kept = Some((origin, attributes)),
-        }
+        // No backend: it was uninstalled after the rule was read, with its provider.
+        return started.map_or_else(Span::none, |cx| Span::from_context(cx, true));
     }
-    let (origin, written) = match kept {
-        Some((origin, attributes)) => (origin, Some(attributes)),
-        None => (site.origin(), None),
-    };
+    let origin = site.origin();
     let was = provider::state();
     let (mut span, noop) = site.with_tracer(epoch, |tracer| build(tracer, origin, start, &base));
     if was == provider::UNKNOWN {
@@ -191,13 +180,10 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
     }
     let recording = span.is_recording();
     if recording {
-        match written {
-            Some(attributes) => span.set_attributes(attributes),
-            None => attrs(
-                &base,
-                &mut Attrs(Sink::Push(&mut |kv| span.set_attribute(kv))),
-            ),
-        }
+        attrs(
+            &base,
+            &mut Attrs(Sink::Push(&mut |kv| span.set_attribute(kv))),
+        );
     }
     Span::from_context(base.with_span(span), recording)
 }
