@@ -102,12 +102,7 @@ where
 /// the global one.
 pub(crate) fn uninstall(at: u64) {
     let _serial = INSTALL.lock().unwrap_or_else(PoisonError::into_inner);
-    let current = BACKEND
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .is_some_and(|(installed, _)| *installed == at);
-    if epoch() == at && current {
+    if epoch() == at && backend_at(at, |_| ()).is_some() {
         opentelemetry::global::set_tracer_provider(NoopTracerProvider::new());
         set_rule(None);
         *BACKEND.write().unwrap_or_else(PoisonError::into_inner) = None;
@@ -117,21 +112,22 @@ pub(crate) fn uninstall(at: u64) {
 
 /// Runs `f` with the backend installed at epoch `at`, if it is still the
 /// installed one.
-pub(crate) fn with_backend<R>(at: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R> {
-    let backend = BACKEND.read().unwrap_or_else(PoisonError::into_inner);
-    match backend.as_ref() {
-        Some((installed, backend)) if *installed == at => Some(f(&**backend)),
-        _ => None,
-    }
-}
-
-/// The backend installed at epoch `at`, if it is still the installed one.
-pub(crate) fn backend(at: u64) -> Option<Arc<dyn Backend>> {
+fn backend_at<R>(at: u64, f: impl FnOnce(&Arc<dyn Backend>) -> R) -> Option<R> {
     let backend = BACKEND.read().unwrap_or_else(PoisonError::into_inner);
     backend
         .as_ref()
         .filter(|(installed, _)| *installed == at)
-        .map(|(_, b)| Arc::clone(b))
+        .map(|(_, b)| f(b))
+}
+
+/// [`backend_at`], lending the backend.
+pub(crate) fn with_backend<R>(at: u64, f: impl FnOnce(&dyn Backend) -> R) -> Option<R> {
+    backend_at(at, |b| f(&**b))
+}
+
+/// The backend installed at epoch `at`, to keep.
+pub(crate) fn backend(at: u64) -> Option<Arc<dyn Backend>> {
+    backend_at(at, Arc::clone)
 }
 
 /// Called by the first instrumented call of an epoch that found the global provider

@@ -124,17 +124,12 @@ impl SpanBuilder {
             scope,
             location,
         } = self;
-        let capacity = attributes.len() + 2;
-        let mut site = Fresh {
-            name,
-            kind,
-            scope,
-            capacity,
-        };
+        let mut site = Fresh { name, kind, scope };
+        // Written only for a span that records: the list given, then where it started.
         start::start(&mut site, start, &mut |_, sink| {
+            attributes.push(KeyValue::new(CODE_FILE_PATH, location.file()));
+            attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
             sink.append(&mut attributes);
-            sink.push(KeyValue::new(CODE_FILE_PATH, location.file()));
-            sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
         })
     }
 
@@ -155,7 +150,6 @@ struct Fresh {
     name: Cow<'static, str>,
     kind: SpanKind,
     scope: (&'static str, Option<&'static str>),
-    capacity: usize,
 }
 
 impl Site for Fresh {
@@ -166,7 +160,8 @@ impl Site for Fresh {
             name: std::mem::take(&mut self.name),
             kind: self.kind.clone(),
             scope: self.scope,
-            capacity: self.capacity,
+            // The builder's own list becomes the span's.
+            capacity: 0,
         }
     }
 

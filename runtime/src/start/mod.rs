@@ -82,7 +82,8 @@ pub(crate) struct Origin {
     pub(crate) kind: SpanKind,
     /// The instrumentation scope: name and version.
     pub(crate) scope: (&'static str, Option<&'static str>),
-    /// Room for the attributes the site writes, to allocate once.
+    /// Room for the attributes the site writes, to allocate once (0: the site hands
+    /// over a list of its own).
     pub(crate) capacity: usize,
 }
 
@@ -140,13 +141,7 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
         let origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
-        let state = if parent.is_valid() {
-            parent.trace_state().clone()
-        } else {
-            TraceState::NONE
-        };
-        let context =
-            SpanContext::new(decision.trace, span_id(), TraceFlags::SAMPLED, false, state);
+        let context = new_span_context(&parent, decision.trace, TraceFlags::SAMPLED);
         let started = site.with_backend(epoch, |backend| {
             backend.start(
                 &base,
@@ -192,13 +187,19 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
 /// span id in `trace` carries the decision to whatever is started or injected
 /// inside it.
 fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
+    let context = new_span_context(parent, trace, TraceFlags::default());
+    Span::unsampled(base.with_remote_span_context(context))
+}
+
+/// The identity of a new span under `parent` (invalid for a root): a fresh span id
+/// in `trace`, with the parent's trace state.
+fn new_span_context(parent: &SpanContext, trace: TraceId, flags: TraceFlags) -> SpanContext {
     let state = if parent.is_valid() {
         parent.trace_state().clone()
     } else {
         TraceState::NONE
     };
-    let context = SpanContext::new(trace, span_id(), TraceFlags::default(), false, state);
-    Span::unsampled(base.with_remote_span_context(context))
+    SpanContext::new(trace, span_id(), flags, false, state)
 }
 
 /// Builds the span with the global provider's `tracer`, and tells whether the

@@ -16,17 +16,16 @@
 
 mod span;
 
-use span::NativeSpan;
-use traced::backend::{Backend, SampledSpan, SamplingRule};
-
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanLimits, SpanProcessor};
 use opentelemetry_sdk::Resource;
+use span::NativeSpan;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use traced::backend::{Backend, SampledSpan, SamplingRule};
 
 /// The span processors of a provider this crate built.
 #[derive(Debug)]
