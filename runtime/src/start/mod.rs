@@ -192,7 +192,9 @@ fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
 }
 
 /// The identity of a new span under `parent` (invalid for a root): a fresh span id
-/// in `trace`, with the parent's trace state.
+/// in `trace`, with the parent's trace state. Inlined: a call here cost the unsampled
+/// root 6 instructions.
+#[inline(always)]
 fn new_span_context(parent: &SpanContext, trace: TraceId, flags: TraceFlags) -> SpanContext {
     let state = if parent.is_valid() {
         parent.trace_state().clone()
