@@ -1,10 +1,11 @@
 //! The propagators `traced::propagation` injects and extracts with.
 
 use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use traced::propagation::{BaggagePropagator, TraceContextPropagator};
 
 /// Installs the W3C trace context (`traceparent`, `tracestate`) and baggage
-/// propagators globally, as `init!()` does by default (and `testing::capture` too).
+/// propagators globally, as `init!()` does by default (and `testing::capture` too):
+/// `traced`'s own, which follow Trace Context Level 2 and W3C Baggage exactly.
 ///
 /// ```
 /// traced_sdk::install_w3c_propagators();

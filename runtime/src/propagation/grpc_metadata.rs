@@ -1,7 +1,7 @@
 //! tonic's `MetadataMap` as a carrier: gRPC metadata.
 
-use super::{Extract, Inject};
-use tonic::metadata::{KeyAndValueRef, MetadataKey, MetadataMap, MetadataValue};
+use super::{Extract, Inject, NOT_TEXT};
+use tonic::metadata::{Ascii, KeyAndValueRef, MetadataKey, MetadataMap, MetadataValue};
 
 impl Inject for MetadataMap {
     fn set(&mut self, key: &str, value: String) {
@@ -16,7 +16,12 @@ impl Inject for MetadataMap {
 
 impl Extract for MetadataMap {
     fn get(&self, key: &str) -> Option<&str> {
-        MetadataMap::get(self, key).and_then(|v| v.to_str().ok())
+        MetadataMap::get(self, key).map(text)
+    }
+
+    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        let values: Vec<&str> = MetadataMap::get_all(self, key).iter().map(text).collect();
+        (!values.is_empty()).then_some(values)
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -27,4 +32,8 @@ impl Extract for MetadataMap {
             })
             .collect()
     }
+}
+
+fn text(value: &MetadataValue<Ascii>) -> &str {
+    std::str::from_utf8(value.as_encoded_bytes()).unwrap_or(NOT_TEXT)
 }

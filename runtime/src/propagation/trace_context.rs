@@ -1,0 +1,160 @@
+//! W3C Trace Context Level 2: the `traceparent` header (version, trace id, parent
+//! id, flags) and, with it, `tracestate` (see [`super::tracestate`]).
+
+use super::tracestate::{self, Received, OWS};
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId};
+use opentelemetry::Context;
+use std::sync::OnceLock;
+
+const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
+/// The flags this version defines: sampled (`01`) and random trace id (`02`).
+/// Others are dropped, as the specification asks of a version `00` writer.
+const KNOWN_FLAGS: u8 = 0x03;
+/// `00-` trace id `-` parent id `-` flags.
+const VERSION_00_LEN: usize = 55;
+
+/// The W3C Trace Context propagator (Level 2): reads and writes the `traceparent`
+/// and `tracestate` headers exactly as the specification defines them.
+///
+/// - `traceparent` is `version-traceid-parentid-flags` in lowercase hex, 55
+///   characters for version `00`; a later version is read by its first 55
+///   characters when a `-` or the end follows them; version `ff`, an all-zero id,
+///   any other character, or the header sent twice is no parent. Only the
+///   whitespace HTTP allows around a header value is ignored.
+/// - The sampled flag (`01`) and the random trace id flag (`02`) are kept from
+///   the incoming header and written as the span context holds them; other flags
+///   are dropped.
+/// - `tracestate` is read only with a valid `traceparent`: repeated lines form
+///   one list; a list with more than 32 members or an invalid member is discarded
+///   whole.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use traced::otel::propagation::TextMapPropagator;
+/// use traced::otel::trace::TraceContextExt;
+/// use traced::otel::Context;
+/// use traced::propagation::TraceContextPropagator;
+///
+/// let headers = HashMap::from([(
+///     "traceparent".to_owned(),
+///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
+/// )]);
+/// let cx = TraceContextPropagator::new().extract_with_context(&Context::new(), &headers);
+/// let parent = cx.span().span_context().clone();
+/// assert!(parent.is_remote() && parent.is_sampled());
+/// assert_eq!(parent.trace_flags().to_u8(), 0x03, "the random flag is kept");
+///
+/// let mut out = HashMap::new();
+/// TraceContextPropagator::new().inject_context(&cx, &mut out);
+/// assert_eq!(out["traceparent"], headers["traceparent"]);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TraceContextPropagator {
+    _private: (),
+}
+
+impl TraceContextPropagator {
+    /// The propagator; it has no options.
+    #[must_use]
+    pub const fn new() -> Self {
+        TraceContextPropagator { _private: () }
+    }
+}
+
+impl TextMapPropagator for TraceContextPropagator {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        let span = cx.span();
+        let context = span.span_context();
+        if !context.is_valid() {
+            return;
+        }
+        injector.set(TRACEPARENT, traceparent(context));
+        let state = tracestate::header(
+            context.trace_state(),
+            cx.get::<Received>(),
+            context.trace_id(),
+        );
+        if !state.is_empty() {
+            injector.set(TRACESTATE, state);
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        let lines = extractor.get_all(TRACEPARENT).unwrap_or_default();
+        let Some((trace_id, span_id, flags)) = parse_traceparent(&lines) else {
+            return cx.clone();
+        };
+        let lines = extractor.get_all(TRACESTATE).unwrap_or_default();
+        let (state, received) = tracestate::extract(&lines, trace_id);
+        let parent = SpanContext::new(trace_id, span_id, flags, true, state);
+        let cx = cx.with_remote_span_context(parent);
+        match received {
+            Some(received) => cx.with_value(received),
+            None if cx.get::<Received>().is_some() => cx.with_value(Received::NONE),
+            None => cx,
+        }
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        static FIELDS: OnceLock<[String; 2]> = OnceLock::new();
+        FieldIter::new(FIELDS.get_or_init(|| [TRACEPARENT.to_owned(), TRACESTATE.to_owned()]))
+    }
+}
+
+/// The `traceparent` header of `context`, a valid span context: version `00`.
+fn traceparent(context: &SpanContext) -> String {
+    let flags = context.trace_flags().to_u8() & KNOWN_FLAGS;
+    format!(
+        "00-{:032x}-{:016x}-{flags:02x}",
+        context.trace_id(),
+        context.span_id()
+    )
+}
+
+/// The trace id, parent id and flags of the `traceparent` header `lines`: one line
+/// (a header sent twice is invalid), of a version this one can read.
+fn parse_traceparent(lines: &[&str]) -> Option<(TraceId, SpanId, TraceFlags)> {
+    let [line] = lines else {
+        return None;
+    };
+    // Bytes from here: no index below can fall inside a multibyte character.
+    let value = line.trim_matches(OWS).as_bytes();
+    let version = hex(value.get(..2)?)?;
+    let length_fits = match value.len() {
+        VERSION_00_LEN => true,
+        // A later version adds fields after a `-`.
+        n => version > 0 && n > VERSION_00_LEN && value[VERSION_00_LEN] == b'-',
+    };
+    if version == 0xff || !length_fits || value[2] != b'-' || value[35] != b'-' || value[52] != b'-'
+    {
+        return None;
+    }
+    let trace_id = hex(&value[3..35])?;
+    let span_id = hex(&value[36..52])?;
+    let flags = hex(&value[53..55])?;
+    if trace_id == 0 || span_id == 0 {
+        return None;
+    }
+    let span_id = u64::try_from(span_id).ok()?;
+    let flags = u8::try_from(flags).ok()? & KNOWN_FLAGS;
+    Some((
+        TraceId::from(trace_id),
+        SpanId::from(span_id),
+        TraceFlags::new(flags),
+    ))
+}
+
+/// The number written in lowercase hex by `digits` (at most 32 of them).
+fn hex(digits: &[u8]) -> Option<u128> {
+    digits.iter().try_fold(0u128, |n, &digit| {
+        let value = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            _ => return None,
+        };
+        Some(n << 4 | u128::from(value))
+    })
+}
