@@ -1,89 +1,152 @@
-//! The console exporter: each finished trace drawn as a tree in the terminal.
+//! The console exporter: each trace drawn as a tree, on standard error by default,
+//! once it is whole and quiet (see [`traces`] for the rule).
 
 mod render;
+mod terminal;
+mod traces;
 
-use opentelemetry::trace::TraceId;
+pub(crate) use terminal::{ConsoleSettings, Output};
+
+use crate::export::{self, ExportStats, Processors};
+use crate::setup::env::{EnvSettings, Lookup};
+use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use render::{render, RenderOptions};
-use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
-use std::time::Duration;
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::Resource;
+use render::render;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use terminal::Sink;
+use traces::{Draw, Traces};
 
-/// Keeps the spans of each trace until its local root ends, then draws the trace.
-pub(crate) struct ConsoleExporter {
+/// Adds the console exporter, drawing as `settings` say, behind a batch processor
+/// like every exporter.
+pub(crate) fn add(
+    processors: &mut Processors,
+    settings: ConsoleSettings,
+    lookup: &Lookup,
+    env: &EnvSettings,
+    stats: &Arc<ExportStats>,
+) {
+    // The console is read by a person: export soon after spans end.
+    let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
+    // A span that ended by the time its root was exported comes at most one delay
+    // later, with the next batch.
+    let quiet = delay.mul_f64(1.5);
+    let console = Console::start(Sink::open(settings, lookup), quiet);
+    export::add(
+        processors,
+        ConsoleExporter(Arc::clone(&console)),
+        env,
+        delay,
+        stats,
+    );
+    // The batch processor `add` pushed does not pass a flush on to its exporter:
+    // wrapped, a flush also draws the traces waiting for their quiet period.
+    if let Some(batch) = processors.pop() {
+        processors.push(Box::new(DrawOnFlush { batch, console }));
+    }
+}
+
+/// The traces held and the output, shared by the exporter, the flush and the thread
+/// that draws traces when they become due.
+struct Console {
     state: Mutex<State>,
+    /// Wakes the drawing thread: new spans came, or the console closed.
+    wake: Condvar,
 }
 
 struct State {
-    output: Box<dyn Write + Send>,
-    options: RenderOptions,
-    pending: HashMap<TraceId, Vec<SpanData>>,
+    sink: Sink,
+    traces: Traces,
+    /// After shutdown, spans still coming are drawn at once.
+    closed: bool,
 }
 
-impl std::fmt::Debug for ConsoleExporter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ConsoleExporter")
-    }
-}
-
-impl ConsoleExporter {
-    /// Draws to standard output: with colour and a timeline when it is a terminal
-    /// (width from `COLUMNS`, else 120; no colour when `NO_COLOR` is set).
-    pub(crate) fn stdout() -> Self {
-        let terminal = std::io::stdout().is_terminal();
-        let width = terminal.then(|| {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(120)
-        });
-        let color = terminal && std::env::var_os("NO_COLOR").is_none();
-        Self::new(Box::new(std::io::stdout()), RenderOptions { width, color })
-    }
-
-    /// Draws plain text, without colour or timeline, to `output`.
-    pub(crate) fn plain(output: Box<dyn Write + Send>) -> Self {
-        Self::new(
-            output,
-            RenderOptions {
-                width: None,
-                color: false,
-            },
-        )
-    }
-
-    fn new(output: Box<dyn Write + Send>, options: RenderOptions) -> Self {
-        ConsoleExporter {
+impl Console {
+    fn start(sink: Sink, quiet: Duration) -> Arc<Self> {
+        let console = Arc::new(Console {
             state: Mutex::new(State {
-                output,
-                options,
-                pending: HashMap::new(),
+                sink,
+                traces: Traces::new(quiet),
+                closed: false,
             }),
+            wake: Condvar::new(),
+        });
+        let timer = Arc::clone(&console);
+        // Without the thread, traces are drawn at the next export, flush or shutdown.
+        let _ = std::thread::Builder::new()
+            .name("traced-console".into())
+            .spawn(move || timer.draw_when_due());
+        console
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The drawing thread: draws each trace when it becomes due, until closed.
+    fn draw_when_due(&self) {
+        let mut state = self.lock();
+        while !state.closed {
+            state.draw(Draw::Settled);
+            state = match state.traces.next_due() {
+                Some(due) => {
+                    let wait = due.saturating_duration_since(Instant::now());
+                    let woken = self.wake.wait_timeout(state, wait);
+                    woken.unwrap_or_else(PoisonError::into_inner).0
+                }
+                None => self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn export(&self, batch: Vec<SpanData>) {
+        let mut state = self.lock();
+        state.traces.add(batch, Instant::now());
+        let rule = if state.closed {
+            Draw::Everything
+        } else {
+            Draw::Settled
+        };
+        state.draw(rule);
+        drop(state);
+        self.wake.notify_one();
+    }
+
+    fn flush(&self) {
+        self.lock().draw(Draw::Whole);
+    }
+
+    /// Draws everything held, and stops the drawing thread.
+    fn close(&self) {
+        let mut state = self.lock();
+        state.draw(Draw::Everything);
+        state.closed = true;
+        drop(state);
+        self.wake.notify_one();
     }
 }
 
 impl State {
-    fn draw(&mut self, spans: &[SpanData]) {
-        let text = render(spans, &self.options);
-        // A closed stdout must not take the application down.
-        let _ = self.output.write_all(text.as_bytes());
-        let _ = self.output.flush();
+    fn draw(&mut self, rule: Draw) {
+        let options = self.sink.options();
+        let sink = &mut self.sink;
+        self.traces.take(Instant::now(), rule, |spans, drawn| {
+            sink.write(&render(spans, drawn, &options));
+        });
     }
+}
 
-    fn draw_all(&mut self) {
-        let pending: Vec<SpanData> = self.pending.drain().flat_map(|(_, spans)| spans).collect();
-        if !pending.is_empty() {
-            self.draw(&pending);
-        }
+/// The exporter behind the console's batch processor.
+struct ConsoleExporter(Arc<Console>);
+
+impl std::fmt::Debug for ConsoleExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConsoleExporter")
     }
 }
 
@@ -92,34 +155,63 @@ impl SpanExporter for ConsoleExporter {
         &self,
         batch: Vec<SpanData>,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let mut state = self.lock();
-        let mut complete = Vec::new();
-        for span in batch {
-            // A span with no parent here (a root, or a remote parent) ends the
-            // part of the trace this process holds.
-            let local_root = span.parent_span_id == opentelemetry::trace::SpanId::INVALID
-                || span.parent_span_is_remote;
-            let trace = span.span_context.trace_id();
-            state.pending.entry(trace).or_default().push(span);
-            if local_root {
-                complete.push(trace);
-            }
-        }
-        for trace in complete {
-            if let Some(spans) = state.pending.remove(&trace) {
-                state.draw(&spans);
-            }
-        }
+        self.0.export(batch);
         std::future::ready(Ok(()))
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.lock().draw_all();
+        self.0.flush();
         Ok(())
     }
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        self.lock().draw_all();
+        self.0.close();
         Ok(())
+    }
+}
+
+impl Drop for ConsoleExporter {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The console's batch processor, whose flush also draws every whole trace.
+struct DrawOnFlush {
+    batch: Box<dyn SpanProcessor>,
+    console: Arc<Console>,
+}
+
+impl std::fmt::Debug for DrawOnFlush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DrawOnFlush").field(&self.batch).finish()
+    }
+}
+
+impl SpanProcessor for DrawOnFlush {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.batch.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        self.batch.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        // The queued spans reach the console first.
+        let result = self.batch.force_flush();
+        self.console.flush();
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let result = self.batch.shutdown_with_timeout(timeout);
+        // Also when the batch processor timed out before its exporter's shutdown.
+        self.console.close();
+        result
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.batch.set_resource(resource);
     }
 }

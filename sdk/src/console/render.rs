@@ -9,10 +9,11 @@
 //!         ! io::Error: connection reset by peer +7.40ms
 //! ```
 //!
-//! On a terminal of 100 columns or more, a timeline column on the right shows when
-//! each span ran within its trace.
+//! With a width of 100 columns or more, a timeline column on the right shows when
+//! each span ran within its trace. Every line fits in the width, cut with `…`.
 
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
+use super::traces::DrawnSpans;
+use opentelemetry::trace::{SpanId, SpanKind, Status};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use std::collections::HashMap;
@@ -33,35 +34,21 @@ const GREEN: &str = "\x1b[32m";
 /// Where the rendering goes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RenderOptions {
-    /// Terminal columns; `None` when not a terminal (no truncation, no timeline).
+    /// Columns, counting a character as one; `None` for no limit (and no timeline).
     pub(crate) width: Option<usize>,
     /// Whether to use ANSI colours.
     pub(crate) color: bool,
 }
 
-/// Renders finished `spans`, in any order and from any number of traces, as a
-/// tree per trace, traces in the order they started.
-pub(crate) fn render(spans: &[SpanData], options: &RenderOptions) -> String {
-    let mut sorted: Vec<&SpanData> = spans.iter().collect();
-    sorted.sort_by_key(|span| span.start_time);
-    // Grouped in start order, so traces come out ordered by their first span.
-    let mut traces: Vec<Vec<&SpanData>> = Vec::new();
-    let mut index: HashMap<TraceId, usize> = HashMap::new();
-    for span in sorted {
-        let next = traces.len();
-        let i = *index.entry(span.span_context.trace_id()).or_insert(next);
-        if i == next {
-            traces.push(Vec::new());
-        }
-        traces[i].push(span);
-    }
-    let rendered: Vec<String> = traces.iter().map(|t| render_trace(t, options)).collect();
-    rendered.join("\n")
-}
-
-/// Renders one trace's spans, sorted by start time.
-fn render_trace(spans: &[&SpanData], options: &RenderOptions) -> String {
-    let start = spans[0].start_time;
+/// Renders the finished `spans` of one trace, in any order, as a tree; `earlier` are
+/// the spans of the trace drawn before, which parents among them are named after.
+pub(crate) fn render(spans: &[SpanData], earlier: &DrawnSpans, options: &RenderOptions) -> String {
+    let mut spans: Vec<&SpanData> = spans.iter().collect();
+    spans.sort_by_key(|span| span.start_time);
+    let Some(first) = spans.first() else {
+        return String::new();
+    };
+    let start = first.start_time;
     let end = spans.iter().map(|span| span.end_time).max();
     let total = since(start, end.unwrap_or(start));
     let timeline = options.width >= Some(TIMELINE_MIN_WIDTH);
@@ -74,7 +61,7 @@ fn render_trace(spans: &[&SpanData], options: &RenderOptions) -> String {
         total,
         out: String::new(),
     };
-    view.header(spans);
+    view.header(&spans, !earlier.is_empty());
 
     let ids = spans
         .iter()
@@ -106,8 +93,16 @@ fn render_trace(spans: &[&SpanData], options: &RenderOptions) -> String {
             };
             let kids: Vec<usize> = children[i].iter().copied().filter(|&k| !drawn[k]).collect();
             let parent = spans[i].parent_span_id;
-            let missing_parent = parent != SpanId::INVALID && !position.contains_key(&parent);
-            view.span(spans[i], &(prefix + glyph), missing_parent);
+            let parent = if parent == SpanId::INVALID || position.contains_key(&parent) {
+                Parent::Shown
+            } else if let Some(name) = earlier.name(parent) {
+                Parent::DrawnAbove(name)
+            } else if spans[i].parent_span_is_remote {
+                Parent::Remote(parent)
+            } else {
+                Parent::Missing(parent)
+            };
+            view.span(spans[i], &(prefix + glyph), parent);
             let under = inner.clone() + if kids.is_empty() { "  " } else { "│ " };
             view.events(spans[i], &under);
             for (n, &kid) in kids.iter().enumerate().rev() {
@@ -116,6 +111,18 @@ fn render_trace(spans: &[&SpanData], options: &RenderOptions) -> String {
         }
     }
     view.out
+}
+
+/// Where a span's parent is, as far as the drawing shows.
+#[derive(Clone, Copy)]
+enum Parent<'a> {
+    /// None, or the line it hangs from.
+    Shown,
+    /// In an earlier drawing of the trace, under this name.
+    DrawnAbove(&'a str),
+    Remote(SpanId),
+    /// Not among the spans the console holds or drew.
+    Missing(SpanId),
 }
 
 /// One trace being rendered.
@@ -130,9 +137,11 @@ struct View {
 }
 
 impl View {
-    fn header(&mut self, spans: &[&SpanData]) {
+    fn header(&mut self, spans: &[&SpanData], continued: bool) {
         let plural = if spans.len() == 1 { "" } else { "s" };
-        let rest = format!(" · {} · {} span{plural}", human(self.total), spans.len());
+        let continued = if continued { " · continued" } else { "" };
+        let total = human(self.total);
+        let rest = format!("{continued} · {total} · {} span{plural}", spans.len());
         let id = spans[0].span_context.trace_id().to_string();
         let full = format!("trace {id}{rest}").chars().count();
         let fits = self.text_width.is_none_or(|max| full <= max);
@@ -143,7 +152,7 @@ impl View {
         self.emit(line, Some((DIM, axis)));
     }
 
-    fn span(&mut self, span: &SpanData, tree: &str, missing_parent: bool) {
+    fn span(&mut self, span: &SpanData, tree: &str, parent: Parent<'_>) {
         let mut line = Line::default();
         line.add(DIM, tree).add(BOLD, &span.name);
         if span.span_kind != SpanKind::Internal {
@@ -162,13 +171,14 @@ impl View {
                 line.add(RED, format!(" ✗ {text}").trim_end());
             }
         }
-        if missing_parent {
-            let whose = if span.parent_span_is_remote {
-                "remote"
-            } else {
-                "missing"
-            };
-            line.add(DIM, &format!(" ↖ {whose} parent {}", span.parent_span_id));
+        let marker = match parent {
+            Parent::Shown => None,
+            Parent::DrawnAbove(name) => Some(format!(" ↖ child of {name}, drawn above")),
+            Parent::Remote(id) => Some(format!(" ↖ remote parent {id}")),
+            Parent::Missing(id) => Some(format!(" ↖ missing parent {id}")),
+        };
+        if let Some(marker) = marker {
+            line.add(DIM, &marker);
         }
         for kv in &span.attributes {
             let key = kv.key.as_str();
@@ -311,8 +321,9 @@ fn human(duration: Duration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use opentelemetry::trace::TraceId;
     use opentelemetry::trace::{Event, SpanContext, TraceFlags, TraceState};
     use opentelemetry::InstrumentationScope;
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
@@ -323,8 +334,13 @@ mod tests {
 
     /// The lines rendered without colour.
     fn plain(spans: &[SpanData], width: Option<usize>) -> Vec<String> {
+        drawn_after(&DrawnSpans::default(), spans, width)
+    }
+
+    /// The lines rendered without colour, after `drawn` were drawn.
+    fn drawn_after(drawn: &DrawnSpans, spans: &[SpanData], width: Option<usize>) -> Vec<String> {
         let color = false;
-        let text = render(spans, &RenderOptions { width, color });
+        let text = render(spans, drawn, &RenderOptions { width, color });
         text.lines().map(str::to_owned).collect()
     }
 
@@ -333,7 +349,13 @@ mod tests {
     }
 
     /// A finished internal span over `micros`; `parent` 0 means none.
-    fn span(trace: u128, id: u64, parent: u64, name: &'static str, micros: Range<u64>) -> SpanData {
+    pub(crate) fn span(
+        trace: u128,
+        id: u64,
+        parent: u64,
+        name: &'static str,
+        micros: Range<u64>,
+    ) -> SpanData {
         let context = SpanContext::new(
             TraceId::from(trace),
             SpanId::from(id),
@@ -424,7 +446,11 @@ mod tests {
         let mut spans = failed_request();
         spans[0].name = "evil\x1b[2J".into();
         let (width, color) = (Some(120), true);
-        let colored = render(&spans, &RenderOptions { width, color });
+        let colored = render(
+            &spans,
+            &DrawnSpans::default(),
+            &RenderOptions { width, color },
+        );
         assert!(colored.contains("\x1b[1mload_user\x1b[0m"), "{colored:?}");
         assert!(colored.contains("\x1b[31m ✗ io::Error: connection reset\x1b[0m"));
         for width in [None, Some(120)] {
@@ -479,19 +505,42 @@ mod tests {
     }
 
     #[test]
-    fn each_trace_gets_a_header_in_start_order() {
-        let spans = [
-            span(1, 1, 0, "later", 500..600),
-            span(2, 2, 0, "earlier", 100..900),
-        ];
-        let expected = [
-            "trace 00000000000000000000000000000002 · 800µs · 1 span",
-            "earlier 800µs",
-            "",
-            "trace 00000000000000000000000000000001 · 100µs · 1 span",
-            "later 100µs",
-        ];
-        assert_eq!(plain(&spans, None), expected);
+    fn a_continuation_names_the_parent_drawn_above() {
+        let drawn: DrawnSpans = [(SpanId::from(1), "root".into())].into_iter().collect();
+        let spans = [span(TRACE, 2, 1, "task", 0..2_000)];
+        let lines = drawn_after(&drawn, &spans, None);
+        let header = "trace 4bf92f3577b34da6a3ce929d0e0e4736 · continued · 2.00ms · 1 span";
+        assert_eq!(lines, [header, "task 2.00ms ↖ child of root, drawn above"]);
+    }
+
+    #[test]
+    fn no_line_is_wider_than_80_or_40_columns() {
+        let long = "a_rather_long_span_name_for_a_function_in_a_module".repeat(2);
+        let mut spans = vec![span(TRACE, 1, 0xabc, "GET /orders/{id}/items", 0..50_000)];
+        spans[0].parent_span_is_remote = true;
+        spans[0].span_kind = SpanKind::Server;
+        for depth in 2..12 {
+            let mut child = span(TRACE, depth, depth - 1, "step", depth * 100..40_000);
+            child.name = long.clone().into();
+            child.attributes = vec![KeyValue::new("payload", "x ".repeat(60))];
+            child.status = Status::error("something went wrong ".repeat(5));
+            let exception = vec![KeyValue::new("exception.message", "e".repeat(100))];
+            child.events.events = vec![Event::new("exception", at(depth * 200), exception, 0)];
+            spans.push(child);
+        }
+        spans.push(span(TRACE, 50, 49, "orphan", 1_000..2_000));
+        for width in [80, 40] {
+            let lines = plain(&spans, Some(width));
+            assert!(lines.len() > spans.len(), "{lines:?}");
+            for line in lines {
+                assert!(line.chars().count() <= width, "{width}: {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_trace_renders_nothing() {
+        assert_eq!(plain(&[], Some(80)), Vec::<String>::new());
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod guard;
 
 pub use guard::{SharedOutput, TracingGuard};
 
-use crate::console::ConsoleExporter;
+use crate::console::{self, ConsoleSettings, Output};
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 use crate::export::otlp;
 use crate::export::otlp::Protocol;
@@ -36,7 +36,7 @@ pub struct Setup {
     protocol: Option<Protocol>,
     sampler: Option<SamplerKind>,
     shutdown_timeout: Duration,
-    console: Option<Box<dyn Write + Send>>,
+    console: ConsoleSettings,
     custom: Vec<AddExporter>,
     lookup: Box<Lookup>,
 }
@@ -68,7 +68,7 @@ impl Setup {
             protocol: None,
             sampler: None,
             shutdown_timeout: Duration::from_secs(5),
-            console: None,
+            console: ConsoleSettings::default(),
             custom: Vec::new(),
             lookup: Box::new(|name| std::env::var(name).ok()),
         }
@@ -130,14 +130,56 @@ impl Setup {
         self
     }
 
-    /// Where the console exporter writes (default: standard output).
+    /// Draws the console's traces into `output` instead of standard error: plain
+    /// text, no colour, lines cut only to a width set with
+    /// [`Setup::console_width`].
+    ///
+    /// ```
+    /// use traced_sdk::{ExporterKind, SharedOutput};
+    ///
+    /// #[traced::traced]
+    /// fn greet() {}
+    ///
+    /// let output = SharedOutput::default();
+    /// let tracing = traced_sdk::setup!()
+    ///     .exporters(&[ExporterKind::Console])
+    ///     .console_output(output.clone())
+    ///     .install();
+    /// greet();
+    /// drop(tracing); // draws what is left
+    /// assert!(output.text().lines().any(|line| line.starts_with("greet ")));
+    /// ```
     pub fn console_output(mut self, output: impl Write + Send + 'static) -> Self {
-        self.console = Some(Box::new(output));
+        self.console.output = Output::Writer(Box::new(output));
         self
     }
 
-    /// Reads `OTEL_*` settings through `lookup` instead of the process
-    /// environment, for tests.
+    /// Draws the console's traces on standard output, with the application's own
+    /// output, instead of standard error. Colour and width then follow standard
+    /// output: whether it is a terminal, and its size.
+    ///
+    /// ```no_run
+    /// let tracing = traced_sdk::setup!().console_to_stdout().install();
+    /// ```
+    pub fn console_to_stdout(mut self) -> Self {
+        self.console.output = Output::Stdout;
+        self
+    }
+
+    /// The console's width in columns, over `COLUMNS` and the terminal's size, for
+    /// any output (also a writer given to [`Setup::console_output`]). Every line
+    /// fits, cut with `…`; from 100 columns a timeline is drawn on the right.
+    ///
+    /// ```no_run
+    /// let tracing = traced_sdk::setup!().console_width(100).install();
+    /// ```
+    pub fn console_width(mut self, columns: usize) -> Self {
+        self.console.width = Some(columns);
+        self
+    }
+
+    /// Reads `OTEL_*` settings, and the console's `COLUMNS`, `NO_COLOR` and `TERM`,
+    /// through `lookup` instead of the process environment, for tests.
     pub fn environment(
         mut self,
         lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
@@ -248,13 +290,8 @@ impl Setup {
         for kind in exporters {
             match kind {
                 ExporterKind::Console => {
-                    let console = self
-                        .console
-                        .take()
-                        .map_or_else(ConsoleExporter::stdout, ConsoleExporter::plain);
-                    // The console is read by a person: show traces soon after they end.
-                    let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
-                    add(processors, console, env, delay, &guard.stats);
+                    let settings = std::mem::take(&mut self.console);
+                    console::add(processors, settings, &*self.lookup, env, &guard.stats);
                 }
                 ExporterKind::Otlp => {
                     self.add_otlp(processors, env, endpoint.clone(), guard, warnings);
