@@ -79,6 +79,86 @@ impl Service {
     }
 }
 
+// One of each shape class (see tests/ui/pass): bodies on one line, inner
+// attributes, labelled blocks, closures returned, `_`-prefixed and raw names.
+#[rustfmt::skip]
+#[traced]
+fn one_line(a: i64, b: i64) -> i64 { a + b }
+
+#[rustfmt::skip]
+#[traced(ret)]
+async fn one_line_async(a: i64) -> i64 { a + 1 }
+
+#[rustfmt::skip]
+#[traced]
+fn one_line_future(a: i64) -> impl std::future::Future<Output = i64> { async move { a } }
+
+#[traced]
+fn inner_attributes(a: u32) -> u32 {
+    #![allow(clippy::no_effect_underscore_binding)]
+    let _unused = 1;
+    a
+}
+
+#[traced]
+fn labelled(n: u32) -> u32 {
+    'found: {
+        if n > 1 {
+            break 'found n;
+        }
+        0
+    }
+}
+
+#[traced]
+async fn closure_async(n: u32) -> impl Fn(u32) -> u32 {
+    move |x| x.saturating_add(n)
+}
+
+#[traced]
+async fn boxed_closure_async(prefix: &str) -> Box<dyn Fn(&str) -> String + '_> {
+    Box::new(move |s| format!("{prefix}{s}"))
+}
+
+#[traced]
+fn underscored(_unused: u32, r#type: u32) -> u32 {
+    r#type
+}
+
+#[traced]
+async fn underscored_async(_unused: u32) -> u32 {
+    1
+}
+
+macro_rules! generated {
+    ($name:ident) => {
+        #[traced]
+        fn $name(n: u32) -> u32 {
+            n + 1
+        }
+    };
+}
+
+generated!(from_macro);
+
+#[test]
+fn shape_classes_pass_pedantic_lints() {
+    let capture = traced_sdk::testing::capture();
+    assert_eq!(one_line(1, 2), 3);
+    assert_eq!(inner_attributes(1), 1);
+    assert_eq!(labelled(2), 2);
+    assert_eq!(underscored(1, 2), 2);
+    assert_eq!(from_macro(1), 2);
+    futures_executor::block_on(async {
+        assert_eq!(one_line_async(1).await, 2);
+        assert_eq!(one_line_future(1).await, 1);
+        assert_eq!(closure_async(1).await(1), 2);
+        assert_eq!(boxed_closure_async("a").await("b"), "ab");
+        assert_eq!(underscored_async(1).await, 1);
+    });
+    assert_eq!(capture.finish().len(), 10);
+}
+
 #[test]
 fn generated_code_passes_pedantic_lints() {
     let capture = traced_sdk::testing::capture();

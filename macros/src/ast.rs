@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, TokenStreamExt};
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Block, ItemImpl, Signature, Token, Visibility};
+use syn::{braced, AttrStyle, Attribute, Block, ItemImpl, Signature, Token, Visibility};
 
 pub enum Item {
     Fn(Function),
@@ -16,6 +16,8 @@ pub enum Item {
 pub struct Function {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
+    /// The body's inner attributes (`#![allow(..)]`): they stay at its top.
+    pub inner: Vec<Attribute>,
     pub sig: Signature,
     pub body: Option<Block>,
     pub semi: Option<Token![;]>,
@@ -37,14 +39,20 @@ impl Parse for Item {
                 "#[traced] goes on a function, a method, or an `impl` block",
             )
         })?;
-        let (body, semi) = if input.peek(Token![;]) {
-            (None, Some(input.parse()?))
+        let (mut inner, mut body, mut semi) = (Vec::new(), None, None);
+        if input.peek(Token![;]) {
+            semi = Some(input.parse()?);
         } else {
-            (Some(input.parse()?), None)
-        };
+            let content;
+            let brace_token = braced!(content in input);
+            inner = content.call(Attribute::parse_inner)?;
+            let stmts = content.call(Block::parse_within)?;
+            body = Some(Block { brace_token, stmts });
+        }
         Ok(Item::Fn(Function {
             attrs,
             vis,
+            inner,
             sig,
             body,
             semi,
@@ -57,15 +65,25 @@ impl ToTokens for Function {
         tokens.append_all(&self.attrs);
         self.vis.to_tokens(tokens);
         self.sig.to_tokens(tokens);
-        self.body.to_tokens(tokens);
+        if let Some(body) = &self.body {
+            body.brace_token.surround(tokens, |tokens| {
+                tokens.append_all(&self.inner);
+                tokens.append_all(&body.stmts);
+            });
+        }
         self.semi.to_tokens(tokens);
     }
 }
 
 impl From<syn::ImplItemFn> for Function {
     fn from(f: syn::ImplItemFn) -> Self {
+        let (inner, attrs) = f
+            .attrs
+            .into_iter()
+            .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
         Function {
-            attrs: f.attrs,
+            attrs,
+            inner,
             vis: f.vis,
             sig: f.sig,
             body: Some(f.block),

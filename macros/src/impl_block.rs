@@ -57,7 +57,9 @@ pub fn expand(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenS
             errors.push(error);
             continue;
         }
-        match syn::parse2(expand::body(&item, Some(&owner))) {
+        // The method's inner attributes stay in `method.attrs`, which puts them first.
+        let body = expand::body(&item, Some(&owner));
+        match syn::parse2(quote::quote!({ #body })) {
             Ok(block) => method.block = block,
             Err(e) => errors.push(e),
         }

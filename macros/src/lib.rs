@@ -49,8 +49,12 @@ fn expand_fn(f: &Function, options: &Options, errors: &mut Errors) -> TokenStrea
     }
     let body = expand::body(&item, None);
     let Function {
-        attrs, vis, sig, ..
+        attrs,
+        vis,
+        sig,
+        inner,
+        ..
     } = f;
     let sig = item.signature().unwrap_or_else(|| sig.clone());
-    quote!(#(#attrs)* #vis #sig #body)
+    quote!(#(#attrs)* #vis #sig { #(#inner)* #body })
 }

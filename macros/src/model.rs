@@ -6,7 +6,9 @@ use crate::ast::Function;
 use crate::attr::{Kind, Options};
 use crate::params::{bindings, movable, without_mut};
 use crate::shape::{final_output, returns_nothing, shape, Shape};
-use syn::{Ident, ReturnType, Type};
+use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
+use syn::{Ident, ReturnType, Type, TypeParamBound};
 
 /// What a function's signature says.
 pub struct Facts<'a> {
@@ -18,6 +20,9 @@ pub struct Facts<'a> {
     pub output: Option<&'a Type>,
     /// Whether the caller gets `()` or `!`: nothing to record.
     pub returns_nothing: bool,
+    /// For an `async fn` returning `impl Fn..`: the bounds its body's output is
+    /// checked against, so that the closure it returns has typed parameters.
+    pub closure_bounds: Option<TokenStream>,
 }
 
 impl<'a> Facts<'a> {
@@ -29,6 +34,7 @@ impl<'a> Facts<'a> {
             params: bindings(&f.sig),
             output,
             returns_nothing: returns_nothing(&f.sig, output),
+            closure_bounds: closure_bounds(f, shape),
         }
     }
 }
@@ -57,6 +63,9 @@ pub struct Instrumented<'a> {
     /// `async fn`, `parent` or `links`) expression that could read a parameter
     /// the closure has taken. For a synchronous call, never an empty list.
     pub moved: Option<Vec<Moved>>,
+    /// A recorded parameter's name starts with `_`: the statements that read it
+    /// allow `clippy::used_underscore_binding`, which is about the user's reads.
+    pub underscored: bool,
 }
 
 impl<'a> Instrumented<'a> {
@@ -71,12 +80,17 @@ impl<'a> Instrumented<'a> {
                 .cloned()
                 .collect()
         };
+        let underscored = recorded
+            .iter()
+            .any(|name| name.unraw().to_string().starts_with('_'));
         let moved = match facts.shape {
             Shape::Sync if options.attrs.is_empty() => {
                 movable(&f.sig, &recorded).filter(|moved| !moved.is_empty())
             }
+            // Its body closure would read them among the user's statements.
             Shape::Async
-                if options.attrs.is_empty()
+                if !underscored
+                    && options.attrs.is_empty()
                     && options.parent.is_none()
                     && options.links.is_none() =>
             {
@@ -90,6 +104,7 @@ impl<'a> Instrumented<'a> {
             kind: options.kind.unwrap_or(Kind::Internal),
             recorded,
             moved,
+            underscored,
             facts,
         }
     }
@@ -128,6 +143,68 @@ impl<'a> Instrumented<'a> {
             Shape::Sync | Shape::Async => self.nameable_return(),
         };
         output.filter(|ty| !has_elided_lifetime(ty))
+    }
+}
+
+/// For an `async fn` returning `impl Fn..` (or `FnMut`, `FnOnce`): those bounds,
+/// without outlives bounds and `use<..>`, when they can be written on a generic
+/// parameter of an item inside the body: they name none of the function's generic
+/// parameters or lifetimes, nor `Self`.
+fn closure_bounds(f: &Function, shape: Shape) -> Option<TokenStream> {
+    let ReturnType::Type(_, ty) = &f.sig.output else {
+        return None;
+    };
+    let (Shape::Async, Type::ImplTrait(imp)) = (shape, strip_parens(ty)) else {
+        return None;
+    };
+    let traits: Vec<&syn::TraitBound> = imp
+        .bounds
+        .iter()
+        .filter_map(|bound| match bound {
+            TypeParamBound::Trait(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let is_closure = |t: &&syn::TraitBound| {
+        t.path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Fn" | "FnMut" | "FnOnce"))
+    };
+    if !traits.iter().any(is_closure) {
+        return None;
+    }
+    let mut outer: Vec<String> = vec!["Self".to_owned()];
+    for param in &f.sig.generics.params {
+        match param {
+            syn::GenericParam::Type(t) => outer.push(t.ident.to_string()),
+            syn::GenericParam::Const(c) => outer.push(c.ident.to_string()),
+            syn::GenericParam::Lifetime(_) => {}
+        }
+    }
+    struct Mentions<'a>(&'a [String], bool);
+    impl<'ast> syn::visit::Visit<'ast> for Mentions<'_> {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if let Some(first) = path.segments.first() {
+                self.1 |= self.0.iter().any(|name| first.ident == name);
+            }
+            syn::visit::visit_path(self, path);
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            self.1 |= lifetime.ident != "_" && lifetime.ident != "static";
+        }
+    }
+    let mut mentions = Mentions(&outer, false);
+    for t in &traits {
+        syn::visit::Visit::visit_trait_bound(&mut mentions, t);
+    }
+    (!mentions.1).then(|| quote::quote!(#(#traits)+*))
+}
+
+fn strip_parens(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(p) => strip_parens(&p.elem),
+        _ => ty,
     }
 }
 

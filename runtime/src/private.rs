@@ -54,3 +54,11 @@ where
 pub fn call<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
+
+/// Never a value: an `async fn`'s inner block returns it first, which tells the
+/// block its output type before its own returns and tail are checked.
+#[inline(always)]
+#[must_use]
+pub const fn declared<T>() -> Option<T> {
+    None
+}

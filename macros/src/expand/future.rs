@@ -2,7 +2,7 @@
 //! `#[async_trait]` writes them): traced from the call until the future it returns
 //! completes. Every future it hands back, at its tail or at a `return`, is wrapped.
 
-use super::{hook, start, Form, Names};
+use super::{hook, start, start_attrs, Form, Names};
 use crate::model::Instrumented;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -29,12 +29,15 @@ pub(super) fn body(
     };
     wrap.block(&mut block);
     let current = Ident::new("__traced_current", Span::mixed_site());
-    quote! {{
+    let stmts = &block.stmts;
+    let allow = start_attrs(item);
+    quote! {
         #callsite
+        #allow
         let #span = #start;
         let #current = #krate::__private::current_during(&#span);
-        #block
-    }}
+        #(#stmts)*
+    }
 }
 
 /// Wraps every future a future-returning function hands back (its tail and its

@@ -42,7 +42,8 @@ impl Names {
     }
 }
 
-/// The new body of the function. `owner` is the type of a `#[traced] impl` block.
+/// The statements of the function's new body (its inner attributes go before
+/// them). `owner` is the type of a `#[traced] impl` block.
 pub fn body(item: &Instrumented, owner: Option<&str>) -> TokenStream {
     let names = Names::new(item.options);
     let callsite = callsite(item, owner, &names);
@@ -223,6 +224,23 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
                 #krate::__private::Span::none()
             }
         },
+    }
+}
+
+/// The attributes of the statement that starts the span, which reads the
+/// recorded parameters.
+pub(super) fn start_attrs(item: &Instrumented) -> TokenStream {
+    let mut allow = Vec::new();
+    if item.moved.is_some() && item.facts.shape == Shape::Sync {
+        allow.push(quote!(unused_variables));
+    }
+    if item.underscored {
+        allow.push(quote!(clippy::used_underscore_binding));
+    }
+    if allow.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[allow(#(#allow),*)])
     }
 }
 

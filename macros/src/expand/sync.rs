@@ -1,7 +1,7 @@
 //! A synchronous function: the span is current while the body runs, and ends when
 //! the function returns (or unwinds).
 
-use super::{hook, rebinds, start, Form, Names};
+use super::{hook, rebinds, start, start_attrs, Form, Names};
 use crate::model::Instrumented;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -26,14 +26,17 @@ pub(super) fn body(item: &Instrumented, names: &Names, callsite: &TokenStream) -
         }
         None => quote!(#span),
     };
-    let allow = moved.is_some().then(|| quote!(#[allow(unused_variables)]));
+    let allow = start_attrs(item);
     if !item.inspects() {
-        return quote! {{
+        // The body's statements follow the guard in the same block: the same scope
+        // as before, and no braces of ours for `unused_braces` to see.
+        let stmts = &block.stmts;
+        return quote! {
             #callsite
             #allow
             let #binding = #start;
-            #block
-        }};
+            #(#stmts)*
+        };
     }
     let handle = Ident::new("__traced_handle", Span::mixed_site());
     let hook = hook(item, names);
@@ -41,7 +44,7 @@ pub(super) fn body(item: &Instrumented, names: &Names, callsite: &TokenStream) -
     let out_ty = item.nameable_return().map(|ty| quote!(: #ty));
     // The output is read only when the span records, in a function of its own:
     // the fast path never takes its address.
-    quote! {{
+    quote! {
         #callsite
         #allow
         let #binding = #start;
@@ -50,5 +53,5 @@ pub(super) fn body(item: &Instrumented, names: &Names, callsite: &TokenStream) -
             ::core::option::Option::None => #out,
             ::core::option::Option::Some(#handle) => #krate::__private::recorded(&#handle, #out, #hook),
         }
-    }}
+    }
 }
