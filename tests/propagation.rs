@@ -68,8 +68,8 @@ fn the_w3c_headers_are_written() {
     let headers: HashMap<String, String> = traced::baggage::within([("k", "v")], send);
     let traceparent = &headers["traceparent"];
     assert!(
-        traceparent.starts_with("00-") && traceparent.ends_with("-01"),
-        "{traceparent}"
+        traceparent.starts_with("00-") && traceparent.ends_with("-03"),
+        "sampled, and a random trace id: {traceparent}"
     );
     assert_eq!(headers["baggage"], "k=v");
 }

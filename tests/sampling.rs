@@ -157,26 +157,37 @@ fn an_unsampled_root_is_current_for_its_call_only() {
     assert!(capture.finish().is_empty());
 }
 
-#[test]
-fn calls_inside_an_unsampled_request_leave_its_context_current() {
-    use opentelemetry::trace::{SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
-    let capture = capture_with(Sampler::AlwaysOff);
-    let request = SpanContext::new(
+fn unsampled_request(flags: u8) -> SpanContext {
+    use opentelemetry::trace::{SpanId, TraceFlags, TraceId, TraceState};
+    SpanContext::new(
         TraceId::from(0x0af7_6519_16cd_43dd_8448_eb21_1c80_319c),
         SpanId::from(0xb7ad_6b71_6920_3331),
-        TraceFlags::default(),
+        TraceFlags::new(flags),
         true,
         TraceState::NONE,
-    );
+    )
+}
+
+#[test]
+fn calls_inside_an_unsampled_request_are_children_with_their_own_span_ids() {
+    use opentelemetry::trace::TraceContextExt;
+    let capture = capture_with(Sampler::AlwaysOff);
+    let request = unsampled_request(0);
     let attached = opentelemetry::Context::new()
         .with_remote_span_context(request.clone())
         .attach();
+    let (first, second) = (root_call(), root_call());
+    for call in [&first, &second] {
+        assert_eq!(call.trace_id(), request.trace_id(), "the request's trace");
+        assert_ne!(call.span_id(), request.span_id(), "a span id of its own");
+        assert!(!call.is_sampled() && !call.is_remote());
+    }
+    assert_ne!(first.span_id(), second.span_id(), "each call its own id");
     assert_eq!(
-        root_call(),
+        traced::current_span().span_context(),
         request,
-        "an injected traceparent is the request's"
+        "the request is current again after each call"
     );
-    assert_eq!(root_call(), request);
     drop(attached);
     let after = root_call();
     assert!(after.is_valid() && !after.is_sampled());
@@ -187,6 +198,66 @@ fn calls_inside_an_unsampled_request_leave_its_context_current() {
     );
     assert!(!traced::current_span().span_context().is_valid());
     assert!(capture.finish().is_empty());
+}
+
+#[traced]
+fn nested_unsampled() -> (SpanContext, SpanContext) {
+    (traced::current_span().span_context(), root_call())
+}
+
+#[test]
+fn a_child_of_an_unsampled_call_is_a_child_of_that_call() {
+    let capture = capture_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
+    let parent = traced::span("unsampled parent").enter();
+    let (call, child) = nested_unsampled();
+    assert_ne!(call.span_id(), parent.span_context().span_id());
+    assert_ne!(child.span_id(), call.span_id());
+    assert_eq!(child.trace_id(), parent.span_context().trace_id());
+    drop(parent);
+    assert!(capture.finish().is_empty());
+}
+
+#[traced(kind = client)]
+fn send() -> std::collections::HashMap<String, String> {
+    let mut headers = std::collections::HashMap::new();
+    traced::propagation::inject(&mut headers);
+    headers
+}
+
+#[test]
+fn every_request_of_an_unsampled_trace_carries_its_own_parent_id() {
+    use opentelemetry::trace::TraceContextExt;
+    let capture = capture_with(Sampler::AlwaysOff);
+    let request = unsampled_request(0x02);
+    let attached = opentelemetry::Context::new()
+        .with_remote_span_context(request.clone())
+        .attach();
+    let sent: Vec<String> = (0..3).map(|_| send()["traceparent"].clone()).collect();
+    drop(attached);
+    let trace = format!("00-{:032x}-", request.trace_id());
+    let mut parents = Vec::new();
+    for traceparent in &sent {
+        assert!(traceparent.starts_with(&trace), "{traceparent}");
+        assert!(
+            traceparent.ends_with("-02"),
+            "unsampled, random flag kept: {traceparent}"
+        );
+        parents.push(&traceparent[36..52]);
+    }
+    parents.sort_unstable();
+    parents.dedup();
+    assert_eq!(parents.len(), 3, "three parent ids: {sent:?}");
+    assert!(!parents.contains(&format!("{:016x}", request.span_id()).as_str()));
+    assert!(capture.finish().is_empty());
+}
+
+#[test]
+fn a_new_root_is_flagged_random_sampled_or_not() {
+    for (sampler, flags) in [(Sampler::AlwaysOff, 0x02), (Sampler::AlwaysOn, 0x03)] {
+        let capture = capture_with(sampler);
+        assert_eq!(root_call().trace_flags().to_u8(), flags);
+        drop(capture);
+    }
 }
 
 #[traced]

@@ -164,8 +164,6 @@ impl Callsite {
 struct At<'a>(&'a Callsite);
 
 impl Site for At<'_> {
-    const HANDS_OUT_UNSAMPLED: bool = false;
-
     fn origin(&mut self) -> Origin {
         let meta = &self.0.meta;
         Origin {

@@ -153,8 +153,6 @@ struct Fresh {
 }
 
 impl Site for Fresh {
-    const HANDS_OUT_UNSAMPLED: bool = true;
-
     fn origin(&mut self) -> Origin {
         Origin {
             name: std::mem::take(&mut self.name),

@@ -91,10 +91,6 @@ pub(crate) struct Origin {
 /// per provider epoch, or a span builder, which asks for them at each start.
 /// Neither runs the caller's code while it holds them.
 pub(crate) trait Site {
-    /// Under an unsampled current span, whether the caller gets a span that
-    /// carries it (a handle a user can read), or nothing (a call site: the current
-    /// span stays current, and nobody can tell the difference).
-    const HANDS_OUT_UNSAMPLED: bool;
     /// The span's facts; asked for once, when a span is built.
     fn origin(&mut self) -> Origin;
     /// Runs `f` with the backend installed at `epoch`, if it is still installed.
@@ -116,18 +112,24 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
     let mut decided = None;
     if let Some(rule) = rule {
         if !start.is_explicit() {
-            // Decided in place: the current context is not cloned.
-            decided = Context::map_current(|cx| {
+            // Decided in place: the current context is cloned only into a child.
+            let child = Context::map_current(|cx| {
                 let span = cx.span();
                 let parent = span.span_context();
-                parent.is_valid().then(|| rule.child(parent))
-            });
-            if decided.is_some_and(|d| !d.sampled) {
-                return if S::HANDS_OUT_UNSAMPLED {
-                    Span::unsampled(Context::current())
+                if !parent.is_valid() {
+                    return None;
+                }
+                let decision = rule.child(parent);
+                Some(if decision.sampled {
+                    Ok(decision)
                 } else {
-                    Span::none()
-                };
+                    Err(unsampled(cx, parent, decision.trace))
+                })
+            });
+            match child {
+                Some(Err(span)) => return span,
+                Some(Ok(decision)) => decided = Some(decision),
+                None => {}
             }
         }
     }
@@ -136,12 +138,12 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
         let parent = start.parent_span(&base);
         let decision = decided.unwrap_or_else(|| rule.decide(&parent));
         if !decision.sampled {
-            return unsampled(base, &parent, decision.trace);
+            return unsampled(&base, &parent, decision.trace);
         }
         let origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
-        let context = new_span_context(&parent, decision.trace, TraceFlags::SAMPLED);
+        let context = new_span_context(&parent, decision.trace, true);
         let started = site.with_backend(epoch, |backend| {
             backend.start(
                 &base,
@@ -184,22 +186,34 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
 }
 
 /// A span `traced` decided not to sample, without the SDK: a context with a fresh
-/// span id in `trace` carries the decision to whatever is started or injected
-/// inside it.
-fn unsampled(base: Context, parent: &SpanContext, trace: TraceId) -> Span {
-    let context = new_span_context(parent, trace, TraceFlags::default());
+/// span id in `trace`, on top of `base`, carries the decision (and its own id as
+/// the parent id) to whatever is started or injected inside it.
+fn unsampled(base: &Context, parent: &SpanContext, trace: TraceId) -> Span {
+    let context = new_span_context(parent, trace, false);
     Span::unsampled(base.with_remote_span_context(context))
 }
 
+/// The W3C Level 2 flag that says the trace id's right-most 7 bytes are random.
+const RANDOM_TRACE_ID: TraceFlags = TraceFlags::new(0x02);
+
 /// The identity of a new span under `parent` (invalid for a root): a fresh span id
-/// in `trace`, with the parent's trace state. Inlined: a call here cost the unsampled
-/// root 6 instructions.
+/// in `trace`, with the parent's trace state. A root's trace id is one `traced`
+/// drew, so it is flagged random; a child keeps its parent's flag. Inlined: a call
+/// here cost the unsampled root 6 instructions.
 #[inline(always)]
-fn new_span_context(parent: &SpanContext, trace: TraceId, flags: TraceFlags) -> SpanContext {
-    let state = if parent.is_valid() {
-        parent.trace_state().clone()
+fn new_span_context(parent: &SpanContext, trace: TraceId, sampled: bool) -> SpanContext {
+    let (random, state) = if parent.is_valid() {
+        (
+            parent.trace_flags() & RANDOM_TRACE_ID,
+            parent.trace_state().clone(),
+        )
     } else {
-        TraceState::NONE
+        (RANDOM_TRACE_ID, TraceState::NONE)
+    };
+    let flags = if sampled {
+        random | TraceFlags::SAMPLED
+    } else {
+        random
     };
     SpanContext::new(trace, span_id(), flags, false, state)
 }

@@ -148,9 +148,10 @@ fn bound(ratio: f64) -> u64 {
     bound
 }
 
-/// A fresh trace id (never the invalid one).
+/// A fresh trace id (never the invalid one), whose right-most 7 bytes are random
+/// as the W3C random flag promises: the bit that keeps it valid is in the left half.
 pub(crate) fn trace_id() -> TraceId {
-    TraceId::from((u128::from(random()) << 64) | u128::from(random() | 1))
+    TraceId::from((u128::from(random() | 1) << 64) | u128::from(random()))
 }
 
 /// A fresh span id (never the invalid one).
