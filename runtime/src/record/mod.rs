@@ -4,6 +4,7 @@
 
 mod failure;
 pub(crate) mod kind;
+mod messages;
 pub(crate) mod outcome;
 mod value;
 

@@ -21,7 +21,9 @@ pub const DEBUG_VALUE_MAX_LEN: usize = 256;
 /// * `str`, `String`, `Cow<str>` and `char` (as strings);
 /// * `Option<T>` (as `T`, or no attribute for `None`);
 /// * slices, arrays and `Vec`s of the above (as OpenTelemetry arrays);
-/// * references, `Box`, `Rc` and `Arc` of any of these.
+/// * references, `Box`, `Rc` and `Arc` of any of these;
+/// * with the `http` and `tonic` features, header maps, requests and responses,
+///   without their header values (see the README's "Secrets").
 ///
 /// Implement it to give your own types a typed value:
 ///
