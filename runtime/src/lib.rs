@@ -1,6 +1,7 @@
-// The README is the crate's documentation. Its examples need `traced-sdk` too, so
-// they run as doctests there (`traced_sdk::ReadmeDoctests`), not here.
-#![cfg_attr(not(doctest), doc = include_str!("../../README.md"))]
+// The README is the crate's documentation (`runtime/README.md` links to the
+// workspace's, so that the published crate holds it). Its examples need
+// `traced-sdk` too, so they run as doctests there (`traced_sdk::ReadmeDoctests`).
+#![cfg_attr(not(doctest), doc = include_str!("../README.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
@@ -34,7 +35,8 @@ pub use start::{IntoParent, LinkTarget};
 
 /// Instruments a function, a method, or every method of an `impl` block.
 ///
-/// See the crate's README for every option; in short:
+/// Every option is described under [the attribute](crate#the-attribute) in the
+/// crate's documentation; in short:
 ///
 /// | option | effect |
 /// |---|---|
