@@ -267,12 +267,11 @@ fn every_line_fits_the_width_set_in_code() {
 }
 
 /// Runs in a child process for the output tests (with `TRACED_CONSOLE_CHILD` set to
-/// `stderr` or `stdout`); does nothing on its own.
+/// `stderr` or `stdout`), which ask for it by name; not a test on its own.
 #[test]
+#[ignore = "run by the output tests, in a child process"]
 fn draw_a_trace_in_a_child_process() {
-    let Ok(output) = std::env::var("TRACED_CONSOLE_CHILD") else {
-        return;
-    };
+    let output = std::env::var("TRACED_CONSOLE_CHILD").expect("run by the output tests");
     let setup = traced_sdk::setup!()
         .environment(|name| (name == "OTEL_TRACES_SAMPLER").then(|| "always_on".to_owned()));
     let setup = if output == "stdout" {
@@ -288,7 +287,12 @@ fn draw_a_trace_in_a_child_process() {
 /// What the child process wrote on standard output and standard error.
 fn child_process(output: &str) -> (String, String) {
     let run = Command::new(std::env::current_exe().unwrap())
-        .args(["draw_a_trace_in_a_child_process", "--exact", "--nocapture"])
+        .args([
+            "draw_a_trace_in_a_child_process",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("TRACED_CONSOLE_CHILD", output)
         .output()
         .unwrap();
