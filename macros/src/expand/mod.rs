@@ -9,7 +9,7 @@ mod sync;
 use crate::attr::Options;
 use crate::model::{Instrumented, Moved};
 use crate::shape::Shape;
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::{Ident, Path};
@@ -161,15 +161,13 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
     };
     let mut chain = TokenStream::new();
     if let Some(parent) = &options.parent {
-        let at = syn::spanned::Spanned::span(parent);
-        chain.extend(locate(quote!(.parent(&(#parent))), at));
+        chain.extend(borrowing_call("parent", parent));
     }
     if options.root.is_some() {
         chain.extend(quote!(.root()));
     }
     for link in options.links.iter().flatten() {
-        let at = syn::spanned::Spanned::span(link);
-        chain.extend(locate(quote!(.link(&(#link))), at));
+        chain.extend(borrowing_call("link", link));
     }
     if let Some(moved) = moved {
         let moved: Vec<&Ident> = moved.iter().map(|m| &m.name).collect();
@@ -311,6 +309,28 @@ pub(super) fn rebinds(moved: &[Moved]) -> impl Iterator<Item = TokenStream> + '_
             quote!(#name)
         }
     })
+}
+
+/// `.method(&(expr))`, where the generated tokens stand over the expression and the
+/// expression's own tokens stay where they were written: an error about the
+/// argument underlines the whole expression, and a fix rustc suggests inside it
+/// (such as `extract(&headers)`) lands at the right place.
+fn borrowing_call(method: &str, expr: &syn::Expr) -> TokenStream {
+    let tokens = expr.to_token_stream();
+    let mut trees = tokens.clone().into_iter();
+    let first = trees
+        .next()
+        .map_or_else(Span::call_site, |tree| tree.span());
+    let last = trees.last().map_or(first, |tree| tree.span());
+    let method = Ident::new(method, Span::call_site());
+    // The argument's extent runs from the `&` to the closing parenthesis.
+    let mut inner = Group::new(Delimiter::Parenthesis, tokens);
+    inner.set_span(Span::call_site().located_at(last));
+    let head = locate(quote!(.#method), first);
+    let borrow = locate(quote!(&), first);
+    let mut call = Group::new(Delimiter::Parenthesis, quote!(#borrow #inner));
+    call.set_span(Span::call_site().located_at(first));
+    quote!(#head #call)
 }
 
 /// Moves every token's location to `at`, keeping how its names resolve: diagnostics
