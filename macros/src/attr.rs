@@ -8,10 +8,54 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Expr, Ident, LitStr, Path, Token};
 
+pub mod suggest;
+
 pub const VALID: &str =
     "valid options: name = \"...\", kind = internal|server|client|producer|consumer, \
 attrs(key = expr, ...), baggage(key, ...), skip(arg, ...), skip_all, record_err, record_err(Debug), ret, \
 parent = expr, root, links(expr, ...), crate = path, off";
+
+/// Every option's name, as `parse_one` reads it.
+const OPTIONS: [&str; 13] = [
+    "name",
+    "kind",
+    "attrs",
+    "baggage",
+    "skip",
+    "skip_all",
+    "record_err",
+    "ret",
+    "parent",
+    "root",
+    "links",
+    "crate",
+    "off",
+];
+
+/// What to say about an option `#[traced]` does not have: a near miss, another
+/// instrumentation's name for one of ours, or a concept that has no option here.
+fn unknown_option(text: &str) -> String {
+    let hint = match text {
+        "level" => {
+            return "#[traced] has no `level`: OpenTelemetry spans have none, and the sampler \
+                    (`OTEL_TRACES_SAMPLER`) chooses which calls are recorded; remove it"
+                .to_owned();
+        }
+        "target" => {
+            return "#[traced] has no `target`: a span belongs to the instrumentation scope \
+                    of its crate (`CARGO_PKG_NAME`); remove it"
+                .to_owned();
+        }
+        "err" | "error" | "errors" => Some("did you mean `record_err`?".to_owned()),
+        "fields" | "field" | "attributes" => Some("did you mean `attrs`?".to_owned()),
+        "follows_from" => Some("did you mean `links`?".to_owned()),
+        _ => suggest::did_you_mean(text, OPTIONS),
+    };
+    format!(
+        "unknown option `{text}`; {}",
+        hint.as_deref().unwrap_or(VALID)
+    )
+}
 
 /// The options of one `#[traced(...)]`.
 #[derive(Default, Clone)]
@@ -191,14 +235,11 @@ fn parse_one(
                     ),
                 )
             })?;
-            let kind = Kind::named(&word.to_string()).ok_or_else(|| {
-                syn::Error::new(
-                    word.span(),
-                    format!(
-                        "unknown span kind `{word}`; expected one of {}",
-                        Kind::words()
-                    ),
-                )
+            let text = word.to_string();
+            let kind = Kind::named(&text).ok_or_else(|| {
+                let hint = suggest::did_you_mean(&text, Kind::ALL.map(|(name, _)| name))
+                    .unwrap_or_else(|| format!("expected one of {}", Kind::words()));
+                syn::Error::new(word.span(), format!("unknown span kind `{text}`; {hint}"))
             })?;
             options.kind = Some(kind);
         }
@@ -248,11 +289,12 @@ fn parse_one(
                 match format.to_string().as_str() {
                     "Debug" => debug = true,
                     "Display" => {}
-                    _ => {
-                        return Err(syn::Error::new(
-                            format.span(),
-                            "`record_err` formats the error with `Display` (the default) or `Debug`: `record_err(Debug)`",
-                        ))
+                    other => {
+                        let message = match suggest::did_you_mean(other, ["Debug", "Display"]) {
+                            Some(hint) => format!("unknown format `{other}` for `record_err`; {hint}"),
+                            None => "`record_err` formats the error with `Display` (the default) or `Debug`: `record_err(Debug)`".to_owned(),
+                        };
+                        return Err(syn::Error::new(format.span(), message));
                     }
                 }
                 if !content.is_empty() {
@@ -290,12 +332,7 @@ fn parse_one(
         "ret" => options.ret = Some(flag(span, text, input)?),
         "root" => options.root = Some(flag(span, text, input)?),
         "off" => options.off = Some(flag(span, text, input)?),
-        _ => {
-            return Err(syn::Error::new(
-                span,
-                format!("unknown option `{text}`; {VALID}"),
-            ))
-        }
+        _ => return Err(syn::Error::new(span, unknown_option(text))),
     }
     Ok(())
 }
@@ -405,5 +442,60 @@ impl Errors {
             Some(error) => Err(error),
             None => Ok(value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(tokens: &str) -> String {
+        let mut errors = Errors::default();
+        Options::parse(tokens.parse().unwrap(), &mut errors);
+        errors
+            .finish(())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_suggested_option_is_one_the_parser_reads() {
+        for name in OPTIONS {
+            let error = first_error(name);
+            assert!(!error.contains("unknown option"), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_near_miss_names_the_option() {
+        assert_eq!(
+            first_error("parnet = cx"),
+            "unknown option `parnet`; did you mean `parent`?"
+        );
+        assert_eq!(
+            first_error("Skip(a)"),
+            "unknown option `Skip`; did you mean `skip`?"
+        );
+    }
+
+    #[test]
+    fn another_instrumentations_name_is_translated() {
+        assert_eq!(
+            first_error("err"),
+            "unknown option `err`; did you mean `record_err`?"
+        );
+        assert_eq!(
+            first_error("fields(a = 1)"),
+            "unknown option `fields`; did you mean `attrs`?"
+        );
+    }
+
+    #[test]
+    fn an_unrelated_name_lists_the_options() {
+        assert_eq!(
+            first_error("verbose"),
+            format!("unknown option `verbose`; {VALID}")
+        );
     }
 }

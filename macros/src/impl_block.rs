@@ -2,7 +2,7 @@
 //! options merged with the method's own `#[traced(...)]`.
 
 use crate::ast::Function;
-use crate::attr::{Errors, Options};
+use crate::attr::{suggest, Errors, Options};
 use crate::model::{Facts, Instrumented};
 use crate::{expand, shape, valid};
 use proc_macro2::TokenStream;
@@ -26,6 +26,8 @@ pub fn expand(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenS
     }
     let owner = type_name(&imp.self_ty);
     let mut skipped_somewhere = vec![false; outer.skip.len()];
+    // Every parameter name of the instrumented methods, for a mistyped `skip`.
+    let mut params: Vec<String> = Vec::new();
     for item in &mut imp.items {
         let ImplItem::Fn(method) = item else { continue };
         // Removed whatever happens, so that it never expands on its own.
@@ -49,6 +51,7 @@ pub fn expand(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenS
         for (i, skipped) in outer.skip.iter().enumerate() {
             skipped_somewhere[i] |= facts.params.contains(skipped);
         }
+        params.extend(facts.params.iter().map(ToString::to_string));
         let merged = merge(outer, own, &facts);
         let item = Instrumented::new(&f, &merged, facts);
         let mut own_errors = Errors::default();
@@ -74,9 +77,15 @@ pub fn expand(outer: &Options, mut imp: ItemImpl, errors: &mut Errors) -> TokenS
                 "`self` is never recorded; remove it from `skip`",
             ));
         } else if !found {
+            let message = format!("no method of this impl has a parameter `{skipped}`");
+            let hint =
+                suggest::did_you_mean(&skipped.to_string(), params.iter().map(String::as_str));
             errors.push(syn::Error::new(
                 skipped.span(),
-                format!("no method of this impl has a parameter `{skipped}`"),
+                match hint {
+                    Some(hint) => format!("{message}; {hint}"),
+                    None => message,
+                },
             ));
         }
     }

@@ -1,8 +1,9 @@
 //! Checks that need both the options and the function.
 
-use crate::attr::Errors;
+use crate::attr::{suggest, Errors};
 use crate::model::Instrumented;
 use crate::shape::Shape;
+use syn::Ident;
 
 /// Everything wrong with putting these options on this function, added to `errors`.
 pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
@@ -49,7 +50,7 @@ pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
         } else if !item.facts.params.contains(skipped) {
             errors.push(syn::Error::new(
                 skipped.span(),
-                format!("`{skipped}` is not a parameter of `{}`", sig.ident),
+                not_a_parameter(&skipped.to_string(), &sig.ident, &item.facts.params),
             ));
         }
     }
@@ -104,5 +105,21 @@ pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
                 format!("attribute `{key}` is also the name of a recorded argument; rename it, or add `skip({key})`"),
             ));
         }
+    }
+}
+
+/// `skip(x)`'s error: the parameters there are, and the one probably meant.
+fn not_a_parameter(skipped: &str, function: &Ident, params: &[Ident]) -> String {
+    let names: Vec<String> = params.iter().map(ToString::to_string).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let there = match names.as_slice() {
+        [] => "which has none to skip".to_owned(),
+        [only] => format!("whose only parameter is `{only}`"),
+        all => format!("whose parameters are {}", suggest::quoted(all, "and")),
+    };
+    let message = format!("`{skipped}` is not a parameter of `{function}`, {there}");
+    match suggest::did_you_mean(skipped, names) {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message,
     }
 }

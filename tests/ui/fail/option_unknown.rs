@@ -1,6 +1,7 @@
+// A name near none of the options: the message lists them all.
 use traced::traced;
 
-#[traced(nmae = "fetch user")]
+#[traced(verbose)]
 fn fetch_user(id: u64) {
     let _ = id;
 }

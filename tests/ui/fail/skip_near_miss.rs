@@ -1,0 +1,8 @@
+use traced::traced;
+
+#[traced(skip(pasword))]
+fn login(user: &str, password: &str) {
+    let _ = (user, password);
+}
+
+fn main() {}
