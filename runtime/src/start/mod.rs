@@ -60,15 +60,6 @@ impl Start {
         self.parent.take().unwrap_or_else(Context::current)
     }
 
-    /// The parent span's identity (invalid for a root).
-    fn parent_span(&self, base: &Context) -> SpanContext {
-        if self.root {
-            SpanContext::empty_context()
-        } else {
-            base.span().span_context().clone()
-        }
-    }
-
     /// Whether the parent was given (`parent = ...` or `root`), not taken from the
     /// current context.
     fn is_explicit(&self) -> bool {
@@ -135,21 +126,28 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
     }
     let base = start.base();
     if let Some(rule) = rule {
-        let parent = start.parent_span(&base);
-        let decision = decided.unwrap_or_else(|| rule.decide(&parent));
+        // The parent's identity, borrowed: its trace state is copied only into the
+        // new span's.
+        let (none, span) = (SpanContext::NONE, base.span());
+        let parent = if start.root {
+            &none
+        } else {
+            span.span_context()
+        };
+        let decision = decided.unwrap_or_else(|| rule.decide(parent));
         if !decision.sampled {
-            return unsampled(&base, &parent, decision.trace);
+            return unsampled(&base, parent, decision.trace);
         }
         let origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
-        let context = new_span_context(&parent, decision.trace, true);
+        let context = new_span_context(parent, decision.trace, true);
         let started = site.with_backend(epoch, |backend| {
             backend.start(
                 &base,
                 SampledSpan {
                     context,
-                    parent: &parent,
+                    parent,
                     scope: origin.scope,
                     name: origin.name,
                     kind: origin.kind,
