@@ -143,11 +143,14 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
     for attr in &options.attrs {
         let (key, expr) = (&attr.key, &attr.value);
         let at = syn::spanned::Spanned::span(expr);
+        // The expression keeps its own token locations, so that a fix rustc
+        // suggests inside it lands where it belongs.
+        let mut expr = Group::new(Delimiter::Parenthesis, expr.to_token_stream());
+        expr.set_span(Span::call_site().located_at(at));
+        adds.push(locate(quote!(let #value = &), at));
+        adds.push(quote!(#expr;));
         adds.push(locate(
-            quote! {
-                let #value = &(#expr);
-                #attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().attr_value(#value));
-            },
+            quote!(#attrs.add(#key, (&#krate::__private::Wrap(#value)).traced_kind().attr_value(#value));),
             at,
         ));
     }
