@@ -15,9 +15,14 @@ use tokio::net::TcpListener;
 use tonic::codec::CompressionEncoding;
 use tonic::codegen::Service as _;
 
+use crate::count::spans_in;
+use crate::http::{gunzip, MAX_BODY};
 use crate::inbox::Inbox;
 use crate::received::header_pairs;
 use crate::{Received, Transport};
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Request, Response};
 
 /// Accepts gRPC connections on `listener` until the runtime shuts down.
 pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
@@ -57,5 +62,104 @@ impl TraceService for Collector {
             request,
         });
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// Accepts gRPC connections on `listener` and counts the spans of each export
+/// request without decoding it, answering at once.
+pub(crate) async fn serve_counting(listener: TcpListener, inbox: Arc<Inbox>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::task::yield_now().await;
+            continue;
+        };
+        let inbox = Arc::clone(&inbox);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let inbox = Arc::clone(&inbox);
+                async move { Ok::<_, std::convert::Infallible>(count(request, &inbox).await) }
+            });
+            let _ = http2::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Counts the spans of the gRPC messages in `request`: the answer is an empty
+/// `ExportTraceServiceResponse` and status 0, or the status that refuses it.
+async fn count(request: Request<Incoming>, inbox: &Inbox) -> Response<Answer> {
+    use http_body_util::{BodyExt as _, Limited};
+    let gzip = request
+        .headers()
+        .get("grpc-encoding")
+        .is_some_and(|encoding| encoding == "gzip");
+    let status = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(body) => match messages_spans(&body.to_bytes(), gzip) {
+            Ok(spans) => {
+                inbox.count(spans);
+                None
+            }
+            Err(reason) => Some(("3", reason)),
+        },
+        Err(error) => Some(("8", format!("reading the request: {error}"))),
+    };
+    let mut trailers = HeaderMap::new();
+    let code = status.as_ref().map_or("0", |(code, _)| code);
+    trailers.insert("grpc-status", HeaderValue::from_static(code));
+    if let Some((_, reason)) = status {
+        if let Ok(message) = HeaderValue::try_from(reason) {
+            trailers.insert("grpc-message", message);
+        }
+    }
+    let mut response = Response::new(Answer {
+        // An empty message: not compressed, length 0.
+        message: Some(Bytes::from_static(&[0, 0, 0, 0, 0])),
+        trailers: Some(trailers),
+    });
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/grpc"),
+    );
+    response
+}
+
+/// The spans in the length-prefixed gRPC messages of `body`.
+fn messages_spans(body: &[u8], gzip: bool) -> Result<u64, String> {
+    let mut total = 0;
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (head, after) = rest.split_at_checked(5).ok_or("truncated message header")?;
+        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let (message, after) = after.split_at_checked(len).ok_or("truncated message")?;
+        total += match (head[0], gzip) {
+            (0, _) => spans_in(message)?,
+            (1, true) => spans_in(&gunzip(message).map_err(|(_, reason)| reason)?)?,
+            (flag, _) => return Err(format!("message flag {flag} without a known encoding")),
+        };
+        rest = after;
+    }
+    Ok(total)
+}
+
+/// A gRPC answer's body: one message, then the trailers.
+pub(crate) struct Answer {
+    message: Option<Bytes>,
+    trailers: Option<HeaderMap>,
+}
+
+impl hyper::body::Body for Answer {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let frame = match self.message.take() {
+            Some(message) => Some(Frame::data(message)),
+            None => self.trailers.take().map(Frame::trailers),
+        };
+        std::task::Poll::Ready(frame.map(Ok))
     }
 }

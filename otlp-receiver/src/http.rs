@@ -18,6 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message as _;
 use tokio::net::TcpListener;
 
+use crate::count::spans_in;
 use crate::inbox::Inbox;
 use crate::received::header_pairs;
 use crate::{Received, Transport};
@@ -26,7 +27,7 @@ const TRACES_PATH: &str = "/v1/traces";
 const PROTOBUF: &str = "application/x-protobuf";
 /// The most a request body may hold, before and after decompression; the
 /// OTLP exporters' own default limit is 64 MiB as well.
-const MAX_BODY: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Accepts HTTP connections on `listener` until the runtime shuts down.
 pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
@@ -51,9 +52,8 @@ pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
 }
 
 async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Bytes>> {
-    match receive(request).await {
-        Ok(received) => {
-            inbox.record(received);
+    match receive(request, inbox).await {
+        Ok(()) => {
             let body = ExportTraceServiceResponse::default().encode_to_vec();
             response(StatusCode::OK, PROTOBUF, body)
         }
@@ -61,8 +61,9 @@ async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     }
 }
 
-/// The export request in `request`, or the status and reason to refuse it with.
-async fn receive(request: Request<Incoming>) -> Result<Received, (StatusCode, String)> {
+/// Takes the export request in `request` into `inbox`, or gives the status and
+/// reason to refuse it with.
+async fn receive(request: Request<Incoming>, inbox: &Inbox) -> Result<(), (StatusCode, String)> {
     if request.uri().path() != TRACES_PATH {
         return Err((
             StatusCode::NOT_FOUND,
@@ -113,20 +114,27 @@ async fn receive(request: Request<Incoming>) -> Result<Received, (StatusCode, St
         })?
         .to_bytes();
     let body = if gzip { gunzip(&body)? } else { body.to_vec() };
-    let request = ExportTraceServiceRequest::decode(body.as_slice()).map_err(|error| {
+    let not_a_request = |error: String| {
         (
             StatusCode::BAD_REQUEST,
             format!("not an ExportTraceServiceRequest: {error}"),
         )
-    })?;
-    Ok(Received {
+    };
+    if inbox.is_counting() {
+        inbox.count(spans_in(&body).map_err(not_a_request)?);
+        return Ok(());
+    }
+    let request = ExportTraceServiceRequest::decode(body.as_slice())
+        .map_err(|error| not_a_request(error.to_string()))?;
+    inbox.record(Received {
         transport: Transport::Http,
         headers,
         request,
-    })
+    });
+    Ok(())
 }
 
-fn gunzip(body: &[u8]) -> Result<Vec<u8>, (StatusCode, String)> {
+pub(crate) fn gunzip(body: &[u8]) -> Result<Vec<u8>, (StatusCode, String)> {
     let mut out = Vec::new();
     // One byte past the limit tells "at the limit" from "over it".
     GzDecoder::new(body)

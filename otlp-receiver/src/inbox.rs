@@ -1,20 +1,47 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::Received;
 
 /// The export requests received so far, shared by both servers and the
-/// [`Receiver`](crate::Receiver) handle.
+/// [`Receiver`](crate::Receiver) handle. A counting inbox keeps no request, only
+/// the number of spans.
 #[derive(Default)]
 pub(crate) struct Inbox {
+    counting: bool,
     requests: Mutex<Vec<Received>>,
     arrived: Condvar,
+    spans: AtomicU64,
 }
 
 impl Inbox {
+    pub(crate) fn counting() -> Self {
+        Inbox {
+            counting: true,
+            ..Inbox::default()
+        }
+    }
+
+    /// Whether requests are only counted, not kept.
+    pub(crate) fn is_counting(&self) -> bool {
+        self.counting
+    }
+
     pub(crate) fn record(&self, received: Received) {
+        self.spans
+            .fetch_add(received.spans_len() as u64, Ordering::Relaxed);
         self.lock().push(received);
         self.arrived.notify_all();
+    }
+
+    /// Counts the spans of a request that is not kept.
+    pub(crate) fn count(&self, spans: u64) {
+        self.spans.fetch_add(spans, Ordering::Relaxed);
+    }
+
+    pub(crate) fn span_count(&self) -> u64 {
+        self.spans.load(Ordering::Relaxed)
     }
 
     pub(crate) fn requests(&self) -> Vec<Received> {
@@ -32,6 +59,25 @@ impl Inbox {
             .wait_timeout_while(self.lock(), timeout, |requests| !done(requests))
             .unwrap_or_else(PoisonError::into_inner);
         requests.clone()
+    }
+
+    /// Waits until `n` spans were counted, or `timeout` passes, or no span arrived
+    /// for `quiet`; the count then.
+    pub(crate) fn wait_for_count(&self, n: u64, timeout: Duration, quiet: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        let (mut last, mut since) = (self.span_count(), Instant::now());
+        loop {
+            let now = self.span_count();
+            if now >= n || Instant::now() >= deadline {
+                return now;
+            }
+            if now != last {
+                (last, since) = (now, Instant::now());
+            } else if since.elapsed() >= quiet {
+                return now;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     // Nothing panics while holding the lock; were it to, the Vec would still

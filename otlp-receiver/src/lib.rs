@@ -38,6 +38,7 @@
 //! not decode. gRPC accepts gzip-compressed requests.
 #![warn(missing_docs)]
 
+mod count;
 mod grpc;
 mod http;
 mod inbox;
@@ -90,18 +91,39 @@ impl Receiver {
     /// thread: a test environment this receiver cannot work in.
     #[must_use = "dropping the Receiver stops it"]
     pub fn start() -> Receiver {
+        Self::serve(Inbox::default())
+    }
+
+    /// A receiver that only counts the spans it gets ([`Receiver::span_count`]),
+    /// without decoding or keeping the requests, and answers at once: a collector
+    /// that keeps up with an exporter at full speed, for throughput measurements.
+    /// [`Receiver::requests`] stays empty.
+    ///
+    /// # Panics
+    ///
+    /// As [`Receiver::start`].
+    #[must_use = "dropping the Receiver stops it"]
+    pub fn start_counting() -> Receiver {
+        Self::serve(Inbox::counting())
+    }
+
+    fn serve(inbox: Inbox) -> Receiver {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("build the receiver's Tokio runtime");
-        let inbox = Arc::new(Inbox::default());
+        let inbox = Arc::new(inbox);
         let (grpc_addr, http_addr) = {
             // The listeners register with, and the servers are spawned on,
             // the receiver's runtime, not whatever runtime the caller is in.
             let _in_runtime = runtime.enter();
             let (grpc, grpc_addr) = bind_loopback("gRPC");
             let (http, http_addr) = bind_loopback("HTTP");
-            runtime.spawn(grpc::serve(grpc, Arc::clone(&inbox)));
+            if inbox.is_counting() {
+                runtime.spawn(grpc::serve_counting(grpc, Arc::clone(&inbox)));
+            } else {
+                runtime.spawn(grpc::serve(grpc, Arc::clone(&inbox)));
+            }
             runtime.spawn(http::serve(http, Arc::clone(&inbox)));
             (grpc_addr, http_addr)
         };
@@ -151,6 +173,17 @@ impl Receiver {
     /// All spans of all requests received so far, in arrival order.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
         flatten(&self.inbox.requests())
+    }
+
+    /// How many spans have arrived so far, over either transport.
+    pub fn span_count(&self) -> u64 {
+        self.inbox.span_count()
+    }
+
+    /// Waits until at least `n` spans have arrived, `timeout` has passed, or no
+    /// span arrived for `quiet`; returns the count then.
+    pub fn wait_for_count(&self, n: u64, timeout: Duration, quiet: Duration) -> u64 {
+        self.inbox.wait_for_count(n, timeout, quiet)
     }
 
     /// Waits until at least `n` spans have arrived or `timeout` has passed,

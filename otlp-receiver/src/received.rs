@@ -52,6 +52,16 @@ impl Received {
             .map(|(_, value)| value.as_str())
     }
 
+    /// How many spans this request holds.
+    pub fn spans_len(&self) -> usize {
+        self.request
+            .resource_spans
+            .iter()
+            .flat_map(|resource_spans| &resource_spans.scope_spans)
+            .map(|scope_spans| scope_spans.spans.len())
+            .sum()
+    }
+
     /// The spans of this request, each with its resource and scope.
     pub fn spans(&self) -> Vec<ReceivedSpan> {
         let mut spans = Vec::new();

@@ -208,3 +208,36 @@ fn with_grpc_exporter(
     };
     export(exporter, spans);
 }
+
+fn many_spans(tracer: &SdkTracer) {
+    for i in 0..1_500 {
+        tracer.in_span(format!("span {i}"), |_| {});
+    }
+}
+
+#[test]
+fn a_counting_receiver_counts_what_grpc_export_sends_and_keeps_nothing() {
+    let receiver = Receiver::start_counting();
+    with_grpc_exporter(&receiver, |builder| builder, many_spans);
+    assert_eq!(receiver.wait_for_count(1_500, WAIT, WAIT), 1_500);
+    assert!(receiver.requests().is_empty());
+}
+
+#[test]
+fn a_counting_receiver_counts_gzip_grpc_export() {
+    let receiver = Receiver::start_counting();
+    with_grpc_exporter(
+        &receiver,
+        |builder| builder.with_compression(Compression::Gzip),
+        many_spans,
+    );
+    assert_eq!(receiver.wait_for_count(1_500, WAIT, WAIT), 1_500);
+}
+
+#[test]
+fn a_counting_receiver_counts_what_http_export_sends() {
+    let receiver = Receiver::start_counting();
+    export(http_exporter(&receiver, HashMap::new()), many_spans);
+    assert_eq!(receiver.wait_for_count(1_500, WAIT, WAIT), 1_500);
+    assert!(receiver.requests().is_empty());
+}
