@@ -236,6 +236,7 @@ fn main() {
     let compile = CompileCost::load(Path::new(compile::RESULTS));
     let targets = targets::all();
     let profiles = std::fs::read_to_string(workspace_path("benches/profiles.md")).ok();
+    let throughput = std::fs::read_to_string(workspace_path("benches/throughput.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -246,6 +247,7 @@ fn main() {
         compile: compile.as_ref(),
         configurations: cases::DESCRIPTION,
         profiles: profiles.as_deref(),
+        throughput: throughput.as_deref(),
     };
     print!("{}", document.text());
     if let Some(path) = &options.write {

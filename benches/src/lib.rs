@@ -10,6 +10,7 @@
 //! cargo bench -p traced-benches --bench overhead                          # table on stdout
 //! cargo bench -p traced-benches --bench overhead -- --write BENCHMARKS.md # and the report
 //! bash benches/compile-cost.sh                                            # compile cost
+//! cargo bench -p traced-benches --bench throughput -- --write             # export throughput
 //! ```
 
 pub mod alloc;

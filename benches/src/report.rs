@@ -226,6 +226,9 @@ pub struct Document<'a> {
     /// Why the missed targets are missed: the profiles (Markdown, written by hand
     /// in `benches/profiles.md`).
     pub profiles: Option<&'a str>,
+    /// The export throughput table the throughput bench left in
+    /// `benches/throughput.md` (Markdown).
+    pub throughput: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -372,6 +375,14 @@ impl Document<'_> {
             );
         }
         let _ = write!(out, "## Chart\n\n```text\n{}```\n\n", self.results.charts());
+        out += "## Export throughput\n\n";
+        match self.throughput {
+            Some(throughput) => out += throughput.trim(),
+            None => {
+                out += "Not measured yet: run `cargo bench -p traced-benches --bench throughput -- --write`."
+            }
+        }
+        out += "\n\n";
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -386,6 +397,8 @@ impl Document<'_> {
              cargo bench -p traced-benches --bench overhead -- --write BENCHMARKS.md\n\
              # the compile-cost table (benches/compile-cost.md, included above on the next --write)\n\
              bash benches/compile-cost.sh\n\
+             # the export throughput table (benches/throughput.md, included above on the next --write)\n\
+             cargo bench -p traced-benches --bench throughput -- --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\

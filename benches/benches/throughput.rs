@@ -1,0 +1,228 @@
+//! Issue 11: how many spans per second `traced-sdk` exports from one application
+//! thread with its default settings, to a loopback collector that answers at once,
+//! over OTLP/gRPC and OTLP/HTTP, and how many it drops at each offered rate.
+//!
+//! ```text
+//! cargo bench -p traced-benches --bench throughput                   # the table on stdout
+//! cargo bench -p traced-benches --bench throughput -- --write        # and benches/throughput.md,
+//!                                                                    # which BENCHMARKS.md includes
+//! ```
+//!
+//! Options (after `--`): `--seconds S` (how long each rate is offered, default 2),
+//! `--rates A,B` (spans per second, default 100000,200000,500000,1000000), `--write`.
+//!
+//! Each configuration starts a fresh counting receiver (`traced_otlp_receiver::
+//! Receiver::start_counting`: it counts the spans of each request by walking the
+//! protobuf wire format and answers at once, on a thread of its own) and a fresh
+//! `traced_sdk::Setup` with no environment (every setting at its default; the
+//! sampler `AlwaysOn`, so that every call is a span to export). The application
+//! thread calls a `#[traced]` function with three arguments (the overhead bench's
+//! `work`) at the offered rate, paced against the clock; a rate the thread cannot
+//! reach is offered as fast as it can, and the table says so. Then the guard shuts
+//! down (within its 5 s timeout) and the receiver's count settles. Dropped spans
+//! are those made and never received.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use traced_benches::machine::{self, Machine};
+use traced_otlp_receiver::Receiver;
+use traced_sdk::{ExporterKind, Protocol, SamplerKind};
+
+#[derive(Debug)]
+pub struct WorkError;
+
+impl std::fmt::Display for WorkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("work failed")
+    }
+}
+
+#[traced::traced(record_err)]
+fn work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    if c {
+        Ok(a.wrapping_add(b.len() as u64))
+    } else {
+        Err(WorkError)
+    }
+}
+
+struct Options {
+    seconds: f64,
+    rates: Vec<u64>,
+    write: bool,
+    args: Vec<String>,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let mut options = Options {
+        seconds: 2.0,
+        rates: vec![100_000, 200_000, 500_000, 1_000_000],
+        write: false,
+        args: args.clone(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => options.seconds = number(args.next(), "--seconds"),
+            "--rates" => {
+                options.rates = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|r| number(Some(r.to_owned()), "--rates"))
+                    .collect();
+            }
+            "--write" => options.write = true,
+            other => {
+                eprintln!("unknown option {other}; see the bench's doc comment");
+                std::process::exit(2);
+            }
+        }
+    }
+    options
+}
+
+fn number<T: std::str::FromStr>(arg: Option<String>, name: &str) -> T {
+    arg.and_then(|a| a.parse().ok()).unwrap_or_else(|| {
+        eprintln!("{name} needs a number");
+        std::process::exit(2)
+    })
+}
+
+/// What one configuration did.
+struct Row {
+    protocol: &'static str,
+    offered: u64,
+    made: u64,
+    achieved: f64,
+    received: u64,
+    shutdown: Duration,
+}
+
+fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
+    let receiver = Receiver::start_counting();
+    let endpoint = match protocol {
+        Protocol::Grpc => receiver.grpc_endpoint(),
+        Protocol::HttpProtobuf => format!("{}/v1/traces", receiver.http_endpoint()),
+    };
+    let guard = traced_sdk::setup!()
+        .environment(|_| None)
+        .exporters(&[ExporterKind::Otlp])
+        .otlp_endpoint(endpoint)
+        .otlp_protocol(protocol)
+        .sampler(SamplerKind::AlwaysOn)
+        .install();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let total = (rate as f64 * seconds) as u64;
+    let start = Instant::now();
+    let mut made = 0u64;
+    while made < total {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let due = ((start.elapsed().as_secs_f64() * rate as f64) as u64).min(total);
+        if made >= due {
+            std::hint::spin_loop();
+            continue;
+        }
+        while made < due {
+            let _ = black_box(work(black_box(made), black_box("abc"), black_box(true)));
+            made += 1;
+        }
+    }
+    let offering = start.elapsed();
+    let stopping = Instant::now();
+    drop(guard.shutdown());
+    let shutdown = stopping.elapsed();
+    let received =
+        receiver.wait_for_count(made, Duration::from_secs(10), Duration::from_millis(500));
+    Row {
+        protocol: match protocol {
+            Protocol::Grpc => "gRPC",
+            Protocol::HttpProtobuf => "HTTP/protobuf",
+        },
+        offered: rate,
+        made,
+        #[allow(clippy::cast_precision_loss)]
+        achieved: made as f64 / offering.as_secs_f64(),
+        received,
+        shutdown,
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| transport | offered spans/s | reached spans/s | spans made | received | dropped | dropped % | shutdown |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let dropped = row.made.saturating_sub(row.received);
+        #[allow(clippy::cast_precision_loss)]
+        let share = 100.0 * dropped as f64 / row.made.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.0} | {} | {} | {} | {:.1} | {} ms |",
+            row.protocol,
+            row.offered,
+            row.achieved,
+            row.made,
+            row.received,
+            dropped,
+            share,
+            row.shutdown.as_millis()
+        );
+    }
+    out
+}
+
+fn main() {
+    let options = options();
+    let load_before = machine::load_average();
+    let mut rows = Vec::new();
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        for &rate in &options.rates {
+            eprintln!(
+                "throughput: {protocol:?} at {rate} spans/s for {} s ...",
+                options.seconds
+            );
+            rows.push(run(protocol, rate, options.seconds));
+        }
+    }
+    let load_after = machine::load_average();
+    let machine = Machine::detect();
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = String::from("cargo bench -p traced-benches --bench throughput");
+    if !options.args.is_empty() {
+        let _ = write!(command, " -- {}", options.args.join(" "));
+    }
+    let text = format!(
+        "Measured by `{command}` on {}; source: {}; load average (1 min) {load_before} before, {load_after} after.\n\n\
+         One application thread calls `#[traced(record_err)] fn work(a: u64, b: &str, c: bool)` at the offered \
+         rate for {} s, with `traced_sdk::setup!()` at its defaults (no environment; sampler `AlwaysOn`) exporting \
+         over OTLP to `traced_otlp_receiver::Receiver::start_counting()` on loopback, a receiver that counts each \
+         request's spans without decoding them and answers at once, on a thread of its own on the same machine. \
+         *Reached* is the rate the thread managed (below *offered* when one thread cannot make spans that fast); \
+         *dropped* is spans made and never received, after the guard's shutdown and 500 ms of quiet at the receiver.\n\n{}",
+        machine.line(),
+        machine::source(&workspace),
+        options.seconds,
+        table(&rows)
+    );
+    print!("{text}");
+    if options.write {
+        let path = workspace.join("benches/throughput.md");
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        eprintln!("wrote {}", path.display());
+    }
+}
