@@ -135,9 +135,10 @@ impl State {
     fn draw(&mut self, rule: Draw) {
         let options = self.sink.options();
         let sink = &mut self.sink;
-        self.traces.take(Instant::now(), rule, |spans, drawn| {
-            sink.write(&render(spans, drawn, &options));
-        });
+        self.traces
+            .take(Instant::now(), rule, |spans, drawn, early| {
+                sink.write(&render(spans, drawn, early, &options));
+            });
     }
 }
 

@@ -42,7 +42,14 @@ pub(crate) struct RenderOptions {
 
 /// Renders the finished `spans` of one trace, in any order, as a tree; `earlier` are
 /// the spans of the trace drawn before, which parents among them are named after.
-pub(crate) fn render(spans: &[SpanData], earlier: &DrawnSpans, options: &RenderOptions) -> String {
+/// `early`: drawn before the trace was whole, since the console held too much of
+/// it; a parent not among the spans has not ended yet.
+pub(crate) fn render(
+    spans: &[SpanData],
+    earlier: &DrawnSpans,
+    early: bool,
+    options: &RenderOptions,
+) -> String {
     let mut spans: Vec<&SpanData> = spans.iter().collect();
     spans.sort_by_key(|span| span.start_time);
     let Some(first) = spans.first() else {
@@ -99,6 +106,8 @@ pub(crate) fn render(spans: &[SpanData], earlier: &DrawnSpans, options: &RenderO
                 Parent::DrawnAbove(name)
             } else if spans[i].parent_span_is_remote {
                 Parent::Remote(parent)
+            } else if early {
+                Parent::NotEnded(parent)
             } else {
                 Parent::Missing(parent)
             };
@@ -121,6 +130,8 @@ enum Parent<'a> {
     /// In an earlier drawing of the trace, under this name.
     DrawnAbove(&'a str),
     Remote(SpanId),
+    /// Not ended when the trace was drawn early.
+    NotEnded(SpanId),
     /// Not among the spans the console holds or drew.
     Missing(SpanId),
 }
@@ -176,6 +187,7 @@ impl View {
             Parent::DrawnAbove(name) => Some(format!(" ↖ child of {name}, drawn above")),
             Parent::Remote(id) => Some(format!(" ↖ remote parent {id}")),
             Parent::Missing(id) => Some(format!(" ↖ missing parent {id}")),
+            Parent::NotEnded(id) => Some(format!(" ↖ parent {id} not ended yet")),
         };
         if let Some(marker) = marker {
             line.add(DIM, &marker);
@@ -340,7 +352,7 @@ pub(crate) mod tests {
     /// The lines rendered without colour, after `drawn` were drawn.
     fn drawn_after(drawn: &DrawnSpans, spans: &[SpanData], width: Option<usize>) -> Vec<String> {
         let color = false;
-        let text = render(spans, drawn, &RenderOptions { width, color });
+        let text = render(spans, drawn, false, &RenderOptions { width, color });
         text.lines().map(str::to_owned).collect()
     }
 
@@ -449,6 +461,7 @@ pub(crate) mod tests {
         let colored = render(
             &spans,
             &DrawnSpans::default(),
+            false,
             &RenderOptions { width, color },
         );
         assert!(colored.contains("\x1b[1mload_user\x1b[0m"), "{colored:?}");
@@ -511,6 +524,20 @@ pub(crate) mod tests {
         let lines = drawn_after(&drawn, &spans, None);
         let header = "trace 4bf92f3577b34da6a3ce929d0e0e4736 · continued · 2.00ms · 1 span";
         assert_eq!(lines, [header, "task 2.00ms ↖ child of root, drawn above"]);
+    }
+
+    #[test]
+    fn an_early_drawing_says_the_parent_has_not_ended() {
+        let spans = [span(TRACE, 2, 1, "child", 0..2_000)];
+        let options = RenderOptions {
+            width: None,
+            color: false,
+        };
+        let text = render(&spans, &DrawnSpans::default(), true, &options);
+        assert!(
+            text.contains("child 2.00ms ↖ parent 0000000000000001 not ended yet"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -22,6 +22,12 @@
 //! is drawn by the same rule, as a continuation of that trace: its parent is named
 //! as drawn above, not reported missing. The console remembers the spans of the
 //! last [`REMEMBERED`] traces it drew for this.
+//!
+//! What the console holds is bounded: a trace that reaches [`TRACE_SPANS`] spans
+//! (the children of a long-lived root, say) is drawn at once with what it has, and
+//! when all held traces together reach [`HELD_SPANS`], the oldest are drawn so. The
+//! spans of such a drawing whose parent has not come yet are marked
+//! `↖ parent … not ended yet`; the rest of the trace follows as continuations.
 
 use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::trace::SpanData;
@@ -33,6 +39,10 @@ use std::time::{Duration, Instant};
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 /// How many drawn traces are remembered, for spans that arrive after them.
 pub(crate) const REMEMBERED: usize = 1024;
+/// The most spans of one trace the console holds before it draws them.
+pub(crate) const TRACE_SPANS: usize = 2048;
+/// The most spans the console holds in all.
+pub(crate) const HELD_SPANS: usize = 16_384;
 
 /// Which held traces to draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,16 +86,29 @@ pub(crate) struct Traces {
     drawn: HashMap<TraceId, DrawnSpans>,
     /// Drawn traces, oldest first, to forget beyond [`REMEMBERED`].
     drawn_order: VecDeque<TraceId>,
+    /// The spans held, in all traces.
+    total: usize,
 }
 
 #[derive(Debug)]
 struct Held {
     spans: Vec<SpanData>,
+    /// The ids of `spans`.
+    ids: HashSet<SpanId>,
+    /// The parents some span held waits for: not held, not drawn, not remote.
+    missing: HashSet<SpanId>,
     /// When its first span held arrived.
     first: Instant,
     /// When its latest span arrived.
     last: Instant,
-    whole: bool,
+    /// Drawn as soon as possible, whole or not: it went past a bound.
+    early: bool,
+}
+
+impl Held {
+    fn whole(&self) -> bool {
+        self.missing.is_empty()
+    }
 }
 
 impl Traces {
@@ -96,30 +119,69 @@ impl Traces {
             held: HashMap::new(),
             drawn: HashMap::new(),
             drawn_order: VecDeque::new(),
+            total: 0,
         }
     }
 
     /// Holds `batch`, which arrived `now`.
     pub(crate) fn add(&mut self, batch: Vec<SpanData>, now: Instant) {
-        let mut touched = HashSet::new();
+        self.total += batch.len();
         for span in batch {
             let trace = span.span_context.trace_id();
             let held = self.held.entry(trace).or_insert_with(|| Held {
                 spans: Vec::new(),
+                ids: HashSet::new(),
+                missing: HashSet::new(),
                 first: now,
                 last: now,
-                whole: false,
+                early: false,
             });
+            let (id, parent) = (span.span_context.span_id(), span.parent_span_id);
+            held.missing.remove(&id);
+            held.ids.insert(id);
+            let drawn = self.drawn.get(&trace);
+            let present = parent == SpanId::INVALID
+                || span.parent_span_is_remote
+                || held.ids.contains(&parent)
+                || drawn.is_some_and(|drawn| drawn.name(parent).is_some());
+            if !present {
+                held.missing.insert(parent);
+            }
             held.last = now;
             held.spans.push(span);
-            touched.insert(trace);
+            held.early |= held.spans.len() >= TRACE_SPANS;
         }
-        for trace in touched {
-            let drawn = self.drawn.get(&trace);
-            if let Some(held) = self.held.get_mut(&trace) {
-                held.whole = is_whole(&held.spans, drawn);
+        self.bound();
+    }
+
+    /// Marks the oldest held traces to be drawn early, until what is left is within
+    /// [`HELD_SPANS`].
+    fn bound(&mut self) {
+        let mut over = self
+            .held
+            .values()
+            .filter(|held| !held.early)
+            .map(|held| held.spans.len())
+            .sum::<usize>()
+            .saturating_sub(HELD_SPANS);
+        if over == 0 {
+            return;
+        }
+        let mut oldest: Vec<&mut Held> = self.held.values_mut().filter(|h| !h.early).collect();
+        oldest.sort_unstable_by_key(|held| held.first);
+        for held in oldest {
+            if over == 0 {
+                break;
             }
+            held.early = true;
+            over = over.saturating_sub(held.spans.len());
         }
+    }
+
+    /// How many spans are held, in all traces.
+    #[cfg(test)]
+    pub(crate) fn held_spans(&self) -> usize {
+        self.total
     }
 
     /// When the next held trace becomes due under [`Draw::Settled`].
@@ -128,12 +190,13 @@ impl Traces {
     }
 
     /// Takes the traces due at `now` under `rule` and gives each to `draw`, in the
-    /// order they started, with the spans of it drawn before.
+    /// order they started, with the spans of it drawn before, and whether it is
+    /// drawn before it was whole because it went past a bound.
     pub(crate) fn take(
         &mut self,
         now: Instant,
         rule: Draw,
-        mut draw: impl FnMut(&[SpanData], &DrawnSpans),
+        mut draw: impl FnMut(&[SpanData], &DrawnSpans, bool),
     ) {
         let patience = self.patience();
         let mut due: Vec<_> = self
@@ -141,7 +204,7 @@ impl Traces {
             .iter()
             .filter(|(_, held)| match rule {
                 Draw::Settled => now >= self.due_at(held),
-                Draw::Whole => held.whole || now >= held.first + patience,
+                Draw::Whole => held.whole() || held.early || now >= held.first + patience,
                 Draw::Everything => true,
             })
             .map(|(trace, held)| {
@@ -154,11 +217,12 @@ impl Traces {
             let Some(held) = self.held.remove(&trace) else {
                 continue;
             };
+            self.total -= held.spans.len();
             let drawn = self.drawn.entry(trace).or_insert_with(|| {
                 self.drawn_order.push_back(trace);
                 DrawnSpans::default()
             });
-            draw(&held.spans, drawn);
+            draw(&held.spans, drawn, held.early && !held.whole());
             let names = held
                 .spans
                 .into_iter()
@@ -177,28 +241,14 @@ impl Traces {
     }
 
     fn due_at(&self, held: &Held) -> Instant {
-        if held.whole {
+        if held.early {
+            held.first
+        } else if held.whole() {
             held.last + self.quiet
         } else {
             held.first + self.patience()
         }
     }
-}
-
-/// Whether every span's parent is among `spans`, among the spans `drawn` already,
-/// or remote or none.
-fn is_whole(spans: &[SpanData], drawn: Option<&DrawnSpans>) -> bool {
-    let ids: HashSet<SpanId> = spans
-        .iter()
-        .map(|span| span.span_context.span_id())
-        .collect();
-    spans.iter().all(|span| {
-        let parent = span.parent_span_id;
-        parent == SpanId::INVALID
-            || span.parent_span_is_remote
-            || ids.contains(&parent)
-            || drawn.is_some_and(|drawn| drawn.name(parent).is_some())
-    })
 }
 
 #[cfg(test)]
@@ -216,7 +266,7 @@ mod tests {
     /// that trace was drawn before.
     fn take(traces: &mut Traces, now: Instant, rule: Draw) -> Vec<(Vec<String>, bool)> {
         let mut out = Vec::new();
-        traces.take(now, rule, |spans, drawn| {
+        traces.take(now, rule, |spans, drawn, _| {
             let mut names: Vec<String> = spans.iter().map(|s| s.name.to_string()).collect();
             names.sort();
             out.push((names, !drawn.is_empty()));
@@ -355,12 +405,73 @@ mod tests {
         let mut traces = Traces::new(QUIET);
         for trace in 1..=u128::try_from(REMEMBERED).unwrap() + 1 {
             traces.add(vec![span(trace, 1, 0, "root", 0..1)], t0);
-            traces.take(t0, Draw::Everything, |_, _| {});
+            traces.take(t0, Draw::Everything, |_, _, _| {});
         }
         assert_eq!(traces.drawn.len(), REMEMBERED);
         assert!(
             !traces.drawn.contains_key(&TraceId::from(1)),
             "the oldest is forgotten"
         );
+    }
+
+    /// `n` children of root 1 (which has not ended) in trace `trace`.
+    fn children(trace: u128, n: usize) -> Vec<SpanData> {
+        (0..n)
+            .map(|i| span(trace, 100 + i as u64, 1, "child", 0..1))
+            .collect()
+    }
+
+    #[test]
+    fn a_trace_reaching_its_bound_is_drawn_at_once_and_continued() {
+        let t0 = Instant::now();
+        let mut traces = Traces::new(QUIET);
+        traces.add(children(1, TRACE_SPANS - 1), t0);
+        assert!(
+            take(&mut traces, t0, Draw::Settled).is_empty(),
+            "its root has not ended"
+        );
+        traces.add(children(1, 1), t0);
+        let mut early = Vec::new();
+        traces.take(t0, Draw::Settled, |spans, _, is_early| {
+            early.push((spans.len(), is_early))
+        });
+        assert_eq!(early, [(TRACE_SPANS, true)], "drawn at once, marked early");
+        assert_eq!(traces.held_spans(), 0);
+        // The root ends later: drawn as a continuation, whole.
+        traces.add(vec![span(1, 1, 0, "root", 0..9)], t0 + ms(1));
+        let drawn = take(&mut traces, t0 + ms(1) + QUIET, Draw::Settled);
+        assert_eq!(drawn, [(names(&["root"]), true)]);
+    }
+
+    #[test]
+    fn the_console_holds_at_most_its_bound_in_all() {
+        let t0 = Instant::now();
+        let mut traces = Traces::new(QUIET);
+        let per_trace = TRACE_SPANS / 2;
+        let traces_over = HELD_SPANS / per_trace + 2;
+        for trace in 0..traces_over {
+            let at = t0 + ms(trace as u64);
+            traces.add(children(trace as u128 + 1, per_trace), at);
+            traces.take(at, Draw::Settled, |_, _, _| {});
+            assert!(traces.held_spans() <= HELD_SPANS, "{}", traces.held_spans());
+        }
+        // The oldest went first.
+        assert!(!traces.held.contains_key(&TraceId::from(1)));
+        assert!(traces
+            .held
+            .contains_key(&TraceId::from(traces_over as u128)));
+    }
+
+    #[test]
+    fn many_children_in_small_batches_keep_the_wholeness_check_incremental() {
+        let t0 = Instant::now();
+        let mut traces = Traces::new(QUIET);
+        // 1000 batches of one child each, then the root: whole only at the end.
+        for i in 0..1000 {
+            traces.add(vec![span(1, 100 + i, 1, "child", 0..1)], t0);
+            assert!(!traces.held[&TraceId::from(1)].whole());
+        }
+        traces.add(vec![span(1, 1, 0, "root", 0..9)], t0);
+        assert!(traces.held[&TraceId::from(1)].whole());
     }
 }
