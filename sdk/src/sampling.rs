@@ -22,6 +22,25 @@ pub enum SamplerKind {
 }
 
 impl SamplerKind {
+    /// This sampler, or, for a ratio that is not a number from 0 to 1, the same
+    /// kind with the ratio 1 (the default of `OTEL_TRACES_SAMPLER_ARG`) and a
+    /// warning naming `source`.
+    pub(crate) fn checked(self, source: &str, warnings: &mut Vec<String>) -> SamplerKind {
+        let valid = |r: f64| (0.0..=1.0).contains(&r);
+        let fixed = match self {
+            SamplerKind::TraceIdRatio(r) if !valid(r) => SamplerKind::TraceIdRatio(1.0),
+            SamplerKind::ParentBasedTraceIdRatio(r) if !valid(r) => {
+                SamplerKind::ParentBasedTraceIdRatio(1.0)
+            }
+            _ => return self,
+        };
+        warnings.push(format!(
+            "{source}({self:?}) is not valid (the ratio must be a number from 0 to 1); \
+             using {fixed:?}"
+        ));
+        fixed
+    }
+
     /// The rule `traced` decides by: the same decisions as [`SamplerKind::sampler`].
     pub(crate) fn rule(self) -> SamplingRule {
         match self {
@@ -57,5 +76,42 @@ pub(crate) fn rule_of(sampler: &Sampler) -> Option<SamplingRule> {
         Sampler::AlwaysOff => Some(SamplingRule::TraceIdRatio(0.0)),
         Sampler::TraceIdRatioBased(r) => Some(SamplingRule::TraceIdRatio(*r)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SamplerKind;
+
+    #[test]
+    fn a_ratio_outside_0_to_1_is_replaced_by_1_with_one_warning() {
+        let mut warnings = Vec::new();
+        for (given, used) in [
+            (
+                SamplerKind::TraceIdRatio(f64::NAN),
+                SamplerKind::TraceIdRatio(1.0),
+            ),
+            (
+                SamplerKind::ParentBasedTraceIdRatio(1.5),
+                SamplerKind::ParentBasedTraceIdRatio(1.0),
+            ),
+            (
+                SamplerKind::TraceIdRatio(-0.1),
+                SamplerKind::TraceIdRatio(1.0),
+            ),
+            (
+                SamplerKind::TraceIdRatio(0.25),
+                SamplerKind::TraceIdRatio(0.25),
+            ),
+            (SamplerKind::AlwaysOff, SamplerKind::AlwaysOff),
+        ] {
+            assert_eq!(given.checked("Setup::sampler", &mut warnings), used);
+        }
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert_eq!(
+            warnings[0],
+            "Setup::sampler(TraceIdRatio(NaN)) is not valid (the ratio must be a number from \
+             0 to 1); using TraceIdRatio(1.0)"
+        );
     }
 }

@@ -4,11 +4,11 @@
 
 pub(crate) mod otlp;
 
-use crate::setup::env::EnvSettings;
-use opentelemetry::{Array, Context, StringValue, Value};
+use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
+use opentelemetry::{Array, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Span, SpanData, SpanExporter, SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, SpanData, SpanExporter, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,6 +24,26 @@ pub enum ExporterKind {
     Console,
 }
 
+/// `kinds` with each kind once, in the order first named; `source` (a variable or
+/// a setting) is named in the warning about each repeat.
+pub(crate) fn once_each(
+    kinds: &[ExporterKind],
+    source: &str,
+    warn: &mut dyn FnMut(String),
+) -> Vec<ExporterKind> {
+    let mut once = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        if once.contains(kind) {
+            warn(format!(
+                "{source} names {kind:?} more than once; it is used once"
+            ));
+        } else {
+            once.push(*kind);
+        }
+    }
+    once
+}
+
 /// The span processors of the provider being built.
 pub(crate) type Processors = Vec<Box<dyn SpanProcessor>>;
 
@@ -35,41 +55,91 @@ pub(crate) fn add<E: SpanExporter + 'static>(
     delay: Duration,
     stats: &Arc<ExportStats>,
 ) {
-    let exporter = Tally::new(exporter, stats, env.value_length_limit);
-    processors.push(Box::new(Counted::new(batch(exporter, env, delay), stats)));
+    let name = std::any::type_name::<E>();
+    let name = name.rsplit("::").next().unwrap_or(name);
+    add_named(processors, name, exporter, env, delay, stats);
 }
 
+/// [`add`], with the name the loss report gives the exporter.
+pub(crate) fn add_named<E: SpanExporter + 'static>(
+    processors: &mut Processors,
+    name: &str,
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+    stats: &Arc<ExportStats>,
+) {
+    let exporter = Tally::new(exporter, name, stats, env.value_length_limit);
+    processors.push(Box::new(batch(exporter, env, delay)));
+}
+
+/// Every setting the thread-based batch processor uses is passed here, so that
+/// none comes from the SDK's own reading of `OTEL_BSP_*` (`BatchConfigBuilder`
+/// starts from the process environment). Export timeout and concurrency are not
+/// used by this processor. The sizes and the delay are within bounds already
+/// (see `setup::env`).
 fn batch<E: SpanExporter + 'static>(
     exporter: E,
     env: &EnvSettings,
     delay: Duration,
 ) -> BatchSpanProcessor {
-    let mut config = BatchConfigBuilder::default().with_scheduled_delay(delay);
-    if let Some(size) = env.bsp_max_queue_size {
-        config = config.with_max_queue_size(size);
-    }
-    if let Some(size) = env.bsp_max_export_batch_size {
-        config = config.with_max_export_batch_size(size);
-    }
+    let queue = env.bsp_max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
+    let config = BatchConfigBuilder::default()
+        .with_max_queue_size(queue)
+        .with_max_export_batch_size(env.bsp_max_export_batch_size.unwrap_or(DEFAULT_BATCH_SIZE))
+        .with_scheduled_delay(delay.max(MIN_DELAY))
+        .build();
     BatchSpanProcessor::builder(exporter)
-        .with_batch_config(config.build())
+        .with_batch_config(config)
         .build()
 }
 
+/// What every exporter of one setup did with the spans that ended: counted once
+/// per span, and per exporter for what each delivered.
 #[derive(Debug, Default)]
 pub(crate) struct ExportStats {
     ended: AtomicU64,
-    exported: AtomicU64,
+    exporters: Mutex<Vec<Arc<Delivered>>>,
     failing: AtomicBool,
     last_error: Mutex<Option<String>>,
 }
 
+/// The spans one exporter delivered.
+#[derive(Debug)]
+struct Delivered {
+    name: Mutex<String>,
+    spans: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl ExportStats {
+    /// A span ended into the pipeline (also after shutdown started: it is lost).
+    pub(crate) fn span_ended(&self) {
+        self.ended.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Names the exporter added last, for the loss report.
+    pub(crate) fn name_last(&self, name: &str) {
+        if let Some(last) = lock(&self.exporters).last() {
+            *lock(&last.name) = name.to_owned();
+        }
+    }
+
+    /// Spans ended, and spans exported: the fewest any exporter delivered (a span
+    /// counts as exported when every exporter delivered it).
     pub(crate) fn counts(&self) -> (u64, u64) {
-        (
-            self.ended.load(Ordering::Relaxed),
-            self.exported.load(Ordering::Relaxed),
-        )
+        let ended = self.ended.load(Ordering::Relaxed);
+        let exported = lock(&self.exporters)
+            .iter()
+            .map(|e| e.spans.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(ended);
+        (ended, exported.min(ended))
     }
 
     /// One line about the spans that were not exported, if any.
@@ -79,55 +149,26 @@ impl ExportStats {
         if lost == 0 {
             return None;
         }
-        let cause = self
-            .last_error
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let cause = lock(&self.last_error)
             .clone()
             .or(shutdown_error)
             .unwrap_or_else(|| "queue full or shutdown timed out".to_owned());
+        let exporters = lock(&self.exporters);
+        let each = if exporters.len() > 1 {
+            let each: Vec<String> = exporters
+                .iter()
+                .map(|e| {
+                    let delivered = e.spans.load(Ordering::Relaxed).min(ended);
+                    format!("{} lost {}", lock(&e.name), ended - delivered)
+                })
+                .collect();
+            format!("{}; ", each.join(", "))
+        } else {
+            String::new()
+        };
         Some(format!(
-            "{lost} of {ended} finished spans were not exported (last error: {cause})"
+            "{lost} of {ended} finished spans were not exported ({each}last error: {cause})"
         ))
-    }
-}
-
-/// Counts the spans handed to a processor.
-#[derive(Debug)]
-pub(crate) struct Counted<P> {
-    inner: P,
-    stats: Arc<ExportStats>,
-}
-
-impl<P> Counted<P> {
-    pub(crate) fn new(inner: P, stats: &Arc<ExportStats>) -> Self {
-        Counted {
-            inner,
-            stats: Arc::clone(stats),
-        }
-    }
-}
-
-impl<P: SpanProcessor> SpanProcessor for Counted<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.inner.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: SpanData) {
-        self.stats.ended.fetch_add(1, Ordering::Relaxed);
-        self.inner.on_end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
     }
 }
 
@@ -137,14 +178,21 @@ impl<P: SpanProcessor> SpanProcessor for Counted<P> {
 pub(crate) struct Tally<E> {
     inner: E,
     stats: Arc<ExportStats>,
+    delivered: Arc<Delivered>,
     limit: Option<usize>,
 }
 
 impl<E> Tally<E> {
-    pub(crate) fn new(inner: E, stats: &Arc<ExportStats>, limit: Option<usize>) -> Self {
+    fn new(inner: E, name: &str, stats: &Arc<ExportStats>, limit: Option<usize>) -> Self {
+        let delivered = Arc::new(Delivered {
+            name: Mutex::new(name.to_owned()),
+            spans: AtomicU64::new(0),
+        });
+        lock(&stats.exporters).push(Arc::clone(&delivered));
         Tally {
             inner,
             stats: Arc::clone(stats),
+            delivered,
             limit,
         }
     }
@@ -160,19 +208,17 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
         }
         let count = batch.len() as u64;
         let stats = Arc::clone(&self.stats);
+        let delivered = Arc::clone(&self.delivered);
         let export = self.inner.export(batch);
         async move {
             let result = export.await;
             match &result {
                 Ok(()) => {
-                    stats.exported.fetch_add(count, Ordering::Relaxed);
+                    delivered.spans.fetch_add(count, Ordering::Relaxed);
                     stats.failing.store(false, Ordering::Relaxed);
                 }
                 Err(e) => {
-                    *stats
-                        .last_error
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+                    *lock(&stats.last_error) = Some(e.to_string());
                     if !stats.failing.swap(true, Ordering::Relaxed) {
                         eprintln!(
                             "traced: exporting spans failed ({e}); the application goes on, and \

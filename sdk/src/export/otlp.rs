@@ -79,12 +79,29 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
     }
 }
 
+/// The runtime the gRPC exporter's connection lives on. It is only ever shut down
+/// in the background, never dropped whole: dropping a runtime blocks, and panics
+/// inside an async context (a setup or guard drop inside `#[tokio::main]`).
+#[cfg(feature = "otlp-grpc")]
+pub(crate) struct GrpcRuntime(Option<tokio::runtime::Runtime>);
+
+#[cfg(feature = "otlp-grpc")]
+impl Drop for GrpcRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// The gRPC exporter and the runtime its connection lives on. The runtime is our
-/// own, so gRPC export works in programs with and without a tokio runtime.
+/// own, so gRPC export works in programs with and without a tokio runtime. A
+/// header that gRPC metadata cannot carry gets a warning in `warnings`.
 #[cfg(feature = "otlp-grpc")]
 pub(crate) fn grpc(
     target: &Target,
-) -> Result<(opentelemetry_otlp::SpanExporter, tokio::runtime::Runtime), String> {
+    warnings: &mut Vec<String>,
+) -> Result<(opentelemetry_otlp::SpanExporter, GrpcRuntime), String> {
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -92,26 +109,58 @@ pub(crate) fn grpc(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
+    let runtime = GrpcRuntime(Some(runtime));
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
+        .with_protocol(opentelemetry_otlp::Protocol::Grpc)
         .with_endpoint(&target.endpoint)
         .with_timeout(target.timeout);
     if target.gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
-    let mut metadata = opentelemetry_otlp::tonic_types::metadata::MetadataMap::new();
-    for (key, value) in &target.headers {
-        let key = key.parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>();
-        if let (Ok(key), Ok(value)) = (key, value.parse()) {
-            metadata.insert(key, value);
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    for (name, value) in &target.headers {
+        let key = name.parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>();
+        match (key, value.parse()) {
+            (Ok(key), Ok(value)) => {
+                metadata.insert(key, value);
+            }
+            _ => warnings.push(format!(
+                "the header {name} cannot be sent as gRPC metadata; it is not sent"
+            )),
         }
     }
-    builder = builder.with_metadata(metadata);
+    builder = builder.with_interceptor(Metadata(metadata));
     let exporter = {
-        let _entered = runtime.enter();
+        let Some(tokio) = &runtime.0 else {
+            return Err("no runtime for gRPC export".into());
+        };
+        let _entered = tokio.enter();
         builder.build().map_err(|e| e.to_string())?
     };
     Ok((exporter, runtime))
+}
+
+/// Sets each request's metadata to exactly the headers traced read: the exporter
+/// also adds what it reads from `OTEL_EXPORTER_OTLP_*HEADERS` itself, which would
+/// send a header traced warned about and left out. (Its user agent stays.)
+#[cfg(feature = "otlp-grpc")]
+#[derive(Clone)]
+struct Metadata(tonic::metadata::MetadataMap);
+
+#[cfg(feature = "otlp-grpc")]
+impl tonic::service::Interceptor for Metadata {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        let agent = request.metadata().get("user-agent").cloned();
+        *request.metadata_mut() = self.0.clone();
+        if let Some(agent) = agent {
+            request.metadata_mut().insert("user-agent", agent);
+        }
+        Ok(request)
+    }
 }
 
 /// The HTTP/protobuf exporter, on the blocking reqwest client. The client is built
@@ -119,6 +168,8 @@ pub(crate) fn grpc(
 #[cfg(feature = "otlp-http")]
 pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, String> {
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    // The exporter adds what it reads from `OTEL_EXPORTER_OTLP_*HEADERS` itself;
+    // traced reads the pairs it would take there alike, so it sends no other.
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
@@ -162,5 +213,36 @@ mod tests {
             endpoint(Protocol::Grpc, None, false),
             "http://localhost:4317"
         );
+    }
+
+    /// The class of fault behind setup panicking inside `#[tokio::main]`: a
+    /// failed gRPC build drops the runtime it made, which must not block there.
+    #[cfg(feature = "otlp-grpc")]
+    #[test]
+    fn a_grpc_exporter_tonic_refuses_drops_its_runtime_safely_inside_a_runtime() {
+        let target = Target {
+            endpoint: "http://bad host:4317".to_owned(),
+            protocol: Protocol::Grpc,
+            timeout: Duration::from_millis(100),
+            gzip: false,
+            headers: Vec::new(),
+        };
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut warnings = Vec::new();
+        let result = current.block_on(async { grpc(&target, &mut warnings).map(|_| ()) });
+        assert!(result.is_err(), "tonic refuses the endpoint");
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let target = Target {
+            endpoint: "http://localhost:4317".to_owned(),
+            ..target
+        };
+        // Built, then dropped in an async context.
+        let built = multi.block_on(async { grpc(&target, &mut warnings).map(drop) });
+        assert!(built.is_ok());
     }
 }

@@ -16,6 +16,7 @@
 
 mod span;
 
+use crate::export::ExportStats;
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -23,38 +24,74 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanLimits, SpanProc
 use opentelemetry_sdk::Resource;
 use span::NativeSpan;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 use traced::backend::{Backend, SampledSpan, SamplingRule};
+
+/// How long a flush through the provider (not the guard) waits in all: the SDK's
+/// own flush timeout.
+const PROVIDER_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The span processors of a provider this crate built.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
-    processors: Vec<Box<dyn SpanProcessor>>,
+    processors: Vec<Arc<dyn SpanProcessor>>,
     pub(crate) limits: SpanLimits,
     shut: AtomicBool,
+    /// Counts every span that ends, once, whatever the number of processors.
+    stats: Option<Arc<ExportStats>>,
 }
 
 impl Pipeline {
     /// The pipeline over `processors`, which learn the provider's `resource` here
     /// (the provider's own call reaches [`Shared`], which cannot lend them out).
     /// `limits` must be the provider's too.
+    #[cfg(feature = "testing")]
     pub(crate) fn new(
-        mut processors: Vec<Box<dyn SpanProcessor>>,
+        processors: Vec<Box<dyn SpanProcessor>>,
         resource: &Resource,
         limits: SpanLimits,
     ) -> Arc<Self> {
-        for processor in &mut processors {
-            processor.set_resource(resource);
-        }
+        Self::build(processors, resource, limits, None)
+    }
+
+    /// [`Pipeline::new`], counting each span that ends into `stats`, also one that
+    /// ends after shutdown began (it is lost, and the report says so).
+    pub(crate) fn counted(
+        processors: Vec<Box<dyn SpanProcessor>>,
+        resource: &Resource,
+        limits: SpanLimits,
+        stats: &Arc<ExportStats>,
+    ) -> Arc<Self> {
+        let stats = (!processors.is_empty()).then(|| Arc::clone(stats));
+        Self::build(processors, resource, limits, stats)
+    }
+
+    fn build(
+        processors: Vec<Box<dyn SpanProcessor>>,
+        resource: &Resource,
+        limits: SpanLimits,
+        stats: Option<Arc<ExportStats>>,
+    ) -> Arc<Self> {
+        let processors = processors
+            .into_iter()
+            .map(|mut processor| {
+                processor.set_resource(resource);
+                Arc::from(processor)
+            })
+            .collect();
         Arc::new(Pipeline {
             processors,
             limits,
             shut: AtomicBool::new(false),
+            stats,
         })
     }
 
     pub(crate) fn end(&self, data: SpanData) {
+        if let Some(stats) = &self.stats {
+            stats.span_ended();
+        }
         if self.shut.load(Ordering::Relaxed) {
             return;
         }
@@ -70,12 +107,64 @@ impl Pipeline {
         }
     }
 
-    fn each(&self, f: impl Fn(&dyn SpanProcessor) -> OTelSdkResult) -> OTelSdkResult {
+    /// Exports what every processor holds, waiting at most `timeout` in all.
+    pub(crate) fn flush_within(&self, timeout: Duration) -> OTelSdkResult {
+        self.each_within(timeout, |p, _| p.force_flush())
+    }
+
+    /// Shuts every processor down, waiting at most `timeout` in all; spans that
+    /// end from now on are dropped (and counted).
+    pub(crate) fn shutdown_within(&self, timeout: Duration) -> OTelSdkResult {
+        if self.shut.swap(true, Ordering::AcqRel) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        self.each_within(timeout, |p, left| p.shutdown_with_timeout(left))
+    }
+
+    /// Runs `f` on every processor at once, each on a thread of its own, and waits
+    /// for them until `timeout` has passed: one deadline for all, however many
+    /// are stuck. A processor still busy then finishes in the background (its
+    /// spans not delivered by then count as lost). `f` gets the time left.
+    fn each_within(
+        &self,
+        timeout: Duration,
+        f: fn(&dyn SpanProcessor, Duration) -> OTelSdkResult,
+    ) -> OTelSdkResult {
+        let deadline = Instant::now().checked_add(timeout);
+        let left = || deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
+        let (done, results) = mpsc::channel();
         let mut first_error = Ok(());
+        let mut pending = 0_usize;
         for processor in &self.processors {
-            let result = f(processor.as_ref());
-            if first_error.is_ok() {
-                first_error = result;
+            let processor = Arc::clone(processor);
+            let done = done.clone();
+            let time_left = left();
+            let spawned = std::thread::Builder::new()
+                .name("traced-shutdown".into())
+                .spawn(move || {
+                    let _ = done.send(f(&*processor, time_left));
+                });
+            match spawned {
+                Ok(_) => pending += 1,
+                Err(e) => {
+                    if first_error.is_ok() {
+                        first_error = Err(OTelSdkError::InternalFailure(e.to_string()));
+                    }
+                }
+            }
+        }
+        drop(done);
+        while pending > 0 {
+            match results.recv_timeout(left()) {
+                Ok(result) => {
+                    pending -= 1;
+                    if first_error.is_ok() {
+                        first_error = result;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => return Err(OTelSdkError::Timeout(timeout)),
+                // A processor panicked: nothing more to wait for.
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
         first_error
@@ -99,14 +188,11 @@ impl SpanProcessor for Shared {
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.0.each(|p| p.force_flush())
+        self.0.flush_within(PROVIDER_FLUSH_TIMEOUT)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        if self.0.shut.swap(true, Ordering::AcqRel) {
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
-        self.0.each(|p| p.shutdown_with_timeout(timeout))
+        self.0.shutdown_within(timeout)
     }
 }
 

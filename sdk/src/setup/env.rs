@@ -1,11 +1,23 @@
 //! The standard `OTEL_*` environment variables, read once, each invalid value
 //! answered by one warning and its default.
 
+use super::endpoint;
 use crate::export::otlp::Protocol;
 use crate::export::ExporterKind;
 use crate::sampling::SamplerKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// The largest batch queue traced builds, in spans: a queue is allocated whole
+/// when the processor starts (a few hundred bytes a span).
+pub(crate) const MAX_QUEUE_SIZE: usize = 1 << 20;
+/// The batch processor's queue and batch sizes when none is set.
+pub(crate) const DEFAULT_QUEUE_SIZE: usize = 2048;
+pub(crate) const DEFAULT_BATCH_SIZE: usize = 512;
+/// The shortest schedule delay: with none, the export thread would spin.
+pub(crate) const MIN_DELAY: Duration = Duration::from_millis(1);
+/// The longest delay or timeout taken: longer ones are clamped to it.
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(600);
 
 /// Where the variables come from: the process environment, or a map in tests.
 pub(crate) type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
@@ -22,6 +34,8 @@ pub(crate) struct EnvSettings {
     pub(crate) endpoint: Option<String>,
     /// Whether `endpoint` came from the signal-specific variable (used as given).
     pub(crate) endpoint_is_signal: bool,
+    /// The variable `endpoint` came from, for warnings about it.
+    pub(crate) endpoint_variable: &'static str,
     pub(crate) protocol: Option<Protocol>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
@@ -84,21 +98,31 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
         propagators: r.propagators(),
         ..EnvSettings::default()
     };
-    if let Some(endpoint) = r.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+    const SIGNAL_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    const GENERAL_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    if let Some(endpoint) = r.url(SIGNAL_ENDPOINT) {
         s.endpoint = Some(endpoint);
         s.endpoint_is_signal = true;
+        s.endpoint_variable = SIGNAL_ENDPOINT;
     } else {
-        s.endpoint = r.url("OTEL_EXPORTER_OTLP_ENDPOINT");
+        s.endpoint = r.url(GENERAL_ENDPOINT);
+        s.endpoint_variable = GENERAL_ENDPOINT;
     }
     s.protocol = r.signal("PROTOCOL", Reader::protocol);
     s.headers = r.signal("HEADERS", Reader::headers).unwrap_or_default();
-    s.timeout = r.signal("TIMEOUT", Reader::millis);
+    s.timeout = r.signal("TIMEOUT", Reader::timeout);
     s.gzip = r.signal("COMPRESSION", Reader::compression);
     s.sampler = r.sampler();
-    s.bsp_schedule_delay = r.millis("OTEL_BSP_SCHEDULE_DELAY");
-    s.bsp_max_queue_size = r.count("OTEL_BSP_MAX_QUEUE_SIZE");
-    s.bsp_max_export_batch_size = r.count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
-    s.bsp_export_timeout = r.millis("OTEL_BSP_EXPORT_TIMEOUT");
+    s.bsp_schedule_delay = r.millis_within("OTEL_BSP_SCHEDULE_DELAY", MIN_DELAY, MAX_WAIT);
+    s.bsp_max_queue_size = r.count_at_most(
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        MAX_QUEUE_SIZE,
+        "the largest queue traced builds",
+    );
+    let queue = s.bsp_max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
+    s.bsp_max_export_batch_size =
+        r.count_at_most("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", queue, "the queue's size");
+    s.bsp_export_timeout = r.timeout("OTEL_BSP_EXPORT_TIMEOUT");
     s.value_length_limit = r
         .count("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT")
         .or_else(|| r.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"));
@@ -171,6 +195,41 @@ impl Reader<'_> {
         })
     }
 
+    /// A positive integer, clamped to `max` (`what` says what it is) with a warning.
+    fn count_at_most(&mut self, name: &str, max: usize, what: &str) -> Option<usize> {
+        let count = self.count(name)?;
+        if count > max {
+            (self.warn)(format!(
+                "{name}={count} is more than {max}, {what}; using {max}"
+            ));
+            return Some(max);
+        }
+        Some(count)
+    }
+
+    /// Milliseconds, clamped to `min..=max` with a warning.
+    fn millis_within(&mut self, name: &str, min: Duration, max: Duration) -> Option<Duration> {
+        let value = self.millis(name)?;
+        let (bound, most_or_least) = if value < min {
+            (min, "less than the least")
+        } else if value > max {
+            (max, "more than the most")
+        } else {
+            return Some(value);
+        };
+        let (ms, bound_ms) = (value.as_millis(), bound.as_millis());
+        (self.warn)(format!(
+            "{name}={ms} is {most_or_least} traced takes ({bound_ms} ms); using {bound_ms} ms"
+        ));
+        Some(bound)
+    }
+
+    /// An export timeout: at least 1 ms (none would fail every export), at most
+    /// [`MAX_WAIT`].
+    fn timeout(&mut self, name: &str) -> Option<Duration> {
+        self.millis_within(name, MIN_DELAY, MAX_WAIT)
+    }
+
     /// A count limit: a non-negative integer (0 keeps none).
     fn limit(&mut self, name: &str) -> Option<u32> {
         self.parsed(name, "expected a non-negative integer", |v| v.parse().ok())
@@ -183,12 +242,14 @@ impl Reader<'_> {
     }
 
     fn url(&mut self, name: &str) -> Option<String> {
-        self.parsed(name, "expected an http:// or https:// URL", |v| {
-            let rest = v
-                .strip_prefix("http://")
-                .or_else(|| v.strip_prefix("https://"))?;
-            (!rest.is_empty() && !rest.starts_with('/')).then(|| v.to_owned())
-        })
+        let value = self.string(name)?;
+        match endpoint::check(&value) {
+            Ok(()) => Some(value),
+            Err(why) => {
+                self.invalid(name, &value, &why);
+                None
+            }
+        }
     }
 
     fn protocol(&mut self, name: &str) -> Option<Protocol> {
@@ -199,28 +260,30 @@ impl Reader<'_> {
         })
     }
 
+    /// Any case, as the OTLP exporter reads it too when none is passed.
     fn compression(&mut self, name: &str) -> Option<bool> {
-        self.parsed(name, "expected gzip or none", |v| match v {
-            "gzip" => Some(true),
-            "none" => Some(false),
-            _ => None,
+        self.parsed(name, "expected gzip or none", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "gzip" => Some(true),
+                "none" => Some(false),
+                _ => None,
+            }
         })
     }
 
-    /// `key=value,key2=value2`, values percent-decoded.
+    /// `key=value,key2=value2`, values percent-decoded. A pair that cannot be sent
+    /// is left out with a warning that names it; the others are sent. (The OTLP
+    /// exporters read this variable themselves as well, and send the same pairs.)
     fn headers(&mut self, name: &str) -> Option<Vec<(String, String)>> {
-        self.parsed(name, "expected key=value pairs separated by commas", |v| {
-            v.split(',')
-                .filter(|pair| !pair.trim().is_empty())
-                .map(|pair| {
-                    let (key, value) = pair.split_once('=')?;
-                    let key = key.trim();
-                    let valid =
-                        !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic() && b != b':');
-                    valid.then(|| (key.to_ascii_lowercase(), percent_decode(value.trim())))
-                })
-                .collect()
-        })
+        let value = self.string(name)?;
+        let mut headers = Vec::new();
+        for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match header(pair) {
+                Ok(header) => headers.push(header),
+                Err(why) => (self.warn)(format!("{name}: {why}; it is not sent")),
+            }
+        }
+        Some(headers)
     }
 
     fn resource(&mut self) -> BTreeMap<String, String> {
@@ -242,8 +305,9 @@ impl Reader<'_> {
     }
 
     fn exporters(&mut self) -> Option<Vec<ExporterKind>> {
-        self.parsed(
-            "OTEL_TRACES_EXPORTER",
+        const NAME: &str = "OTEL_TRACES_EXPORTER";
+        let kinds = self.parsed(
+            NAME,
             "expected otlp, console or none, separated by commas",
             |v| {
                 let mut kinds = Vec::new();
@@ -255,10 +319,10 @@ impl Reader<'_> {
                         _ => return None,
                     }
                 }
-                kinds.dedup();
                 Some(kinds)
             },
-        )
+        )?;
+        Some(crate::export::once_each(&kinds, NAME, self.warn))
     }
 
     fn propagators(&mut self) -> Option<Vec<String>> {
@@ -303,6 +367,52 @@ impl Reader<'_> {
             }
         })
     }
+}
+
+/// One `key=value` header pair, as the OTLP exporters take it: a key that is an
+/// HTTP header name, a value without control characters (CR, LF, DEL...).
+fn header(pair: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = pair.split_once('=') else {
+        return Err(format!("{pair:?} is not key=value"));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if key.is_empty() || !key.bytes().all(token) {
+        return Err(format!("{key:?} is not a header name"));
+    }
+    if value.is_empty() {
+        return Err(format!("the header {key} has no value"));
+    }
+    let value = header_value(value);
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(format!(
+            "the value of the header {key} has a control character (CR, LF, DEL...), \
+             which HTTP does not allow"
+        ));
+    }
+    Ok((key.to_ascii_lowercase(), value))
+}
+
+/// A header value, percent-decoded; as given when it is not valid
+/// percent-encoding of UTF-8 (so it matches what the OTLP exporter reads).
+fn header_value(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+            let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) else {
+                return text.to_owned();
+            };
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 fn percent_decode(text: &str) -> String {
@@ -448,5 +558,112 @@ mod tests {
         assert_eq!(s.endpoint.as_deref(), Some("http://b:4318/custom"));
         assert!(s.endpoint_is_signal);
         assert_eq!(s.service_name, None);
+    }
+
+    #[test]
+    fn sizes_and_delays_are_kept_within_their_bounds() {
+        let (s, warnings) = settings(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "18446744073709551615"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+            ("OTEL_BSP_EXPORT_TIMEOUT", "18446744073709551615"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+        ]);
+        assert_eq!(warnings.len(), 5, "{warnings:#?}");
+        assert_eq!(
+            warnings[2],
+            "OTEL_BSP_MAX_QUEUE_SIZE=18446744073709551615 is more than 1048576, the largest \
+             queue traced builds; using 1048576"
+        );
+        assert_eq!(s.bsp_max_queue_size, Some(MAX_QUEUE_SIZE));
+        assert!(warnings[3].starts_with("OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\" is not valid"));
+        assert_eq!(s.bsp_max_export_batch_size, None, "the default, 512");
+        assert_eq!(
+            warnings[1],
+            "OTEL_BSP_SCHEDULE_DELAY=0 is less than the least traced takes (1 ms); using 1 ms"
+        );
+        assert_eq!(s.bsp_schedule_delay, Some(MIN_DELAY));
+        assert!(warnings[4].starts_with("OTEL_BSP_EXPORT_TIMEOUT=18446744073709551615 is more"));
+        assert_eq!(s.bsp_export_timeout, Some(MAX_WAIT));
+        assert!(warnings[0].starts_with("OTEL_EXPORTER_OTLP_TIMEOUT=0 is less"));
+        assert_eq!(s.timeout, Some(MIN_DELAY));
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_queue_is_cut_to_it() {
+        let (s, warnings) = settings(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "5000"),
+        ]);
+        assert_eq!(
+            warnings,
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE=5000 is more than 100, the queue's size; using 100"]
+        );
+        assert_eq!(s.bsp_max_export_batch_size, Some(100));
+        let (_, warnings) = settings(&[("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2049")]);
+        assert_eq!(warnings.len(), 1, "the default queue holds 2048");
+    }
+
+    #[test]
+    fn each_header_that_cannot_be_sent_is_named_and_left_out() {
+        let (s, warnings) = settings(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "api-key=s3cret,broken, bad key=x,x-raw=50%zz,x-line=a%0D%0Ab,x-del=a%7F,x-empty=",
+        )]);
+        assert_eq!(
+            s.headers,
+            [
+                ("api-key".to_owned(), "s3cret".to_owned()),
+                ("x-raw".to_owned(), "50%zz".to_owned()),
+            ],
+            "the pairs that can be sent, a value that is not percent-encoding as given"
+        );
+        assert_eq!(warnings.len(), 5, "{warnings:#?}");
+        assert!(warnings[0].starts_with("OTEL_EXPORTER_OTLP_HEADERS: \"broken\" is not key=value"));
+        assert!(warnings[1].contains("\"bad key\" is not a header name"));
+        assert!(warnings[2].contains("the header x-line has a control character"));
+        assert!(warnings[3].contains("the header x-del has a control character"));
+        assert!(warnings[4].contains("the header x-empty has no value"));
+    }
+
+    #[test]
+    fn an_exporter_named_twice_is_used_once() {
+        let (s, warnings) = settings(&[("OTEL_TRACES_EXPORTER", "otlp,console,otlp")]);
+        assert_eq!(
+            s.exporters,
+            Some(vec![ExporterKind::Otlp, ExporterKind::Console])
+        );
+        assert_eq!(
+            warnings,
+            ["OTEL_TRACES_EXPORTER names Otlp more than once; it is used once"]
+        );
+    }
+
+    #[test]
+    fn an_endpoint_the_transports_refuse_gets_a_warning_naming_the_variable() {
+        for (url, why) in [
+            ("http://bad host:4317", "' ' cannot be in a URL"),
+            ("http://[::1", "the IPv6 address has no closing ]"),
+            (
+                "http://localhost:99999",
+                "the port \"99999\" is not from 1 to 65535",
+            ),
+        ] {
+            let (s, warnings) = settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", url)]);
+            assert_eq!(s.endpoint, None, "{url}");
+            assert_eq!(
+                warnings,
+                [format!(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT={url:?} is not valid ({why}); using the default"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn compression_is_read_in_any_case() {
+        let (s, warnings) = settings(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP")]);
+        assert!(warnings.is_empty());
+        assert_eq!(s.gzip, Some(true));
     }
 }

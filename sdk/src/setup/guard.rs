@@ -1,25 +1,32 @@
 //! The guard `install` returns: it keeps tracing set up and shuts it down.
 
+use super::live;
 use crate::export::ExportStats;
+use crate::native::Pipeline;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use traced::backend::Installed;
 
 /// Keeps tracing set up; dropping it flushes the spans still queued and shuts the
-/// exporters down, within the shutdown timeout. Spans that could not be exported
-/// are counted and reported then, in one line.
+/// exporters down, within the shutdown timeout in all, however many exporters are
+/// stuck. Spans that could not be exported are counted and reported then, in one
+/// line.
+///
+/// Guards may nest: the newest live guard's provider is the one installed, and
+/// when it drops, the newest guard still alive gets its provider back.
 #[must_use = "tracing is shut down when this guard drops: keep it for the life of the program"]
 pub struct TracingGuard {
     pub(super) provider: Option<SdkTracerProvider>,
-    /// The backend installed with the provider, to uninstall.
-    pub(super) installed: Option<Installed>,
+    pub(super) pipeline: Option<Arc<Pipeline>>,
+    /// This guard among the live ones (see `live`).
+    pub(super) live: Option<u64>,
     pub(super) stats: Arc<ExportStats>,
     pub(super) timeout: Duration,
     pub(super) warnings: Vec<String>,
+    /// Shut down in the background when the guard is done with it.
     #[cfg(feature = "otlp-grpc")]
-    pub(super) runtime: Option<tokio::runtime::Runtime>,
+    pub(super) runtime: Option<crate::export::otlp::GrpcRuntime>,
 }
 
 impl std::fmt::Debug for TracingGuard {
@@ -36,36 +43,40 @@ impl TracingGuard {
         &self.warnings
     }
 
-    /// Spans finished so far, and how many of them were exported.
+    /// Spans finished so far, each counted once, and how many of them were
+    /// exported: by every exporter, when there are several (the fewest any one
+    /// delivered).
     pub fn counts(&self) -> (u64, u64) {
         self.stats.counts()
     }
 
-    /// Exports every finished span now, waiting at most the shutdown timeout.
+    /// Exports every finished span now, waiting at most the shutdown timeout in
+    /// all; an exporter still busy then goes on in the background.
     pub fn flush(&self) {
-        if let Some(provider) = &self.provider {
-            let _ = provider.force_flush();
+        if let Some(pipeline) = &self.pipeline {
+            let _ = pipeline.flush_within(self.timeout);
         }
     }
 
     /// Shuts down now and returns the report line, if any span was not exported.
+    /// Returns within the shutdown timeout: an exporter still busy then is left to
+    /// finish in the background, and what it has not delivered is reported lost.
     pub fn shutdown(mut self) -> Option<String> {
         self.close()
     }
 
     fn close(&mut self) -> Option<String> {
+        // The newest guard still alive gets its provider back, or call sites go
+        // back to the no-provider path.
+        if let Some(id) = self.live.take() {
+            live::leave(id);
+        }
         let provider = self.provider.take()?;
-        // Call sites go back to the no-provider path, unless a provider installed
-        // since has taken the place of this one.
-        if let Some(installed) = self.installed.take() {
-            traced::backend::uninstall(installed);
-        }
+        self.pipeline = None;
         let result = provider.shutdown_with_timeout(self.timeout);
+        // Never blocks, so it is safe inside an async context too.
         #[cfg(feature = "otlp-grpc")]
-        if let Some(runtime) = self.runtime.take() {
-            // Never blocks, so it is safe inside an async context too.
-            runtime.shutdown_background();
-        }
+        drop(self.runtime.take());
         let report = self.stats.report(result.err().map(|e| e.to_string()));
         if let Some(line) = &report {
             eprintln!("traced: {line}");

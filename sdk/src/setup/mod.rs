@@ -1,8 +1,10 @@
 //! One-call setup: the SDK tracer provider, its exporters, the propagators and the
 //! panic hook, configured from code and from the standard `OTEL_*` variables.
 
+mod endpoint;
 pub(crate) mod env;
 mod guard;
+mod live;
 
 pub use guard::{SharedOutput, TracingGuard};
 
@@ -14,7 +16,7 @@ use crate::export::{add, ExportStats, ExporterKind, Processors};
 use crate::native::{self, Pipeline};
 use crate::sampling::SamplerKind;
 use env::{EnvSettings, Lookup};
-use opentelemetry::trace::noop::NoopTracerProvider;
+use live::Installs;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::SpanExporter;
@@ -22,6 +24,13 @@ use opentelemetry_sdk::Resource;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The batch processor's schedule delay when none is set (the console's is
+/// shorter).
+const DEFAULT_DELAY: Duration = Duration::from_secs(5);
+/// The OTLP export timeout when none is set.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Tracing configuration: code settings win over the environment, which wins over
 /// the defaults. See the README for every variable honoured.
@@ -112,7 +121,8 @@ impl Setup {
         self
     }
 
-    /// How long dropping the guard may take to flush (default 5 s).
+    /// How long dropping the guard (or `shutdown`, or `flush`) may take in all,
+    /// however many exporters there are (default 5 s, at most 10 minutes).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -124,7 +134,7 @@ impl Setup {
     /// used.
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
         self.custom.push(Box::new(move |processors, env, stats| {
-            let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
+            let delay = env.bsp_schedule_delay.unwrap_or(DEFAULT_DELAY);
             add(processors, exporter, env, delay, stats);
         }));
         self
@@ -195,11 +205,13 @@ impl Setup {
     pub fn install(mut self) -> TracingGuard {
         let mut warnings = Vec::new();
         let env = env::read(&*self.lookup, &mut |w| warnings.push(w));
+        self.check(&mut warnings);
         crate::install_panic_hook();
         crate::propagators::install(env.propagators.clone());
         let mut guard = TracingGuard {
             provider: None,
-            installed: None,
+            pipeline: None,
+            live: None,
             stats: Arc::new(ExportStats::default()),
             timeout: self.shutdown_timeout,
             warnings: Vec::new(),
@@ -207,7 +219,7 @@ impl Setup {
             runtime: None,
         };
         if env.disabled {
-            traced::set_tracer_provider(NoopTracerProvider::new());
+            guard.live = Some(live::enter(Installs::Nothing));
         } else {
             let kind = self
                 .sampler
@@ -218,18 +230,56 @@ impl Setup {
             self.add_exporters(&mut processors, &env, &mut guard, &mut warnings);
             // The SDK reads the count limits from the process environment itself;
             // both paths take them from the settings instead.
-            let pipeline = Pipeline::new(processors, &resource, env.limits.span_limits());
+            let limits = env.limits.span_limits();
+            let pipeline = Pipeline::counted(processors, &resource, limits, &guard.stats);
             let provider = native::provider(&pipeline, resource, kind.sampler());
             // A standard sampler: call sites decide sampling themselves and build
             // sampled spans into the pipeline.
-            guard.installed = native::install(&provider, Some(kind.rule()), &pipeline);
+            guard.live = Some(live::enter(Installs::Provider {
+                provider: provider.clone(),
+                rule: kind.rule(),
+                pipeline: Arc::clone(&pipeline),
+            }));
             guard.provider = Some(provider);
+            guard.pipeline = Some(pipeline);
         }
         for warning in &warnings {
             eprintln!("traced: {warning}");
         }
         guard.warnings = warnings;
         guard
+    }
+
+    /// Settings made in code, checked like the environment's: each invalid one
+    /// gets a warning and its default.
+    fn check(&mut self, warnings: &mut Vec<String>) {
+        if let Some(sampler) = self.sampler {
+            self.sampler = Some(sampler.checked("Setup::sampler", warnings));
+        }
+        if self.shutdown_timeout > env::MAX_WAIT {
+            warnings.push(format!(
+                "Setup::shutdown_timeout({:?}) is more than the most traced takes ({:?}); \
+                 using {:?}",
+                self.shutdown_timeout,
+                env::MAX_WAIT,
+                env::MAX_WAIT
+            ));
+            self.shutdown_timeout = env::MAX_WAIT;
+        }
+        if let Some(url) = &self.endpoint {
+            if let Err(why) = endpoint::check(url) {
+                warnings.push(format!(
+                    "Setup::otlp_endpoint({url:?}) is not valid ({why}); using the default"
+                ));
+                self.endpoint = None;
+            }
+        }
+        if let Some(kinds) = &self.exporters {
+            let once = crate::export::once_each(kinds, "Setup::exporters", &mut |w| {
+                warnings.push(w);
+            });
+            self.exporters = Some(once);
+        }
     }
 
     fn resource(&self, env: &EnvSettings) -> Resource {
@@ -292,6 +342,7 @@ impl Setup {
                 ExporterKind::Console => {
                     let settings = std::mem::take(&mut self.console);
                     console::add(processors, settings, &*self.lookup, env, &guard.stats);
+                    guard.stats.name_last("console");
                 }
                 ExporterKind::Otlp => {
                     self.add_otlp(processors, env, endpoint.clone(), guard, warnings);
@@ -312,6 +363,18 @@ impl Setup {
         guard: &mut TracingGuard,
         warnings: &mut Vec<String>,
     ) {
+        if let Some(url) = endpoint
+            .as_deref()
+            .filter(|url| url.starts_with("https://"))
+        {
+            let source = if self.endpoint.is_some() {
+                "Setup::otlp_endpoint"
+            } else {
+                env.endpoint_variable
+            };
+            warnings.push(endpoint::no_tls(source, url));
+            return;
+        }
         let protocol = otlp::protocol(
             self.protocol.or(env.protocol),
             endpoint.as_deref(),
@@ -329,23 +392,27 @@ impl Setup {
             timeout: env
                 .timeout
                 .or(env.bsp_export_timeout)
-                .unwrap_or(Duration::from_secs(10)),
+                .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
             gzip: env.gzip.unwrap_or(false),
             headers: env.headers.clone(),
         };
-        let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_secs(5));
+        let delay = env.bsp_schedule_delay.unwrap_or(DEFAULT_DELAY);
+        let stats = &guard.stats;
         match target.protocol {
             #[cfg(feature = "otlp-grpc")]
-            Protocol::Grpc => match otlp::grpc(&target) {
+            Protocol::Grpc => match otlp::grpc(&target, warnings) {
                 Ok((exporter, runtime)) => {
+                    // One OTLP exporter per setup (exporters are named once each).
                     guard.runtime = Some(runtime);
-                    add(processors, exporter, env, delay, &guard.stats);
+                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[cfg(feature = "otlp-http")]
             Protocol::HttpProtobuf => match otlp::http(&target) {
-                Ok(exporter) => add(processors, exporter, env, delay, &guard.stats),
+                Ok(exporter) => {
+                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats);
+                }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[allow(unreachable_patterns)]
