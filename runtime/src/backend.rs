@@ -107,8 +107,49 @@ pub fn now() -> SystemTime {
     crate::clock::now()
 }
 
+pub use crate::record::{ARRAY_VALUE_MAX_LEN, DEFAULT_VALUE_LENGTH_LIMIT};
+
+/// Sets the value length limit, in characters, that values are cut to when they
+/// are recorded: arguments, `attrs`, `ret` values, attributes set through
+/// `traced`, error and panic descriptions. `None` restores the default,
+/// [`DEFAULT_VALUE_LENGTH_LIMIT`]. An SDK sets it from its configuration
+/// (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`); it holds for the whole process, from
+/// the next value recorded on, until it is set again.
+///
+/// A longer string keeps its first `limit` characters, with nothing added, as the
+/// OpenTelemetry specification asks, and only they are copied; each string in an
+/// array is cut the same way. Arrays keep at most their first
+/// [`ARRAY_VALUE_MAX_LEN`] elements, and `Debug` output at most
+/// [`crate::DEBUG_VALUE_MAX_LEN`] bytes, whatever the limit.
+///
+/// ```
+/// use traced::ToValue;
+/// use traced::otel::Value;
+///
+/// traced::backend::set_value_length_limit(Some(4));
+/// assert_eq!(traced::backend::value_length_limit(), 4);
+/// assert_eq!("héllo wörld".to_value(), Some(Value::from("héll")));
+///
+/// traced::backend::set_value_length_limit(None);
+/// assert_eq!(
+///     traced::backend::value_length_limit(),
+///     traced::backend::DEFAULT_VALUE_LENGTH_LIMIT
+/// );
+/// ```
+pub fn set_value_length_limit(limit: Option<usize>) {
+    crate::record::set_value_length_limit(limit);
+}
+
+/// The value length limit in force, in characters; see [`set_value_length_limit`].
+#[must_use]
+pub fn value_length_limit() -> usize {
+    crate::record::value_length_limit()
+}
+
 /// The part of a panic hook that lets a span ended by this panic carry its message
-/// and location. A panic hook installed by the application calls it.
+/// and location. A panic hook installed by the application calls it. It never
+/// panics, even in a thread-local destructor: once this thread's thread-locals are
+/// destroyed, the message is not kept.
 pub fn remember_panic(info: &PanicHookInfo<'_>) {
     crate::record::remember_panic(info);
 }

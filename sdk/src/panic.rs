@@ -8,7 +8,9 @@ use std::sync::Once;
 /// Without it, a span that a panic unwinds through still gets status Error and an
 /// `exception` event, with the message `panicked`. The hook keeps whatever hook was
 /// installed before and calls it, so panics are reported exactly as they were.
-/// Installing it more than once has no further effect.
+/// Installing it more than once has no further effect. The hook itself never
+/// panics, even for a panic caught in a thread-local destructor while the thread's
+/// thread-locals are being destroyed: the message is then not kept.
 ///
 /// ```
 /// traced_sdk::install_panic_hook();

@@ -49,6 +49,12 @@ thread_local! {
     static TABLE: RefCell<Table> = RefCell::default();
 }
 
+/// Initialises this thread's table, so that it is destroyed after the teardown
+/// watch registered next (see `span::teardown`).
+pub(crate) fn prepare_thread() {
+    let _ = TABLE.try_with(|_| ());
+}
+
 impl CallGuard {
     /// A guard with nothing to end.
     #[inline(always)]
@@ -77,23 +83,30 @@ impl CallGuard {
             Err(span) => span,
         };
         let records = span.is_recording();
-        let attached = span.attach();
+        let attached = span.attach_started();
         let entry = Entry {
             span,
             _attached: attached,
         };
-        let slot = TABLE.with(|table| {
+        let mut entry = Some(entry);
+        let slot = TABLE.try_with(|table| {
             let mut table = table.borrow_mut();
             if let Some(slot) = table.free.pop() {
-                table.entries[slot as usize] = Some(entry);
+                table.entries[slot as usize] = entry.take();
                 slot
             } else {
-                table.entries.push(Some(entry));
+                table.entries.push(entry.take());
                 u32::try_from(table.entries.len() - 1)
                     .unwrap_or(CARRIER - 2)
                     .min(CARRIER - 2)
             }
         });
+        // The table is alive while the teardown watch is (see `prepare_thread`):
+        // without it, the span ends here.
+        let Ok(slot) = slot else {
+            drop(entry);
+            return CallGuard::none();
+        };
         CallGuard {
             slot: (slot + 1) | if records { RECORDS } else { 0 },
             carrier: MaybeUninit::uninit(),
@@ -113,11 +126,14 @@ impl CallGuard {
 
     #[inline(never)]
     fn recording_slow(&self) -> Option<SpanHandle> {
-        TABLE.with(|table| {
-            let table = table.borrow();
-            let entry = table.entries.get(self.index())?.as_ref()?;
-            Some(SpanHandle::clone(&entry.span))
-        })
+        TABLE
+            .try_with(|table| {
+                let table = table.borrow();
+                let entry = table.entries.get(self.index())?.as_ref()?;
+                Some(SpanHandle::clone(&entry.span))
+            })
+            .ok()
+            .flatten()
     }
 
     fn index(&self) -> usize {

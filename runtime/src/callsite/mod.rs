@@ -3,11 +3,12 @@
 
 mod guard;
 
+pub(crate) use guard::prepare_thread;
 pub use guard::CallGuard;
 
 use crate::backend::Backend;
 use crate::provider;
-use crate::span::Span;
+use crate::span::{teardown, Span};
 use crate::start::{self, Attrs, Origin, Site, Start};
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::SpanKind;
@@ -112,6 +113,11 @@ impl Callsite {
 
     #[inline(never)]
     fn start_span(&'static self, start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
+        // Called from a thread-local's destructor late in the thread's teardown,
+        // the function runs untraced.
+        if !teardown::alive() {
+            return Span::none();
+        }
         start::start(&mut At(self), start, &mut |base, sink| {
             self.write_attributes(base, sink, attrs);
         })

@@ -1,6 +1,7 @@
 //! Errors and panics, recorded the way the OpenTelemetry specification asks:
 //! status Error with a description, `error.type`, and one `exception` event.
 
+use super::limits::{kept_len, value_length_limit};
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
@@ -21,12 +22,14 @@ pub(crate) fn record_failure(span: &SpanRef<'_>, type_name: &'static str, messag
     }
 }
 
-/// [`record_failure`] for a span known to record.
+/// [`record_failure`] for a span known to record. The message is cut to the value
+/// length limit.
 pub(crate) fn record_failure_recording(
     span: &SpanRef<'_>,
     type_name: &'static str,
-    message: String,
+    mut message: String,
 ) {
+    message.truncate(kept_len(&message, value_length_limit()));
     span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
     span.add_event_with_timestamp(
         "exception",
@@ -41,7 +44,9 @@ pub(crate) fn record_failure_recording(
 
 pub(crate) fn record_panic(span: &SpanRef<'_>) {
     let message = LAST_PANIC
-        .with(|last| last.borrow().clone())
+        .try_with(|last| last.try_borrow().ok().and_then(|last| last.clone()))
+        .ok()
+        .flatten()
         .unwrap_or_else(|| String::from("panicked"));
     record_failure(span, PANIC_TYPE, message);
 }
@@ -49,22 +54,32 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
 /// Forgets the last panic's message once its unwinding is over, so that a later
 /// panic not seen by the hook (another hook replaced it) is not described by it.
 pub(crate) fn forget_panic() {
-    LAST_PANIC.with(|last| {
-        if last.borrow().is_some() {
-            last.borrow_mut().take();
+    let _ = LAST_PANIC.try_with(|last| {
+        if last.try_borrow().is_ok_and(|last| last.is_some()) {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                last.take();
+            }
         }
     });
 }
 
 thread_local! {
+    // Reached with `try_with` and `try_borrow` only: the panic hook runs in
+    // thread-local destructors too (after this one's, perhaps), where a panic of
+    // its own would abort the process; it then keeps nothing.
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Keeps the message and location of the panic starting on this thread, for the
-/// spans it unwinds through; called by the panic hook an SDK installs.
+/// spans it unwinds through; called by the panic hook an SDK installs. Never
+/// panics: once this thread's thread-locals are destroyed, it keeps nothing.
 pub(crate) fn remember_panic(info: &PanicHookInfo<'_>) {
     let message = panic_message(info);
-    LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+    let _ = LAST_PANIC.try_with(|last| {
+        if let Ok(mut last) = last.try_borrow_mut() {
+            *last = Some(message);
+        }
+    });
 }
 
 fn panic_message(info: &PanicHookInfo<'_>) -> String {
@@ -74,6 +89,7 @@ fn panic_message(info: &PanicHookInfo<'_>) -> String {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("Box<dyn Any>");
+    let text = &text[..kept_len(text, value_length_limit())];
     match info.location() {
         Some(at) => format!("{text} (at {}:{}:{})", at.file(), at.line(), at.column()),
         None => text.to_owned(),

@@ -1,9 +1,13 @@
 //! Choosing, per value type, how `#[traced]` records it: through [`ToValue`] when
-//! the type implements it, else through `Debug`, else a compile error that says
-//! what to do. Method resolution makes the choice (`ViaValue` applies without an
-//! auto-reference, so it wins), not the macro: it cannot see types.
+//! the type implements it, else, for a slice, array, `Vec`, `VecDeque`, map or set,
+//! through its elements' `Debug` (visiting only those that fit the bound), else
+//! through `Debug`, else a compile error that says what to do. Method resolution
+//! makes the choice, not the macro: it cannot see types. On the receiver
+//! `&Wrap(value)`, `ViaValue` applies as it is, the sequences' inherent method after
+//! one auto-reference, and `ViaDebug` after the same (an inherent method wins over
+//! a trait's at the same step).
 
-use super::value::debug_value;
+use super::debug::{debug_sequence, debug_value, DebugSequence};
 use super::ToValue;
 use opentelemetry::Value;
 use std::fmt::Debug;
@@ -28,6 +32,15 @@ pub trait ViaDebug {
     }
 }
 impl<T: ?Sized> ViaDebug for &Wrap<'_, T> {}
+
+impl<S: DebugSequence + ?Sized> Wrap<'_, S> {
+    #[doc(hidden)]
+    #[inline]
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub fn traced_kind(self: &&Self) -> SequenceKind {
+        SequenceKind
+    }
+}
 
 #[doc(hidden)]
 pub struct ValueKind;
@@ -57,6 +70,20 @@ impl DebugKind {
     }
     pub fn ret_value<T: RecordableRet + ?Sized>(self, value: &T) -> Option<Value> {
         Some(debug_value(value))
+    }
+}
+
+#[doc(hidden)]
+pub struct SequenceKind;
+impl SequenceKind {
+    pub fn value<S: DebugSequence + ?Sized>(self, value: &S) -> Option<Value> {
+        Some(debug_sequence(value))
+    }
+    pub fn attr_value<S: DebugSequence + ?Sized>(self, value: &S) -> Option<Value> {
+        Some(debug_sequence(value))
+    }
+    pub fn ret_value<S: DebugSequence + ?Sized>(self, value: &S) -> Option<Value> {
+        Some(debug_sequence(value))
     }
 }
 

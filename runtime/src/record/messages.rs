@@ -19,10 +19,13 @@ use super::ToValue;
 #[cfg(any(feature = "http", feature = "tonic"))]
 use opentelemetry::{Array, StringValue, Value};
 
-/// The names, as a string array.
+/// The names, as a string array, within the bounds of any array value.
 #[cfg(any(feature = "http", feature = "tonic"))]
 fn names<'a>(names: impl Iterator<Item = &'a str>) -> Option<Value> {
-    let names: Vec<StringValue> = names.map(|name| name.to_owned().into()).collect();
+    let names: Vec<StringValue> = names
+        .take(super::ARRAY_VALUE_MAX_LEN)
+        .map(super::limits::string)
+        .collect();
     Some(Value::Array(Array::String(names)))
 }
 
@@ -37,7 +40,10 @@ mod http_types {
     }
 
     fn request_line(method: &http::Method, uri: &http::Uri) -> Option<Value> {
-        Some(Value::String(format!("{method} {}", uri.path()).into()))
+        Some(Value::String(crate::record::limits::owned_string(format!(
+            "{method} {}",
+            uri.path()
+        ))))
     }
 
     impl<B> ToValue for http::Request<B> {
@@ -81,7 +87,7 @@ mod tonic_types {
 
     impl<T: std::fmt::Debug> ToValue for tonic::Request<T> {
         fn to_value(&self) -> Option<Value> {
-            Some(crate::record::value::debug_value(self.get_ref()))
+            Some(crate::record::debug::debug_value(self.get_ref()))
         }
     }
 }

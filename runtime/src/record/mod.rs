@@ -2,12 +2,17 @@
 //! outcome of a call (errors and panics), the way the OpenTelemetry specification
 //! asks.
 
+mod debug;
 mod failure;
 pub(crate) mod kind;
+mod limits;
 mod messages;
 pub(crate) mod outcome;
 mod value;
 
+pub use debug::DEBUG_VALUE_MAX_LEN;
 pub use failure::PANIC_TYPE;
 pub(crate) use failure::{forget_panic, record_failure, record_panic, remember_panic};
-pub use value::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN};
+pub(crate) use limits::{set_value_length_limit, value_length_limit};
+pub use limits::{ARRAY_VALUE_MAX_LEN, DEFAULT_VALUE_LENGTH_LIMIT};
+pub use value::{ArrayElement, ToValue};

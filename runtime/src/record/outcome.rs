@@ -1,5 +1,6 @@
 //! What `record_err` and `ret` do with a call's output.
 
+use super::debug::described;
 use super::failure::record_failure_recording;
 use crate::span::SpanHandle;
 use opentelemetry::trace::TraceContextExt;
@@ -67,14 +68,6 @@ where
     if let Some(err) = output.err_value() {
         fail::<R::Err>(span, described(format_args!("{err:?}")));
     }
-}
-
-/// An error's description, written into a buffer that holds a typical one
-/// without growing.
-fn described(text: std::fmt::Arguments<'_>) -> String {
-    let mut out = String::with_capacity(64);
-    let _ = std::fmt::Write::write_fmt(&mut out, text);
-    out
 }
 
 /// Fails a span known to record.

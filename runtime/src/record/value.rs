@@ -1,15 +1,10 @@
 //! Turning Rust values into OpenTelemetry attribute values.
 
-use opentelemetry::{Array, StringValue, Value};
+use super::limits::{elements, limited, limited_array, owned_string, string};
+use opentelemetry::{Array, Value};
 use std::borrow::Cow;
-use std::fmt::{self, Debug, Write as _};
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// The longest attribute value, in bytes, that a value recorded through its `Debug`
-/// implementation is given. Longer output is cut at a character boundary and ends
-/// with `…`. Formatting stops there, so a large value costs no more than this.
-pub const DEBUG_VALUE_MAX_LEN: usize = 256;
 
 /// A value that can be recorded as a span attribute with its OpenTelemetry type.
 ///
@@ -21,6 +16,7 @@ pub const DEBUG_VALUE_MAX_LEN: usize = 256;
 /// * `str`, `String`, `Cow<str>` and `char` (as strings);
 /// * `Option<T>` (as `T`, or no attribute for `None`);
 /// * slices, arrays and `Vec`s of the above (as OpenTelemetry arrays);
+/// * [`Value`] itself;
 /// * references, `Box`, `Rc` and `Arc` of any of these;
 /// * with the `http` and `tonic` features, header maps, requests and responses,
 ///   without their header values (see the README's "Secrets").
@@ -44,6 +40,11 @@ pub const DEBUG_VALUE_MAX_LEN: usize = 256;
 /// }
 /// # assert_eq!(load(UserId(7)), 7);
 /// ```
+///
+/// The values of these implementations are bounded when they are made: a string is
+/// cut to the value length limit (see [`crate::backend::set_value_length_limit`]),
+/// an array to its first [`ARRAY_VALUE_MAX_LEN`](crate::backend::ARRAY_VALUE_MAX_LEN)
+/// elements, and only what is kept is copied.
 pub trait ToValue {
     /// The attribute value, or `None` for no attribute.
     fn to_value(&self) -> Option<Value>;
@@ -51,7 +52,10 @@ pub trait ToValue {
 
 /// Element types of OpenTelemetry arrays.
 pub trait ArrayElement: Sized {
-    /// The array of these elements.
+    /// The array of these elements. A slice, array or `Vec` recorded through
+    /// [`ToValue`] hands over at most its first
+    /// [`ARRAY_VALUE_MAX_LEN`](crate::backend::ARRAY_VALUE_MAX_LEN) elements, and
+    /// strings in the array made are cut to the value length limit.
     fn to_array(items: &[Self]) -> Array;
 }
 
@@ -79,7 +83,7 @@ macro_rules! wide_ints {
             fn to_value(&self) -> Option<Value> {
                 Some(match i64::try_from(*self) {
                     Ok(v) => Value::I64(v),
-                    Err(_) => Value::String(self.to_string().into()),
+                    Err(_) => Value::String(owned_string(self.to_string())),
                 })
             }
         }
@@ -90,7 +94,7 @@ macro_rules! wide_ints {
                     Ok(values) => Array::I64(values),
                     // One element out of range makes the whole array strings: OTel
                     // arrays hold a single type.
-                    Err(_) => Array::String(items.iter().map(|v| v.to_string().into()).collect()),
+                    Err(_) => Array::String(items.iter().map(|v| owned_string(v.to_string())).collect()),
                 }
             }
         }
@@ -129,8 +133,9 @@ impl ArrayElement for bool {
 }
 
 impl ToValue for str {
+    #[inline]
     fn to_value(&self) -> Option<Value> {
-        Some(Value::String(self.to_owned().into()))
+        Some(Value::String(string(self)))
     }
 }
 
@@ -142,21 +147,19 @@ impl ToValue for String {
 
 impl ToValue for Cow<'_, str> {
     fn to_value(&self) -> Option<Value> {
-        Some(Value::String(match self {
-            Cow::Borrowed(s) => (*s).to_owned().into(),
-            Cow::Owned(s) => s.clone().into(),
-        }))
+        self.as_ref().to_value()
     }
 }
 
 impl ToValue for char {
     fn to_value(&self) -> Option<Value> {
-        Some(Value::String(self.to_string().into()))
+        self.encode_utf8(&mut [0; 4]).to_value()
     }
 }
 
+/// Strings, each cut to the limit as it is copied.
 fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Array {
-    Array::String(items.map(|s| StringValue::from(s.to_owned())).collect())
+    Array::String(items.map(string).collect())
 }
 
 impl ArrayElement for &str {
@@ -179,13 +182,18 @@ impl ArrayElement for Cow<'_, str> {
 
 impl ArrayElement for char {
     fn to_array(items: &[Self]) -> Array {
-        Array::String(items.iter().map(|c| c.to_string().into()).collect())
+        Array::String(
+            items
+                .iter()
+                .map(|c| string(c.encode_utf8(&mut [0; 4])))
+                .collect(),
+        )
     }
 }
 
 impl<T: ArrayElement> ToValue for [T] {
     fn to_value(&self) -> Option<Value> {
-        Some(Value::Array(T::to_array(self)))
+        Some(Value::Array(limited_array(T::to_array(elements(self)))))
     }
 }
 
@@ -221,52 +229,13 @@ pointers!(&T &mut T Box<T> Rc<T> Arc<T>);
 
 impl ToValue for Value {
     fn to_value(&self) -> Option<Value> {
-        Some(self.clone())
-    }
-}
-
-/// Formats `value` with `Debug`, stopping at [`DEBUG_VALUE_MAX_LEN`] bytes.
-pub(crate) fn debug_value<T: Debug + ?Sized>(value: &T) -> Value {
-    let mut out = Bounded(String::new());
-    if write!(out, "{value:?}").is_err() {
-        out.0.push('…');
-    }
-    Value::String(out.0.into())
-}
-
-struct Bounded(String);
-
-impl fmt::Write for Bounded {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = DEBUG_VALUE_MAX_LEN - self.0.len();
-        if s.len() <= room {
-            self.0.push_str(s);
-            return Ok(());
-        }
-        let mut cut = room;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        self.0.push_str(&s[..cut]);
-        // An error stops the formatting machinery: the rest is never formatted.
-        Err(fmt::Error)
+        Some(limited(self))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_debug_output_is_cut_at_a_char_boundary() {
-        let text = "é".repeat(DEBUG_VALUE_MAX_LEN);
-        let Value::String(s) = debug_value(&text) else {
-            panic!("not a string")
-        };
-        let s = s.as_str();
-        assert!(s.ends_with('…'));
-        assert!(s.len() <= DEBUG_VALUE_MAX_LEN + '…'.len_utf8());
-    }
 
     #[test]
     fn wide_integers_outside_i64_become_strings() {

@@ -113,7 +113,7 @@ impl SpanBuilder {
 
     /// Starts the span without making it current.
     pub fn start(self) -> Span {
-        if provider::state() == provider::OFF {
+        if provider::state() == provider::OFF || !super::teardown::alive() {
             return Span::none();
         }
         let SpanBuilder {

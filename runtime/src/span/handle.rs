@@ -27,9 +27,13 @@ pub struct SpanHandle {
 }
 
 /// The span that is current on this thread: the innermost `#[traced]` call or entered
-/// guard. When there is none, the handle's methods do nothing.
+/// guard. When there is none (or the thread's thread-locals are being destroyed),
+/// the handle's methods do nothing.
 #[must_use]
 pub fn current_span() -> SpanHandle {
+    if !super::teardown::alive() {
+        return SpanHandle::default();
+    }
     SpanHandle {
         cx: Context::current(),
     }

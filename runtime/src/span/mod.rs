@@ -5,6 +5,7 @@ mod builder;
 mod future;
 mod guard;
 mod handle;
+pub(crate) mod teardown;
 
 pub use builder::{in_span, span, SpanBuilder};
 pub use future::{Instrument, Traced};
@@ -97,9 +98,18 @@ impl Span {
         self.live.as_ref().is_some_and(|live| live.recording)
     }
 
-    /// Makes the span current until the guard drops, without borrowing the span.
+    /// Makes the span current until the guard drops, without borrowing the span;
+    /// not while the thread tears down (see `teardown`).
     #[inline]
     pub(crate) fn attach(&self) -> Option<ContextGuard> {
+        let live = self.live.as_ref()?;
+        teardown::alive().then(|| live.handle.cx.clone().attach())
+    }
+
+    /// [`Span::attach`] for a span started by this very call, which found the
+    /// thread alive.
+    #[inline]
+    pub(crate) fn attach_started(&self) -> Option<ContextGuard> {
         self.live
             .as_ref()
             .map(|live| live.handle.cx.clone().attach())
