@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tonic::codec::CompressionEncoding;
 use tonic::codegen::Service as _;
 
+use crate::answer;
 use crate::count::spans_in;
 use crate::http::{gunzip, MAX_BODY};
 use crate::inbox::Inbox;
@@ -55,6 +56,9 @@ impl TraceService for Collector {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        if answer::wait(&self.inbox.answering).await.is_err() {
+            return Err(tonic::Status::unavailable("the collector is unavailable"));
+        }
         let (metadata, _, request) = request.into_parts();
         self.inbox.record(Received {
             transport: Transport::Grpc,
@@ -94,15 +98,20 @@ async fn count(request: Request<Incoming>, inbox: &Inbox) -> Response<Answer> {
         .headers()
         .get("grpc-encoding")
         .is_some_and(|encoding| encoding == "gzip");
-    let status = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(body) => match messages_spans(&body.to_bytes(), gzip) {
-            Ok(spans) => {
-                inbox.count(spans);
-                None
-            }
-            Err(reason) => Some(("3", reason)),
-        },
-        Err(error) => Some(("8", format!("reading the request: {error}"))),
+    let refused = answer::wait(&inbox.answering).await.is_err();
+    let status = if refused {
+        Some(("14", "the collector is unavailable".to_owned()))
+    } else {
+        match Limited::new(request.into_body(), MAX_BODY).collect().await {
+            Ok(body) => match messages_spans(&body.to_bytes(), gzip) {
+                Ok(spans) => {
+                    inbox.count(spans);
+                    None
+                }
+                Err(reason) => Some(("3", reason)),
+            },
+            Err(error) => Some(("8", format!("reading the request: {error}"))),
+        }
     };
     let mut trailers = HeaderMap::new();
     let code = status.as_ref().map_or("0", |(code, _)| code);

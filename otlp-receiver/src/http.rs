@@ -18,6 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message as _;
 use tokio::net::TcpListener;
 
+use crate::answer::{self, Answer};
 use crate::count::spans_in;
 use crate::inbox::Inbox;
 use crate::received::header_pairs;
@@ -52,6 +53,9 @@ pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
 }
 
 async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Bytes>> {
+    if let Err(refused) = answer::wait(&inbox.answering).await {
+        return unavailable(refused);
+    }
     match receive(request, inbox).await {
         Ok(()) => {
             let body = ExportTraceServiceResponse::default().encode_to_vec();
@@ -157,6 +161,27 @@ fn header(request: &Request<Incoming>, name: hyper::header::HeaderName) -> &str 
         .get(name)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
+}
+
+/// `503 Service Unavailable`, with `Retry-After` when the answer gives a delay.
+fn unavailable(refused: Answer) -> Response<Full<Bytes>> {
+    let mut response = response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "text/plain; charset=utf-8",
+        "the collector is unavailable",
+    );
+    if let Answer::Unavailable {
+        retry_after: Some(delay),
+    } = refused
+    {
+        let seconds = delay.as_secs_f64().ceil().to_string();
+        if let Ok(value) = hyper::header::HeaderValue::try_from(seconds) {
+            response
+                .headers_mut()
+                .insert(hyper::header::RETRY_AFTER, value);
+        }
+    }
+    response
 }
 
 fn response(

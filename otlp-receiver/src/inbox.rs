@@ -2,6 +2,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::answer::Answering;
 use crate::Received;
 
 /// The export requests received so far, shared by both servers and the
@@ -13,6 +14,8 @@ pub(crate) struct Inbox {
     requests: Mutex<Vec<Received>>,
     arrived: Condvar,
     spans: AtomicU64,
+    /// How requests are answered.
+    pub(crate) answering: Answering,
 }
 
 impl Inbox {

@@ -38,6 +38,7 @@
 //! not decode. gRPC accepts gzip-compressed requests.
 #![warn(missing_docs)]
 
+mod answer;
 mod count;
 mod grpc;
 mod http;
@@ -52,6 +53,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+pub use crate::answer::Answer;
 use crate::inbox::Inbox;
 pub use crate::received::{Received, ReceivedSpan, Transport};
 pub use crate::value::Value;
@@ -91,7 +93,7 @@ impl Receiver {
     /// thread: a test environment this receiver cannot work in.
     #[must_use = "dropping the Receiver stops it"]
     pub fn start() -> Receiver {
-        Self::serve(Inbox::default())
+        Self::start_with(&Options::default())
     }
 
     /// A receiver that only counts the spans it gets ([`Receiver::span_count`]),
@@ -104,10 +106,42 @@ impl Receiver {
     /// As [`Receiver::start`].
     #[must_use = "dropping the Receiver stops it"]
     pub fn start_counting() -> Receiver {
-        Self::serve(Inbox::counting())
+        Self::start_with(&Options {
+            counting: true,
+            ..Options::default()
+        })
     }
 
-    fn serve(inbox: Inbox) -> Receiver {
+    /// A receiver on the ports, in the mode and with the answer `options` give.
+    /// A port that is taken is a panic, as in [`Receiver::start`].
+    ///
+    /// ```
+    /// use traced_otlp_receiver::{Answer, Options, Receiver};
+    ///
+    /// let receiver = Receiver::start_with(&Options {
+    ///     answer: Answer::Unavailable { retry_after: None },
+    ///     ..Options::default()
+    /// });
+    /// // A collector that comes back.
+    /// receiver.set_answer(Answer::Accept);
+    /// ```
+    #[must_use = "dropping the Receiver stops it"]
+    pub fn start_with(options: &Options) -> Receiver {
+        let inbox = if options.counting {
+            Inbox::counting()
+        } else {
+            Inbox::default()
+        };
+        inbox.answering.set(options.answer);
+        Self::serve(inbox, options.grpc_port, options.http_port)
+    }
+
+    /// How requests are answered from now on.
+    pub fn set_answer(&self, answer: Answer) {
+        self.inbox.answering.set(answer);
+    }
+
+    fn serve(inbox: Inbox, grpc_port: u16, http_port: u16) -> Receiver {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -117,8 +151,8 @@ impl Receiver {
             // The listeners register with, and the servers are spawned on,
             // the receiver's runtime, not whatever runtime the caller is in.
             let _in_runtime = runtime.enter();
-            let (grpc, grpc_addr) = bind_loopback("gRPC");
-            let (http, http_addr) = bind_loopback("HTTP");
+            let (grpc, grpc_addr) = bind_loopback("gRPC", grpc_port);
+            let (http, http_addr) = bind_loopback("HTTP", http_port);
             if inbox.is_counting() {
                 runtime.spawn(grpc::serve_counting(grpc, Arc::clone(&inbox)));
             } else {
@@ -210,6 +244,33 @@ impl Drop for Receiver {
     }
 }
 
+/// How [`Receiver::start_with`] starts a receiver.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The gRPC server's loopback port; 0 for a free one.
+    pub grpc_port: u16,
+    /// The HTTP server's loopback port; 0 for a free one.
+    pub http_port: u16,
+    /// Count the spans only, as [`Receiver::start_counting`] does.
+    pub counting: bool,
+    /// How requests are answered at first.
+    pub answer: Answer,
+}
+
+/// A loopback port free now, for a receiver started later on it (a collector that
+/// comes up late) or again (one that goes away and comes back).
+///
+/// # Panics
+///
+/// If the machine cannot give a loopback port.
+#[must_use]
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
@@ -219,10 +280,12 @@ impl std::fmt::Debug for Receiver {
     }
 }
 
-/// A listener on a free loopback port, registered with the current runtime.
-fn bind_loopback(server: &str) -> (tokio::net::TcpListener, SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .unwrap_or_else(|error| panic!("bind the OTLP/{server} receiver to 127.0.0.1:0: {error}"));
+/// A listener on loopback port `port` (0: a free one), registered with the current
+/// runtime.
+fn bind_loopback(server: &str, port: u16) -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|error| {
+        panic!("bind the OTLP/{server} receiver to 127.0.0.1:{port}: {error}")
+    });
     let addr = listener
         .local_addr()
         .unwrap_or_else(|error| panic!("address of the OTLP/{server} receiver: {error}"));

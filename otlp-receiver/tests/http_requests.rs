@@ -10,7 +10,7 @@ use traced_otlp_receiver::proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use traced_otlp_receiver::proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use traced_otlp_receiver::{Receiver, Transport};
+use traced_otlp_receiver::{Answer, Options, Receiver, Transport};
 
 const PROTOBUF: &str = "application/x-protobuf";
 
@@ -266,4 +266,83 @@ fn send(
 /// `127.0.0.1:PORT` from `http://127.0.0.1:PORT`.
 fn address(endpoint: &str) -> String {
     endpoint.trim_start_matches("http://").to_owned()
+}
+
+/// The response head of a POST of one span to `receiver`.
+fn post_head(receiver: &Receiver) -> String {
+    let body = request_with_span("s").encode_to_vec();
+    let mut stream = TcpStream::connect(address(&receiver.http_endpoint())).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: {PROTOBUF}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn an_unavailable_receiver_answers_503_with_retry_after_and_keeps_nothing() {
+    let receiver = Receiver::start_with(&Options {
+        answer: Answer::Unavailable {
+            retry_after: Some(Duration::from_millis(1500)),
+        },
+        ..Options::default()
+    });
+    let head = post_head(&receiver);
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("retry-after: 2\r\n"),
+        "{head}"
+    );
+    assert_eq!(receiver.span_count(), 0);
+    assert!(receiver.requests().is_empty());
+}
+
+#[test]
+fn a_receiver_set_back_to_accept_takes_requests_again() {
+    let receiver = Receiver::start_with(&Options {
+        answer: Answer::Unavailable { retry_after: None },
+        ..Options::default()
+    });
+    assert!(post_head(&receiver).starts_with("HTTP/1.1 503"));
+    receiver.set_answer(Answer::Accept);
+    assert!(post_head(&receiver).starts_with("HTTP/1.1 200"));
+    assert_eq!(receiver.span_count(), 1);
+}
+
+#[test]
+fn a_slow_receiver_answers_after_its_delay() {
+    let receiver = Receiver::start_with(&Options {
+        answer: Answer::Slow(Duration::from_millis(300)),
+        ..Options::default()
+    });
+    let started = std::time::Instant::now();
+    assert!(post_head(&receiver).starts_with("HTTP/1.1 200"));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[test]
+fn a_receiver_can_start_again_on_the_same_ports() {
+    let (grpc_port, http_port) = (
+        traced_otlp_receiver::free_port(),
+        traced_otlp_receiver::free_port(),
+    );
+    let options = Options {
+        grpc_port,
+        http_port,
+        ..Options::default()
+    };
+    let first = Receiver::start_with(&options);
+    assert!(post_head(&first).starts_with("HTTP/1.1 200"));
+    let endpoint = first.http_endpoint();
+    drop(first);
+    let again = Receiver::start_with(&options);
+    assert_eq!(again.http_endpoint(), endpoint);
+    assert!(post_head(&again).starts_with("HTTP/1.1 200"));
 }

@@ -241,3 +241,24 @@ fn a_counting_receiver_counts_what_http_export_sends() {
     assert_eq!(receiver.wait_for_count(1_500, WAIT, WAIT), 1_500);
     assert!(receiver.requests().is_empty());
 }
+
+#[test]
+fn an_unavailable_receiver_refuses_grpc_export_until_it_accepts() {
+    use traced_otlp_receiver::{Answer, Options};
+    let receiver = Receiver::start_with(&Options {
+        answer: Answer::Unavailable { retry_after: None },
+        ..Options::default()
+    });
+    let no_retry = |builder: GrpcExporterBuilder| {
+        builder.with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+    };
+    with_grpc_exporter(&receiver, no_retry, export_nested_spans);
+    assert_eq!(
+        receiver.span_count(),
+        0,
+        "refused with UNAVAILABLE, kept nothing"
+    );
+    receiver.set_answer(Answer::Accept);
+    with_grpc_exporter(&receiver, no_retry, export_nested_spans);
+    assert_eq!(receiver.wait_for_count(2, WAIT, WAIT), 2);
+}
