@@ -13,7 +13,7 @@ use opentelemetry_sdk::trace::{
 use opentelemetry_sdk::Resource;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// An exporter named by `OTEL_TRACES_EXPORTER`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,15 +100,24 @@ fn batch<E: SpanExporter + 'static>(
 pub(crate) struct ExportStats {
     ended: AtomicU64,
     exporters: Mutex<Vec<Arc<Delivered>>>,
-    failing: AtomicBool,
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<LastError>>,
 }
 
-/// The spans one exporter delivered.
+/// The latest failed export, of any exporter.
+#[derive(Debug)]
+struct LastError {
+    message: String,
+    at: Instant,
+    /// An export of the same exporter succeeded since.
+    recovered: bool,
+}
+
+/// The spans one exporter delivered, and whether its exports fail now.
 #[derive(Debug)]
 struct Delivered {
     name: Mutex<String>,
     spans: AtomicU64,
+    failing: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -150,7 +159,18 @@ impl ExportStats {
             return None;
         }
         let cause = lock(&self.last_error)
-            .clone()
+            .as_ref()
+            .map(|last| {
+                if last.recovered {
+                    format!(
+                        "{}, {:.1} s before shutdown; exports worked again after it",
+                        last.message,
+                        last.at.elapsed().as_secs_f64()
+                    )
+                } else {
+                    last.message.clone()
+                }
+            })
             .or(shutdown_error)
             .unwrap_or_else(|| "queue full or shutdown timed out".to_owned());
         let exporters = lock(&self.exporters);
@@ -187,6 +207,7 @@ impl<E> Tally<E> {
         let delivered = Arc::new(Delivered {
             name: Mutex::new(name.to_owned()),
             spans: AtomicU64::new(0),
+            failing: AtomicBool::new(false),
         });
         lock(&stats.exporters).push(Arc::clone(&delivered));
         Tally {
@@ -215,14 +236,28 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
             match &result {
                 Ok(()) => {
                     delivered.spans.fetch_add(count, Ordering::Relaxed);
-                    stats.failing.store(false, Ordering::Relaxed);
+                    if delivered.failing.swap(false, Ordering::Relaxed) {
+                        if let Some(last) = lock(&stats.last_error).as_mut() {
+                            last.recovered = true;
+                        }
+                        eprintln!(
+                            "traced: exporting spans to {} works again; the spans lost \
+                             meanwhile are reported at shutdown",
+                            lock(&delivered.name)
+                        );
+                    }
                 }
                 Err(e) => {
-                    *lock(&stats.last_error) = Some(e.to_string());
-                    if !stats.failing.swap(true, Ordering::Relaxed) {
+                    *lock(&stats.last_error) = Some(LastError {
+                        message: e.to_string(),
+                        at: Instant::now(),
+                        recovered: false,
+                    });
+                    if !delivered.failing.swap(true, Ordering::Relaxed) {
                         eprintln!(
-                            "traced: exporting spans failed ({e}); the application goes on, and \
-                             the spans not exported are counted and reported at shutdown"
+                            "traced: exporting spans to {} failed ({e}); the application goes \
+                             on, and the spans not exported are counted and reported at shutdown",
+                            lock(&delivered.name)
                         );
                     }
                 }

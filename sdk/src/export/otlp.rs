@@ -79,6 +79,24 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
     }
 }
 
+/// How a failed export is retried, over both transports: the failures the OTLP
+/// specification calls retryable (gRPC `UNAVAILABLE`, `RESOURCE_EXHAUSTED` with
+/// retry info and the like; HTTP 429, 502, 503, 504, or no answer) are tried again
+/// after 100 ms, doubling up to 2 s between tries, with up to 100 ms of jitter, and
+/// after at least what `Retry-After` or gRPC retry info asks; until the export
+/// timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s) has passed since the first try. A
+/// collector that restarts within it loses nothing: the spans ending meanwhile wait
+/// in the queue, and what overflows it is dropped and counted.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+fn retry_policy() -> opentelemetry_otlp::RetryPolicy {
+    opentelemetry_otlp::RetryPolicy::recommended()
+        // Bounded by the export timeout, not by a count.
+        .with_max_retries(usize::MAX)
+        .with_initial_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2))
+        .with_max_jitter(Duration::from_millis(100))
+}
+
 /// The runtime the gRPC exporter's connection lives on. It is only ever shut down
 /// in the background, never dropped whole: dropping a runtime blocks, and panics
 /// inside an async context (a setup or guard drop inside `#[tokio::main]`).
@@ -114,7 +132,8 @@ pub(crate) fn grpc(
         .with_tonic()
         .with_protocol(opentelemetry_otlp::Protocol::Grpc)
         .with_endpoint(&target.endpoint)
-        .with_timeout(target.timeout);
+        .with_timeout(target.timeout)
+        .with_retry_policy(retry_policy());
     if target.gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
@@ -174,7 +193,8 @@ pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, 
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(&target.endpoint)
-        .with_timeout(target.timeout);
+        .with_timeout(target.timeout)
+        .with_retry_policy(retry_policy());
     if target.gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }

@@ -19,6 +19,9 @@ pub(crate) enum Installs {
         provider: SdkTracerProvider,
         rule: SamplingRule,
         pipeline: Arc<Pipeline>,
+        /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, which call sites apply as they
+        /// record (traced's own bound when unset).
+        value_length_limit: Option<usize>,
     },
     Nothing,
 }
@@ -30,8 +33,13 @@ impl Installs {
                 provider,
                 rule,
                 pipeline,
-            } => native::install(provider, Some(*rule), pipeline),
+                value_length_limit,
+            } => {
+                traced::backend::set_value_length_limit(*value_length_limit);
+                native::install(provider, Some(*rule), pipeline)
+            }
             Installs::Nothing => {
+                traced::backend::set_value_length_limit(None);
                 traced::set_tracer_provider(NoopTracerProvider::new());
                 None
             }
@@ -77,7 +85,8 @@ pub(crate) fn leave(id: u64) {
     if let Some(installed) = left.installed {
         traced::backend::uninstall(installed);
     }
-    if let Some(older) = live.last_mut() {
-        older.installed = older.installs.install();
+    match live.last_mut() {
+        Some(older) => older.installed = older.installs.install(),
+        None => traced::backend::set_value_length_limit(None),
     }
 }

@@ -239,6 +239,7 @@ impl Setup {
                 provider: provider.clone(),
                 rule: kind.rule(),
                 pipeline: Arc::clone(&pipeline),
+                value_length_limit: env.value_length_limit,
             }));
             guard.provider = Some(provider);
             guard.pipeline = Some(pipeline);
