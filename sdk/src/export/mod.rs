@@ -3,6 +3,7 @@
 //! that were not exported in one line.
 
 pub(crate) mod otlp;
+mod size;
 
 use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
 use opentelemetry::{Array, StringValue, Value};
@@ -57,10 +58,12 @@ pub(crate) fn add<E: SpanExporter + 'static>(
 ) {
     let name = std::any::type_name::<E>();
     let name = name.rsplit("::").next().unwrap_or(name);
-    add_named(processors, name, exporter, env, delay, stats);
+    add_named(processors, name, exporter, env, delay, stats, None);
 }
 
-/// [`add`], with the name the loss report gives the exporter.
+/// [`add`], with the name the loss report gives the exporter, and for an OTLP
+/// exporter the most bytes one export request may hold: larger batches go as
+/// several requests (see [`size::fit`]).
 pub(crate) fn add_named<E: SpanExporter + 'static>(
     processors: &mut Processors,
     name: &str,
@@ -68,8 +71,10 @@ pub(crate) fn add_named<E: SpanExporter + 'static>(
     env: &EnvSettings,
     delay: Duration,
     stats: &Arc<ExportStats>,
+    max_request: Option<usize>,
 ) {
-    let exporter = Tally::new(exporter, name, stats, env.value_length_limit);
+    let mut exporter = Tally::new(exporter, name, stats, env.value_length_limit);
+    exporter.max_request = max_request;
     processors.push(Box::new(batch(exporter, env, delay)));
 }
 
@@ -118,6 +123,8 @@ struct Delivered {
     name: Mutex<String>,
     spans: AtomicU64,
     failing: AtomicBool,
+    /// A span too big for one export request was met (warned once).
+    oversized: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -200,6 +207,10 @@ pub(crate) struct Tally<E> {
     stats: Arc<ExportStats>,
     delivered: Arc<Delivered>,
     limit: Option<usize>,
+    /// The most bytes of OTLP protobuf one export request may hold.
+    max_request: Option<usize>,
+    /// The encoded size of the resource every request carries.
+    resource_len: usize,
 }
 
 impl<E> Tally<E> {
@@ -208,6 +219,7 @@ impl<E> Tally<E> {
             name: Mutex::new(name.to_owned()),
             spans: AtomicU64::new(0),
             failing: AtomicBool::new(false),
+            oversized: AtomicBool::new(false),
         });
         lock(&stats.exporters).push(Arc::clone(&delivered));
         Tally {
@@ -215,6 +227,45 @@ impl<E> Tally<E> {
             stats: Arc::clone(stats),
             delivered,
             limit,
+            max_request: None,
+            resource_len: 0,
+        }
+    }
+}
+
+impl<E> Tally<E> {
+    /// Counts what one export request delivered, and says once when exports start
+    /// failing and once when they work again.
+    fn delivered(&self, count: u64, outcome: &OTelSdkResult) {
+        let (stats, delivered) = (&self.stats, &self.delivered);
+        match outcome {
+            Ok(()) => {
+                delivered.spans.fetch_add(count, Ordering::Relaxed);
+                if delivered.failing.swap(false, Ordering::Relaxed) {
+                    if let Some(last) = lock(&stats.last_error).as_mut() {
+                        last.recovered = true;
+                    }
+                    eprintln!(
+                        "traced: exporting spans to {} works again; the spans lost \
+                         meanwhile are reported at shutdown",
+                        lock(&delivered.name)
+                    );
+                }
+            }
+            Err(e) => {
+                *lock(&stats.last_error) = Some(LastError {
+                    message: e.to_string(),
+                    at: Instant::now(),
+                    recovered: false,
+                });
+                if !delivered.failing.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "traced: exporting spans to {} failed ({e}); the application goes \
+                         on, and the spans not exported are counted and reported at shutdown",
+                        lock(&delivered.name)
+                    );
+                }
+            }
         }
     }
 }
@@ -227,39 +278,28 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
         if let Some(limit) = self.limit {
             batch.iter_mut().for_each(|span| limit_span(span, limit));
         }
-        let count = batch.len() as u64;
-        let stats = Arc::clone(&self.stats);
-        let delivered = Arc::clone(&self.delivered);
-        let export = self.inner.export(batch);
-        async move {
-            let result = export.await;
-            match &result {
-                Ok(()) => {
-                    delivered.spans.fetch_add(count, Ordering::Relaxed);
-                    if delivered.failing.swap(false, Ordering::Relaxed) {
-                        if let Some(last) = lock(&stats.last_error).as_mut() {
-                            last.recovered = true;
-                        }
-                        eprintln!(
-                            "traced: exporting spans to {} works again; the spans lost \
-                             meanwhile are reported at shutdown",
-                            lock(&delivered.name)
-                        );
-                    }
+        let requests = match self.max_request {
+            Some(max) => {
+                let (requests, too_big) = size::fit(batch, self.resource_len, max);
+                if !too_big.is_empty() && !self.delivered.oversized.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "traced: a span too big for one export request ({max} bytes) even \
+                         without its attributes, events and links was not exported; such \
+                         spans are counted and reported at shutdown"
+                    );
                 }
-                Err(e) => {
-                    *lock(&stats.last_error) = Some(LastError {
-                        message: e.to_string(),
-                        at: Instant::now(),
-                        recovered: false,
-                    });
-                    if !delivered.failing.swap(true, Ordering::Relaxed) {
-                        eprintln!(
-                            "traced: exporting spans to {} failed ({e}); the application goes \
-                             on, and the spans not exported are counted and reported at shutdown",
-                            lock(&delivered.name)
-                        );
-                    }
+                requests
+            }
+            None => vec![batch],
+        };
+        async move {
+            let mut result = Ok(());
+            for request in requests {
+                let count = request.len() as u64;
+                let outcome = self.inner.export(request).await;
+                self.delivered(count, &outcome);
+                if outcome.is_err() {
+                    result = outcome;
                 }
             }
             result
@@ -275,6 +315,7 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
     }
 
     fn set_resource(&mut self, resource: &Resource) {
+        self.resource_len = size::resource_len(resource);
         self.inner.set_resource(resource);
     }
 }

@@ -32,6 +32,11 @@ const DEFAULT_DELAY: Duration = Duration::from_secs(5);
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default bound on one OTLP export request, in bytes.
+const DEFAULT_EXPORT_REQUEST: usize = 4 * 1024 * 1024;
+const MIN_EXPORT_REQUEST: usize = 64 * 1024;
+const MAX_EXPORT_REQUEST: usize = 64 * 1024 * 1024;
+
 /// Tracing configuration: code settings win over the environment, which wins over
 /// the defaults. See the README for every variable honoured.
 #[must_use = "nothing is set up until `install`"]
@@ -45,6 +50,7 @@ pub struct Setup {
     protocol: Option<Protocol>,
     sampler: Option<SamplerKind>,
     shutdown_timeout: Duration,
+    max_export_request: usize,
     console: ConsoleSettings,
     custom: Vec<AddExporter>,
     lookup: Box<Lookup>,
@@ -77,6 +83,7 @@ impl Setup {
             protocol: None,
             sampler: None,
             shutdown_timeout: Duration::from_secs(5),
+            max_export_request: DEFAULT_EXPORT_REQUEST,
             console: ConsoleSettings::default(),
             custom: Vec::new(),
             lookup: Box::new(|name| std::env::var(name).ok()),
@@ -119,6 +126,31 @@ impl Setup {
     pub fn sampler(mut self, sampler: SamplerKind) -> Self {
         self.sampler = Some(sampler);
         self
+    }
+
+    /// The most bytes of OTLP protobuf one export request may hold (default 4 MiB,
+    /// the gRPC message limit collectors usually keep; from 64 KiB to 64 MiB).
+    /// A batch that would be larger goes as several requests, so that one big span
+    /// cannot make a collector refuse a whole batch; a span too big for a request
+    /// alone loses its attributes, events and links, and one still too big is not
+    /// exported (counted, and said once).
+    pub fn max_export_request_size(mut self, bytes: usize) -> Self {
+        self.max_export_request = bytes;
+        self
+    }
+
+    /// [`Setup::max_export_request_size`], within its bounds.
+    fn max_export_request(&self, warnings: &mut Vec<String>) -> usize {
+        let bounds = MIN_EXPORT_REQUEST..=MAX_EXPORT_REQUEST;
+        if !bounds.contains(&self.max_export_request) {
+            warnings.push(format!(
+                "Setup::max_export_request_size({}) is outside {MIN_EXPORT_REQUEST}..={MAX_EXPORT_REQUEST} bytes; using {}",
+                self.max_export_request,
+                self.max_export_request.clamp(MIN_EXPORT_REQUEST, MAX_EXPORT_REQUEST)
+            ));
+        }
+        self.max_export_request
+            .clamp(MIN_EXPORT_REQUEST, MAX_EXPORT_REQUEST)
     }
 
     /// How long dropping the guard (or `shutdown`, or `flush`) may take in all,
@@ -206,6 +238,7 @@ impl Setup {
         let mut warnings = Vec::new();
         let env = env::read(&*self.lookup, &mut |w| warnings.push(w));
         self.check(&mut warnings);
+        self.max_export_request = self.max_export_request(&mut warnings);
         crate::install_panic_hook();
         crate::propagators::install(env.propagators.clone());
         let mut guard = TracingGuard {
@@ -399,20 +432,21 @@ impl Setup {
         };
         let delay = env.bsp_schedule_delay.unwrap_or(DEFAULT_DELAY);
         let stats = &guard.stats;
+        let max = Some(self.max_export_request);
         match target.protocol {
             #[cfg(feature = "otlp-grpc")]
             Protocol::Grpc => match otlp::grpc(&target, warnings) {
                 Ok((exporter, runtime)) => {
                     // One OTLP exporter per setup (exporters are named once each).
                     guard.runtime = Some(runtime);
-                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats);
+                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats, max);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[cfg(feature = "otlp-http")]
             Protocol::HttpProtobuf => match otlp::http(&target) {
                 Ok(exporter) => {
-                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats);
+                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats, max);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },

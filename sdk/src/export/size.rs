@@ -1,0 +1,411 @@
+//! The size of spans in OTLP protobuf, exactly as an exporter encodes them, without
+//! encoding them: what keeps each export request under its size bound (see
+//! [`fit`]). Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto`,
+//! `common/v1/common.proto` and `resource/v1/resource.proto`.
+
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::{Array, InstrumentationScope, KeyValue, Value};
+use opentelemetry_sdk::trace::SpanData;
+use opentelemetry_sdk::Resource;
+
+/// An export request's bytes beyond its spans and scopes: the request's field for
+/// its one `ResourceSpans` (with a length prefix of at most 5 bytes), and the
+/// resource in it.
+fn request_overhead(resource_len: usize) -> usize {
+    1 + 5 + field_len(1, resource_len)
+}
+
+/// The bytes one instrumentation scope adds to a request: its `ScopeSpans` field
+/// (length prefix of at most 5 bytes), the scope, and its schema URL.
+fn scope_overhead(scope: &InstrumentationScope) -> usize {
+    1 + 5 + field_len(1, scope_len(scope)) + string_len(3, scope.schema_url().unwrap_or(""))
+}
+
+/// The encoded size of `resource` in a request: its `Resource` message and its
+/// schema URL.
+pub(crate) fn resource_len(resource: &Resource) -> usize {
+    resource
+        .iter()
+        .map(|(key, value)| field_len(1, key_value_len(key.as_str(), value)))
+        .sum::<usize>()
+        + string_len(3, resource.schema_url().unwrap_or(""))
+}
+
+/// Splits `batch` into requests of at most `max` bytes each, in order (with a
+/// resource of `resource_len` bytes). A span that does not fit a request alone
+/// loses its attributes, events and links (counted as dropped on it); one that
+/// still does not fit is left out, in the second list.
+pub(crate) fn fit(
+    batch: Vec<SpanData>,
+    resource_len: usize,
+    max: usize,
+) -> (Vec<Vec<SpanData>>, Vec<SpanData>) {
+    let base = request_overhead(resource_len);
+    let (mut requests, mut too_big) = (Vec::new(), Vec::new());
+    let mut current: Vec<SpanData> = Vec::new();
+    let mut size = base;
+    for mut span in batch {
+        let scope = scope_overhead(&span.instrumentation_scope);
+        let mut len = field_len(2, span_len(&span));
+        if base + scope + len > max {
+            strip(&mut span);
+            len = field_len(2, span_len(&span));
+            if base + scope + len > max {
+                too_big.push(span);
+                continue;
+            }
+        }
+        let known = current
+            .iter()
+            .any(|held| held.instrumentation_scope == span.instrumentation_scope);
+        let mut cost = len + if known { 0 } else { scope };
+        if !current.is_empty() && size + cost > max {
+            requests.push(std::mem::take(&mut current));
+            size = base;
+            cost = len + scope;
+        }
+        size += cost;
+        current.push(span);
+    }
+    if !current.is_empty() {
+        requests.push(current);
+    }
+    (requests, too_big)
+}
+
+/// Takes a span's attributes, events and links off, counting them as dropped.
+fn strip(span: &mut SpanData) {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    span.dropped_attributes_count = span
+        .dropped_attributes_count
+        .saturating_add(count(span.attributes.len()));
+    span.attributes.clear();
+    span.events.dropped_count = span
+        .events
+        .dropped_count
+        .saturating_add(count(span.events.events.len()));
+    span.events.events.clear();
+    span.links.dropped_count = span
+        .links
+        .dropped_count
+        .saturating_add(count(span.links.links.len()));
+    span.links.links.clear();
+}
+
+fn scope_len(scope: &InstrumentationScope) -> usize {
+    string_len(1, scope.name())
+        + string_len(2, scope.version().unwrap_or(""))
+        + attributes_len(3, scope.attributes())
+}
+
+fn span_len(span: &SpanData) -> usize {
+    let context = &span.span_context;
+    let mut len = bytes_len(1, 16) + bytes_len(2, 8);
+    len += string_len(3, &context.trace_state().header());
+    if span.parent_span_id != opentelemetry::trace::SpanId::INVALID {
+        len += bytes_len(4, 8);
+    }
+    len += string_len(5, &span.name);
+    len += varint_field_len(6, kind(&span.span_kind));
+    len += 2 * (1 + 8);
+    len += attributes_len_kv(9, &span.attributes);
+    len += varint_field_len(10, u64::from(span.dropped_attributes_count));
+    for event in span.events.iter() {
+        len += field_len(11, event_len(event));
+    }
+    len += varint_field_len(12, u64::from(span.events.dropped_count));
+    for link in span.links.iter() {
+        len += field_len(13, link_len(link));
+    }
+    len += varint_field_len(14, u64::from(span.links.dropped_count));
+    len += field_len(15, status_len(&span.status));
+    len + 2 + 4
+}
+
+fn event_len(event: &opentelemetry::trace::Event) -> usize {
+    1 + 8
+        + string_len(2, &event.name)
+        + attributes_len_kv(3, &event.attributes)
+        + varint_field_len(4, u64::from(event.dropped_attributes_count))
+}
+
+fn link_len(link: &opentelemetry::trace::Link) -> usize {
+    let context = &link.span_context;
+    bytes_len(1, 16)
+        + bytes_len(2, 8)
+        + string_len(3, &context.trace_state().header())
+        + attributes_len_kv(4, &link.attributes)
+        + varint_field_len(5, u64::from(link.dropped_attributes_count))
+        + 1
+        + 4
+}
+
+fn status_len(status: &Status) -> usize {
+    let message = match status {
+        Status::Error { description } => string_len(2, description),
+        _ => 0,
+    };
+    message + varint_field_len(3, status_code(status))
+}
+
+fn status_code(status: &Status) -> u64 {
+    match status {
+        Status::Unset => 0,
+        Status::Ok => 1,
+        Status::Error { .. } => 2,
+    }
+}
+
+fn kind(kind: &SpanKind) -> u64 {
+    match kind {
+        SpanKind::Internal => 1,
+        SpanKind::Server => 2,
+        SpanKind::Client => 3,
+        SpanKind::Producer => 4,
+        SpanKind::Consumer => 5,
+    }
+}
+
+fn attributes_len<'a>(field: u32, attributes: impl Iterator<Item = &'a KeyValue>) -> usize {
+    attributes
+        .map(|kv| field_len(field, key_value_len(kv.key.as_str(), &kv.value)))
+        .sum()
+}
+
+fn attributes_len_kv(field: u32, attributes: &[KeyValue]) -> usize {
+    attributes_len(field, attributes.iter())
+}
+
+fn key_value_len(key: &str, value: &Value) -> usize {
+    string_len(1, key) + field_len(2, any_value_len(value))
+}
+
+fn any_value_len(value: &Value) -> usize {
+    match value {
+        Value::Bool(_) => 2,
+        Value::I64(v) => 1 + varint_len(*v as u64),
+        Value::F64(_) => 1 + 8,
+        Value::String(s) => field_len(1, s.as_str().len()),
+        Value::Array(array) => field_len(5, array_len(array)),
+        other => field_len(1, other.to_string().len()),
+    }
+}
+
+fn array_len(array: &Array) -> usize {
+    match array {
+        Array::Bool(items) => items.len() * field_len(1, 2),
+        Array::I64(items) => items
+            .iter()
+            .map(|v| field_len(1, 1 + varint_len(*v as u64)))
+            .sum(),
+        Array::F64(items) => items.len() * field_len(1, 9),
+        Array::String(items) => items
+            .iter()
+            .map(|s| field_len(1, field_len(1, s.as_str().len())))
+            .sum(),
+        other => field_len(1, field_len(1, other.to_string().len())),
+    }
+}
+
+fn key_len(field: u32) -> usize {
+    varint_len(u64::from(field << 3))
+}
+
+fn varint_len(value: u64) -> usize {
+    // 1 byte per 7 bits, at least one.
+    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+fn field_len(field: u32, len: usize) -> usize {
+    key_len(field) + varint_len(len as u64) + len
+}
+
+fn string_len(field: u32, value: &str) -> usize {
+    if value.is_empty() {
+        0
+    } else {
+        field_len(field, value.len())
+    }
+}
+
+fn bytes_len(field: u32, len: usize) -> usize {
+    field_len(field, len)
+}
+
+fn varint_field_len(field: u32, value: u64) -> usize {
+    if value == 0 {
+        0
+    } else {
+        key_len(field) + varint_len(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::{Event, Link, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+    use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+    use prost::Message as _;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn context(span: u64, remote: bool) -> SpanContext {
+        let state =
+            TraceState::from_key_value([("vendor", "value"), ("other@tenant", "x")]).unwrap();
+        SpanContext::new(
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            SpanId::from(span),
+            TraceFlags::new(0x03),
+            remote,
+            state,
+        )
+    }
+
+    fn scope(name: &'static str) -> InstrumentationScope {
+        InstrumentationScope::builder(name)
+            .with_version("1.2.3")
+            .with_schema_url("https://opentelemetry.io/schemas/1.42.0")
+            .with_attributes([KeyValue::new("scope.key", "v")])
+            .build()
+    }
+
+    /// A span with every kind of field and value.
+    fn rich(id: u64, scope_name: &'static str) -> SpanData {
+        let at = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
+        let attributes = vec![
+            KeyValue::new("text", "héllo"),
+            KeyValue::new("empty", ""),
+            KeyValue::new("flag", false),
+            KeyValue::new("count", -42_i64),
+            KeyValue::new("big", i64::MAX),
+            KeyValue::new("ratio", 0.5),
+            KeyValue::new(
+                "names",
+                Value::Array(Array::String(vec!["a".into(), "".into()])),
+            ),
+            KeyValue::new("ints", Value::Array(Array::I64(vec![1, -1, 300]))),
+            KeyValue::new("floats", Value::Array(Array::F64(vec![1.5]))),
+            KeyValue::new("bools", Value::Array(Array::Bool(vec![true, false]))),
+        ];
+        let mut events = SpanEvents::default();
+        events
+            .events
+            .push(Event::new("exception", at, attributes[..2].to_vec(), 1));
+        events.dropped_count = 3;
+        let mut links = SpanLinks::default();
+        links
+            .links
+            .push(Link::new(context(7, true), attributes[2..4].to_vec(), 2));
+        SpanData {
+            span_context: context(id, false),
+            parent_span_id: SpanId::from(id + 1),
+            parent_span_is_remote: true,
+            span_kind: SpanKind::Server,
+            name: "GET /users/{id}".into(),
+            start_time: at,
+            end_time: at + Duration::from_micros(1500),
+            attributes,
+            dropped_attributes_count: 5,
+            events,
+            links,
+            status: Status::error("user 7 not found"),
+            instrumentation_scope: scope(scope_name),
+        }
+    }
+
+    fn plain(id: u64) -> SpanData {
+        let mut span = rich(id, "plain");
+        span.parent_span_id = SpanId::INVALID;
+        span.parent_span_is_remote = false;
+        span.span_kind = SpanKind::Internal;
+        span.status = Status::Unset;
+        span.events = SpanEvents::default();
+        span.links = SpanLinks::default();
+        span.dropped_attributes_count = 0;
+        span.span_context = SpanContext::new(
+            TraceId::from(1),
+            SpanId::from(id),
+            TraceFlags::default(),
+            false,
+            TraceState::NONE,
+        );
+        span
+    }
+
+    fn encoded(resource: &Resource, spans: Vec<SpanData>) -> usize {
+        let resource = ResourceAttributesWithSchema::from(resource);
+        ExportTraceServiceRequest {
+            resource_spans: group_spans_by_resource_and_scope(spans, &resource),
+        }
+        .encoded_len()
+    }
+
+    fn resource() -> Resource {
+        Resource::builder_empty()
+            .with_attributes([KeyValue::new("service.name", "checkout")])
+            .with_schema_url([], "https://opentelemetry.io/schemas/1.42.0")
+            .build()
+    }
+
+    #[test]
+    fn a_span_is_sized_exactly_as_the_otlp_exporter_encodes_it() {
+        for span in [rich(10, "rich"), plain(20)] {
+            let proto = opentelemetry_proto::tonic::trace::v1::Span::from(span.clone());
+            assert_eq!(span_len(&span), proto.encoded_len(), "{}", span.name);
+        }
+    }
+
+    #[test]
+    fn requests_stay_within_the_bound_and_keep_every_span_in_order() {
+        let resource = resource();
+        let batch: Vec<SpanData> = (1..=300)
+            .map(|i| {
+                if i % 3 == 0 {
+                    rich(i, "a")
+                } else {
+                    rich(i, "b")
+                }
+            })
+            .collect();
+        let whole = encoded(&resource, batch.clone());
+        let max = whole / 7;
+        let (requests, too_big) = fit(batch, resource_len(&resource), max);
+        assert!(too_big.is_empty());
+        assert!(requests.len() >= 7, "{} requests", requests.len());
+        let mut ids = Vec::new();
+        for request in requests {
+            ids.extend(
+                request
+                    .iter()
+                    .map(|s| u64::from_be_bytes(s.span_context.span_id().to_bytes())),
+            );
+            let size = encoded(&resource, request);
+            assert!(size <= max, "{size} > {max}");
+        }
+        assert_eq!(ids, (1..=300).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn a_span_too_big_alone_loses_its_attributes_or_is_left_out() {
+        let resource = resource();
+        let mut big = plain(1);
+        big.attributes
+            .push(KeyValue::new("blob", "x".repeat(10_000)));
+        let mut huge_name = plain(2);
+        huge_name.name = "n".repeat(10_000).into();
+        let (requests, too_big) = fit(
+            vec![big, plain(3), huge_name],
+            resource_len(&resource),
+            2_000,
+        );
+        assert_eq!(requests.len(), 1);
+        let kept = &requests[0];
+        assert_eq!(kept.len(), 2);
+        assert!(kept[0].attributes.is_empty());
+        assert_eq!(kept[0].dropped_attributes_count, 11);
+        assert_eq!(too_big.len(), 1);
+        assert!(encoded(&resource, requests.into_iter().next().unwrap()) <= 2_000);
+    }
+}
