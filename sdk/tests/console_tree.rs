@@ -320,3 +320,32 @@ fn console_to_stdout_draws_on_standard_output() {
     );
     assert!(!stderr.contains("request [server]"), "{stderr}");
 }
+
+#[traced(skip_all)]
+fn long_lived(children: usize, release: &Receiver<()>) {
+    for n in 0..children {
+        cache(n as u64);
+    }
+    let _ = release.recv();
+}
+
+#[test]
+fn a_span_counts_as_exported_when_it_is_drawn() {
+    let _turn = serial();
+    let output = SharedOutput::default();
+    let tracing = install(&output, &[("OTEL_BSP_SCHEDULE_DELAY", "10")]);
+    let (release, wait) = channel();
+    let root = traced::context::spawn_thread(move || long_lived(3, &wait));
+    // The children reached the console, but their root has not ended: not drawn.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while tracing.counts().0 < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(tracing.counts(), (3, 0), "{}", output.text());
+    release.send(()).unwrap();
+    root.join().unwrap();
+    assert!(wait_for_line(&output, "long_lived"), "{}", output.text());
+    assert_eq!(tracing.counts(), (4, 4));
+    assert_eq!(tracing.shutdown(), None);
+}

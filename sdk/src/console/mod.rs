@@ -7,7 +7,7 @@ mod traces;
 
 pub(crate) use terminal::{ConsoleSettings, Output};
 
-use crate::export::{self, ExportStats, Processors};
+use crate::export::{self, Deliveries, ExportStats, Processors};
 use crate::setup::env::{EnvSettings, Lookup};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -34,13 +34,16 @@ pub(crate) fn add(
     // later, with the next batch.
     let quiet = delay.mul_f64(1.5);
     let console = Console::start(Sink::open(settings, lookup), quiet);
-    export::add(
+    // A span counts as exported when it is drawn, not when it reaches the console.
+    let deliveries = export::add_counting_itself(
         processors,
+        "console",
         ConsoleExporter(Arc::clone(&console)),
         env,
         delay,
         stats,
     );
+    console.lock().deliveries = Some(deliveries);
     // The batch processor `add` pushed does not pass a flush on to its exporter:
     // wrapped, a flush also draws the traces waiting for their quiet period.
     if let Some(batch) = processors.pop() {
@@ -59,6 +62,8 @@ struct Console {
 struct State {
     sink: Sink,
     traces: Traces,
+    /// Counts the spans drawn, as the spans this exporter delivered.
+    deliveries: Option<Deliveries>,
     /// After shutdown, spans still coming are drawn at once.
     closed: bool,
 }
@@ -69,6 +74,7 @@ impl Console {
             state: Mutex::new(State {
                 sink,
                 traces: Traces::new(quiet),
+                deliveries: None,
                 closed: false,
             }),
             wake: Condvar::new(),
@@ -134,10 +140,13 @@ impl Console {
 impl State {
     fn draw(&mut self, rule: Draw) {
         let options = self.sink.options();
-        let sink = &mut self.sink;
+        let (sink, deliveries) = (&mut self.sink, &self.deliveries);
         self.traces
             .take(Instant::now(), rule, |spans, drawn, early| {
                 sink.write(&render(spans, drawn, early, &options));
+                if let Some(deliveries) = deliveries {
+                    deliveries.delivered(spans.len());
+                }
             });
     }
 }

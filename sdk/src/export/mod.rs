@@ -61,6 +61,34 @@ pub(crate) fn add<E: SpanExporter + 'static>(
     add_named(processors, name, exporter, env, delay, stats, None);
 }
 
+/// [`add`], for an exporter that delivers spans later than its `export` returns
+/// (the console draws a trace once it is whole): it counts what it delivered
+/// itself, through the handle returned.
+pub(crate) fn add_counting_itself<E: SpanExporter + 'static>(
+    processors: &mut Processors,
+    name: &str,
+    exporter: E,
+    env: &EnvSettings,
+    delay: Duration,
+    stats: &Arc<ExportStats>,
+) -> Deliveries {
+    let mut exporter = Tally::new(exporter, name, stats, env.value_length_limit);
+    exporter.counts_itself = true;
+    let deliveries = Deliveries(Arc::clone(&exporter.delivered));
+    processors.push(Box::new(batch(exporter, env, delay)));
+    deliveries
+}
+
+/// How an exporter added with [`add_counting_itself`] counts the spans it delivered.
+#[derive(Debug, Clone)]
+pub(crate) struct Deliveries(Arc<Delivered>);
+
+impl Deliveries {
+    pub(crate) fn delivered(&self, spans: usize) {
+        self.0.spans.fetch_add(spans as u64, Ordering::Relaxed);
+    }
+}
+
 /// [`add`], with the name the loss report gives the exporter, and for an OTLP
 /// exporter the most bytes one export request may hold: larger batches go as
 /// several requests (see [`size::fit`]).
@@ -211,6 +239,8 @@ pub(crate) struct Tally<E> {
     max_request: Option<usize>,
     /// The encoded size of the resource every request carries.
     resource_len: usize,
+    /// The exporter counts what it delivered itself ([`Deliveries`]).
+    counts_itself: bool,
 }
 
 impl<E> Tally<E> {
@@ -229,6 +259,7 @@ impl<E> Tally<E> {
             limit,
             max_request: None,
             resource_len: 0,
+            counts_itself: false,
         }
     }
 }
@@ -240,7 +271,9 @@ impl<E> Tally<E> {
         let (stats, delivered) = (&self.stats, &self.delivered);
         match outcome {
             Ok(()) => {
-                delivered.spans.fetch_add(count, Ordering::Relaxed);
+                if !self.counts_itself {
+                    delivered.spans.fetch_add(count, Ordering::Relaxed);
+                }
                 if delivered.failing.swap(false, Ordering::Relaxed) {
                     if let Some(last) = lock(&stats.last_error).as_mut() {
                         last.recovered = true;
