@@ -1,7 +1,7 @@
 //! The console exporter: each trace drawn as a tree, on standard error by default,
 //! once it is whole and quiet (see [`traces`] for the rule).
 
-mod render;
+pub(crate) mod render;
 mod terminal;
 mod traces;
 
@@ -9,18 +9,16 @@ pub(crate) use terminal::{ConsoleSettings, Output};
 
 use crate::export::{self, Deliveries, ExportStats, Processors};
 use crate::setup::env::{EnvSettings, Lookup};
-use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
-use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use render::render;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use terminal::Sink;
 use traces::{Draw, Traces};
 
-/// Adds the console exporter, drawing as `settings` say, behind a batch processor
-/// like every exporter.
+/// Adds the console exporter, drawing as `settings` say, behind the export queue
+/// like every exporter (its flush draws every whole trace; its shutdown, all).
 pub(crate) fn add(
     processors: &mut Processors,
     settings: ConsoleSettings,
@@ -44,11 +42,6 @@ pub(crate) fn add(
         stats,
     );
     console.lock().deliveries = Some(deliveries);
-    // The batch processor `add` pushed does not pass a flush on to its exporter:
-    // wrapped, a flush also draws the traces waiting for their quiet period.
-    if let Some(batch) = processors.pop() {
-        processors.push(Box::new(DrawOnFlush { batch, console }));
-    }
 }
 
 /// The traces held and the output, shared by the exporter, the flush and the thread
@@ -151,7 +144,7 @@ impl State {
     }
 }
 
-/// The exporter behind the console's batch processor.
+/// The exporter behind the console's export queue.
 struct ConsoleExporter(Arc<Console>);
 
 impl std::fmt::Debug for ConsoleExporter {
@@ -183,45 +176,5 @@ impl SpanExporter for ConsoleExporter {
 impl Drop for ConsoleExporter {
     fn drop(&mut self) {
         self.0.close();
-    }
-}
-
-/// The console's batch processor, whose flush also draws every whole trace.
-struct DrawOnFlush {
-    batch: Box<dyn SpanProcessor>,
-    console: Arc<Console>,
-}
-
-impl std::fmt::Debug for DrawOnFlush {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("DrawOnFlush").field(&self.batch).finish()
-    }
-}
-
-impl SpanProcessor for DrawOnFlush {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.batch.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: SpanData) {
-        self.batch.on_end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        // The queued spans reach the console first.
-        let result = self.batch.force_flush();
-        self.console.flush();
-        result
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let result = self.batch.shutdown_with_timeout(timeout);
-        // Also when the batch processor timed out before its exporter's shutdown.
-        self.console.close();
-        result
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.batch.set_resource(resource);
     }
 }

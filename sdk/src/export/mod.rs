@@ -1,17 +1,17 @@
-//! Where finished spans go: each exporter behind a batch processor, with the
+//! Where finished spans go: each exporter behind an export queue, with the
 //! attribute value length limit, and the counts that let the guard report spans
 //! that were not exported in one line.
 
 pub(crate) mod otlp;
+mod queue;
 mod size;
 
 use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
 use opentelemetry::{Array, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, SpanData, SpanExporter, SpanProcessor,
-};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
+use queue::{QueueProcessor, QueueSettings};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ pub(crate) fn once_each(
 /// The span processors of the provider being built.
 pub(crate) type Processors = Vec<Box<dyn SpanProcessor>>;
 
-/// `exporter` behind a batch processor, counted and limited like every exporter.
+/// `exporter` behind an export queue, counted and limited like every exporter.
 pub(crate) fn add<E: SpanExporter + 'static>(
     processors: &mut Processors,
     exporter: E,
@@ -106,26 +106,30 @@ pub(crate) fn add_named<E: SpanExporter + 'static>(
     processors.push(Box::new(batch(exporter, env, delay)));
 }
 
-/// Every setting the thread-based batch processor uses is passed here, so that
-/// none comes from the SDK's own reading of `OTEL_BSP_*` (`BatchConfigBuilder`
-/// starts from the process environment). Export timeout and concurrency are not
-/// used by this processor. The sizes and the delay are within bounds already
-/// (see `setup::env`).
+/// The queue and workers `exporter` sits behind, with the settings read once by
+/// traced (the sizes and the delay are within bounds already: see `setup::env`).
 fn batch<E: SpanExporter + 'static>(
     exporter: E,
     env: &EnvSettings,
     delay: Duration,
-) -> BatchSpanProcessor {
-    let queue = env.bsp_max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
-    let config = BatchConfigBuilder::default()
-        .with_max_queue_size(queue)
-        .with_max_export_batch_size(env.bsp_max_export_batch_size.unwrap_or(DEFAULT_BATCH_SIZE))
-        .with_scheduled_delay(delay.max(MIN_DELAY))
-        .build();
-    BatchSpanProcessor::builder(exporter)
-        .with_batch_config(config)
-        .build()
+) -> QueueProcessor<E> {
+    let max_queue = env.bsp_max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
+    QueueProcessor::new(
+        exporter,
+        QueueSettings {
+            max_queue,
+            max_batch: env
+                .bsp_max_export_batch_size
+                .unwrap_or(DEFAULT_BATCH_SIZE)
+                .min(max_queue),
+            delay: delay.max(MIN_DELAY),
+            workers: EXPORTS_IN_FLIGHT,
+        },
+    )
 }
+
+/// How many export requests of one exporter may be in flight at once.
+const EXPORTS_IN_FLIGHT: usize = 4;
 
 /// What every exporter of one setup did with the spans that ended: counted once
 /// per span, and per exporter for what each delivered.
