@@ -9,6 +9,7 @@
 //! ```
 //!
 //! Options (after `--`): `--seconds S` (how long each rate is offered, default 2),
+//! `--runs N` (runs of each configuration, default 3: the median one is shown),
 //! `--rates A,B` (spans per second, default 100000,200000,500000,1000000), `--write`.
 //!
 //! Each configuration starts a fresh counting receiver (`traced_otlp_receiver::
@@ -50,6 +51,7 @@ fn work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
 
 struct Options {
     seconds: f64,
+    runs: usize,
     rates: Vec<u64>,
     write: bool,
     args: Vec<String>,
@@ -62,6 +64,7 @@ fn options() -> Options {
         .collect();
     let mut options = Options {
         seconds: 2.0,
+        runs: 3,
         rates: vec![100_000, 200_000, 500_000, 1_000_000],
         write: false,
         args: args.clone(),
@@ -70,6 +73,7 @@ fn options() -> Options {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => options.seconds = number(args.next(), "--seconds"),
+            "--runs" => options.runs = number::<usize>(args.next(), "--runs").max(1),
             "--rates" => {
                 options.rates = args
                     .next()
@@ -95,14 +99,37 @@ fn number<T: std::str::FromStr>(arg: Option<String>, name: &str) -> T {
     })
 }
 
-/// What one configuration did.
+/// What one configuration did, in its median run (by spans received), with the
+/// range of the drop share over all its runs.
 struct Row {
+    runs: usize,
+    dropped_range: (f64, f64),
     protocol: &'static str,
     offered: u64,
     made: u64,
     achieved: f64,
     received: u64,
     shutdown: Duration,
+}
+
+/// `runs` runs of one configuration: the median one, with the range of drops.
+fn median_run(protocol: Protocol, rate: u64, seconds: f64, runs: usize) -> Row {
+    let mut rows: Vec<Row> = (0..runs).map(|_| run(protocol, rate, seconds)).collect();
+    let share = |row: &Row| {
+        #[allow(clippy::cast_precision_loss)]
+        let share = 100.0 * row.made.saturating_sub(row.received) as f64 / row.made.max(1) as f64;
+        share
+    };
+    let shares: Vec<f64> = rows.iter().map(share).collect();
+    let range = (
+        shares.iter().copied().fold(f64::INFINITY, f64::min),
+        shares.iter().copied().fold(0.0, f64::max),
+    );
+    rows.sort_by_key(|row| row.received);
+    let mut row = rows.swap_remove(runs / 2);
+    row.runs = runs;
+    row.dropped_range = range;
+    row
 }
 
 fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
@@ -153,6 +180,8 @@ fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
     let received =
         receiver.wait_for_count(made, Duration::from_secs(10), Duration::from_millis(500));
     Row {
+        runs: 1,
+        dropped_range: (0.0, 0.0),
         protocol: match protocol {
             Protocol::Grpc => "gRPC",
             Protocol::HttpProtobuf => "HTTP/protobuf",
@@ -168,8 +197,8 @@ fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| transport | offered spans/s | reached spans/s | spans made | received | dropped | dropped % | shutdown |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| transport | offered spans/s | reached spans/s | spans made | received | dropped | dropped % | dropped %, all runs | shutdown |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         let dropped = row.made.saturating_sub(row.received);
@@ -177,7 +206,7 @@ fn table(rows: &[Row]) -> String {
         let share = 100.0 * dropped as f64 / row.made.max(1) as f64;
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {} | {} | {} | {:.1} | {} ms |",
+            "| {} | {} | {:.0} | {} | {} | {} | {:.1} | {:.1} … {:.1} ({} runs) | {} ms |",
             row.protocol,
             row.offered,
             row.achieved,
@@ -185,6 +214,9 @@ fn table(rows: &[Row]) -> String {
             row.received,
             dropped,
             share,
+            row.dropped_range.0,
+            row.dropped_range.1,
+            row.runs,
             row.shutdown.as_millis()
         );
     }
@@ -201,7 +233,7 @@ fn main() {
                 "throughput: {protocol:?} at {rate} spans/s for {} s ...",
                 options.seconds
             );
-            rows.push(run(protocol, rate, options.seconds));
+            rows.push(median_run(protocol, rate, options.seconds, options.runs));
         }
     }
     let load_after = machine::load_average();
@@ -218,10 +250,12 @@ fn main() {
          over OTLP to `traced_otlp_receiver::Receiver::start_counting()` on loopback, a receiver that counts each \
          request's spans without decoding them and answers at once, on a thread of its own on the same machine. \
          *Reached* is the rate the thread managed (below *offered* when one thread cannot make spans that fast); \
-         *dropped* is spans made and never received, after the guard's shutdown and 500 ms of quiet at the receiver.\n\n{}",
+         *dropped* is spans made and never received, after the guard's shutdown and 500 ms of quiet at the receiver. \
+         Each configuration runs {} times; the row is its median run by spans received, with the range of the drop share over all runs beside it.\n\n{}",
         machine.line(),
         machine::source(&workspace),
         options.seconds,
+        options.runs,
         table(&rows)
     );
     print!("{text}");
