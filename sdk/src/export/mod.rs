@@ -2,9 +2,11 @@
 //! attribute value length limit, and the counts that let the guard report spans
 //! that were not exported in one line.
 
+#[cfg(feature = "otlp-http")]
+mod http;
 pub(crate) mod otlp;
+mod protobuf;
 mod queue;
-mod size;
 
 use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
 use opentelemetry::{Array, StringValue, Value};
@@ -91,7 +93,7 @@ impl Deliveries {
 
 /// [`add`], with the name the loss report gives the exporter, and for an OTLP
 /// exporter the most bytes one export request may hold: larger batches go as
-/// several requests (see [`size::fit`]).
+/// several requests (see [`protobuf::fit`]).
 pub(crate) fn add_named<E: SpanExporter + 'static>(
     processors: &mut Processors,
     name: &str,
@@ -317,7 +319,7 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
         }
         let requests = match self.max_request {
             Some(max) => {
-                let (requests, too_big) = size::fit(batch, self.resource_len, max);
+                let (requests, too_big) = protobuf::fit(batch, self.resource_len, max);
                 if !too_big.is_empty() && !self.delivered.oversized.swap(true, Ordering::Relaxed) {
                     eprintln!(
                         "traced: a span too big for one export request ({max} bytes) even \
@@ -352,7 +354,7 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
     }
 
     fn set_resource(&mut self, resource: &Resource) {
-        self.resource_len = size::resource_len(resource);
+        self.resource_len = protobuf::resource_len(resource);
         self.inner.set_resource(resource);
     }
 }

@@ -87,7 +87,7 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
 /// timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s) has passed since the first try. A
 /// collector that restarts within it loses nothing: the spans ending meanwhile wait
 /// in the queue, and what overflows it is dropped and counted.
-#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+#[cfg(feature = "otlp-grpc")]
 fn retry_policy() -> opentelemetry_otlp::RetryPolicy {
     opentelemetry_otlp::RetryPolicy::recommended()
         // Bounded by the export timeout, not by a count.
@@ -182,29 +182,10 @@ impl tonic::service::Interceptor for Metadata {
     }
 }
 
-/// The HTTP/protobuf exporter, on the blocking reqwest client. The client is built
-/// on a thread of its own: built inside an async context, it would panic.
+/// The HTTP/protobuf exporter: traced's own (see [`super::http`]).
 #[cfg(feature = "otlp-http")]
-pub(crate) fn http(target: &Target) -> Result<opentelemetry_otlp::SpanExporter, String> {
-    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
-    // The exporter adds what it reads from `OTEL_EXPORTER_OTLP_*HEADERS` itself;
-    // traced reads the pairs it would take there alike, so it sends no other.
-    let mut builder = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_endpoint(&target.endpoint)
-        .with_timeout(target.timeout)
-        .with_retry_policy(retry_policy());
-    if target.gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-    }
-    builder = builder.with_headers(target.headers.iter().cloned().collect());
-    std::thread::scope(|scope| {
-        scope
-            .spawn(move || builder.build().map_err(|e| e.to_string()))
-            .join()
-            .unwrap_or_else(|_| Err("building the HTTP exporter panicked".to_owned()))
-    })
+pub(crate) fn http(target: &Target) -> Result<super::http::HttpExporter, String> {
+    super::http::HttpExporter::new(target)
 }
 
 #[cfg(all(test, any(feature = "otlp-grpc", feature = "otlp-http")))]

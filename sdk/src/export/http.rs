@@ -1,0 +1,178 @@
+//! OTLP over HTTP with protobuf bodies, written straight from span data (see
+//! [`super::protobuf`]), on the blocking reqwest client. Retryable failures are
+//! retried as [`super::otlp`] describes for both transports, within the export
+//! timeout; the headers sent are exactly those traced read and checked.
+
+use super::protobuf;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::StatusCode;
+use std::io::Write as _;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The first wait before a retry, and the longest.
+const FIRST_WAIT: Duration = Duration::from_millis(100);
+const LONGEST_WAIT: Duration = Duration::from_secs(2);
+const JITTER_MS: u64 = 100;
+
+/// Exports to one OTLP/HTTP endpoint.
+#[derive(Debug)]
+pub(crate) struct HttpExporter {
+    client: reqwest::blocking::Client,
+    url: String,
+    headers: HeaderMap,
+    timeout: Duration,
+    gzip: bool,
+    resource: Resource,
+}
+
+impl HttpExporter {
+    /// The exporter for `target`. The client is built on a thread of its own:
+    /// built inside an async context, it would panic.
+    pub(crate) fn new(target: &super::otlp::Target) -> Result<Self, String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("traced-sdk/", env!("CARGO_PKG_VERSION"))),
+        );
+        if target.gzip {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        for (name, value) in &target.headers {
+            // Checked when read (see `setup::env`); a pair that still cannot be a
+            // header is left out there with a warning.
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::try_from(value.as_str()),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+        let timeout = target.timeout;
+        let client = std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    reqwest::blocking::Client::builder()
+                        .timeout(timeout)
+                        .build()
+                        .map_err(|e| e.to_string())
+                })
+                .join()
+                .unwrap_or_else(|_| Err("building the HTTP client panicked".to_owned()))
+        })?;
+        Ok(HttpExporter {
+            client,
+            url: target.endpoint.clone(),
+            headers,
+            timeout,
+            gzip: target.gzip,
+            resource: Resource::builder_empty().build(),
+        })
+    }
+
+    fn body(&self, batch: &[SpanData]) -> Result<Vec<u8>, OTelSdkError> {
+        let mut body = Vec::new();
+        protobuf::export_request(&self.resource, batch, &mut body);
+        if !self.gzip {
+            return Ok(body);
+        }
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder
+            .write_all(&body)
+            .and_then(|()| encoder.finish())
+            .map_err(|e| OTelSdkError::InternalFailure(format!("compressing the request: {e}")))
+    }
+
+    /// Sends `batch`, trying again while the failure is retryable and the export
+    /// timeout has not passed since the first try.
+    fn send(&self, batch: &[SpanData]) -> OTelSdkResult {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let body = self.body(batch)?;
+        let deadline = Instant::now() + self.timeout;
+        let mut wait = FIRST_WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let answer = self
+                .client
+                .post(&self.url)
+                .headers(self.headers.clone())
+                .timeout(left.max(Duration::from_millis(1)))
+                .body(body.clone())
+                .send();
+            let (failure, asked) = match answer {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => {
+                    let status = response.status();
+                    let asked = retry_after(response.headers());
+                    let failure = format!("the collector answered HTTP {status}");
+                    if !retryable(status) {
+                        return Err(OTelSdkError::InternalFailure(failure));
+                    }
+                    (failure, asked)
+                }
+                Err(e) => (format!("no answer from the collector: {e}"), None),
+            };
+            let pause = (wait + jitter()).max(asked.unwrap_or_default());
+            if pause >= deadline.saturating_duration_since(Instant::now()) {
+                return Err(OTelSdkError::InternalFailure(format!(
+                    "{failure}; gave up after the export timeout ({} ms)",
+                    self.timeout.as_millis()
+                )));
+            }
+            std::thread::sleep(pause);
+            wait = (wait * 2).min(LONGEST_WAIT);
+        }
+    }
+}
+
+/// The HTTP answers OTLP says to retry: 429, 502, 503, 504.
+fn retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// `Retry-After` in seconds (an HTTP date is not honoured), at most a minute.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.min(60)))
+}
+
+fn jitter() -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    Duration::from_millis(nanos % (JITTER_MS + 1))
+}
+
+impl SpanExporter for HttpExporter {
+    fn export(
+        &self,
+        batch: Vec<SpanData>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        // Blocking: the export queue runs each export on a worker thread of its own.
+        std::future::ready(self.send(&batch))
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.clone();
+    }
+}
