@@ -2,6 +2,8 @@
 //! attribute value length limit, and the counts that let the guard report spans
 //! that were not exported in one line.
 
+#[cfg(feature = "otlp-grpc")]
+mod grpc;
 #[cfg(feature = "otlp-http")]
 mod http;
 pub(crate) mod otlp;

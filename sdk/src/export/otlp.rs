@@ -79,23 +79,15 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
     }
 }
 
-/// How a failed export is retried, over both transports: the failures the OTLP
-/// specification calls retryable (gRPC `UNAVAILABLE`, `RESOURCE_EXHAUSTED` with
-/// retry info and the like; HTTP 429, 502, 503, 504, or no answer) are tried again
-/// after 100 ms, doubling up to 2 s between tries, with up to 100 ms of jitter, and
-/// after at least what `Retry-After` or gRPC retry info asks; until the export
-/// timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s) has passed since the first try. A
-/// collector that restarts within it loses nothing: the spans ending meanwhile wait
-/// in the queue, and what overflows it is dropped and counted.
-#[cfg(feature = "otlp-grpc")]
-fn retry_policy() -> opentelemetry_otlp::RetryPolicy {
-    opentelemetry_otlp::RetryPolicy::recommended()
-        // Bounded by the export timeout, not by a count.
-        .with_max_retries(usize::MAX)
-        .with_initial_delay(Duration::from_millis(100))
-        .with_max_delay(Duration::from_secs(2))
-        .with_max_jitter(Duration::from_millis(100))
-}
+// How a failed export is retried, over both transports (`export::http`,
+// `export::grpc`): the failures the OTLP specification calls retryable (gRPC
+// `UNAVAILABLE` and the like, `RESOURCE_EXHAUSTED` with retry info; HTTP 429, 502,
+// 503, 504, or no answer) are tried again after 100 ms, doubling up to 2 s between
+// tries, with up to 100 ms of jitter, and after at least what `Retry-After` or gRPC
+// retry info asks; until the export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s)
+// has passed since the first try. A collector that restarts within it loses
+// nothing: the spans ending meanwhile wait in the queue, and what overflows it is
+// dropped and counted.
 
 /// The runtime the gRPC exporter's connection lives on. It is only ever shut down
 /// in the background, never dropped whole: dropping a runtime blocks, and panics
@@ -112,15 +104,15 @@ impl Drop for GrpcRuntime {
     }
 }
 
-/// The gRPC exporter and the runtime its connection lives on. The runtime is our
-/// own, so gRPC export works in programs with and without a tokio runtime. A
-/// header that gRPC metadata cannot carry gets a warning in `warnings`.
+/// The gRPC exporter (traced's own: see [`super::grpc`]) and the runtime its
+/// connection lives on. The runtime is our own, so gRPC export works in programs
+/// with and without a tokio runtime. A header that gRPC metadata cannot carry gets
+/// a warning in `warnings`.
 #[cfg(feature = "otlp-grpc")]
 pub(crate) fn grpc(
     target: &Target,
     warnings: &mut Vec<String>,
-) -> Result<(opentelemetry_otlp::SpanExporter, GrpcRuntime), String> {
-    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+) -> Result<(super::grpc::GrpcExporter, GrpcRuntime), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("traced-otlp-grpc")
@@ -128,58 +120,11 @@ pub(crate) fn grpc(
         .build()
         .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
     let runtime = GrpcRuntime(Some(runtime));
-    let mut builder = opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .with_protocol(opentelemetry_otlp::Protocol::Grpc)
-        .with_endpoint(&target.endpoint)
-        .with_timeout(target.timeout)
-        .with_retry_policy(retry_policy());
-    if target.gzip {
-        builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-    }
-    let mut metadata = tonic::metadata::MetadataMap::new();
-    for (name, value) in &target.headers {
-        let key = name.parse::<tonic::metadata::MetadataKey<tonic::metadata::Ascii>>();
-        match (key, value.parse()) {
-            (Ok(key), Ok(value)) => {
-                metadata.insert(key, value);
-            }
-            _ => warnings.push(format!(
-                "the header {name} cannot be sent as gRPC metadata; it is not sent"
-            )),
-        }
-    }
-    builder = builder.with_interceptor(Metadata(metadata));
-    let exporter = {
-        let Some(tokio) = &runtime.0 else {
-            return Err("no runtime for gRPC export".into());
-        };
-        let _entered = tokio.enter();
-        builder.build().map_err(|e| e.to_string())?
+    let Some(tokio) = &runtime.0 else {
+        return Err("no runtime for gRPC export".into());
     };
+    let exporter = super::grpc::GrpcExporter::new(target, tokio, warnings)?;
     Ok((exporter, runtime))
-}
-
-/// Sets each request's metadata to exactly the headers traced read: the exporter
-/// also adds what it reads from `OTEL_EXPORTER_OTLP_*HEADERS` itself, which would
-/// send a header traced warned about and left out. (Its user agent stays.)
-#[cfg(feature = "otlp-grpc")]
-#[derive(Clone)]
-struct Metadata(tonic::metadata::MetadataMap);
-
-#[cfg(feature = "otlp-grpc")]
-impl tonic::service::Interceptor for Metadata {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        let agent = request.metadata().get("user-agent").cloned();
-        *request.metadata_mut() = self.0.clone();
-        if let Some(agent) = agent {
-            request.metadata_mut().insert("user-agent", agent);
-        }
-        Ok(request)
-    }
 }
 
 /// The HTTP/protobuf exporter: traced's own (see [`super::http`]).

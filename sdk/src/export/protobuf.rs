@@ -244,8 +244,8 @@ fn varint_field_len(field: u32, value: u64) -> usize {
     }
 }
 
-/// Writing a request: what the OTLP/HTTP transport sends.
-#[cfg(feature = "otlp-http")]
+/// Writing a request: what the OTLP transports send.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod write {
     use super::*;
     use std::time::{SystemTime, UNIX_EPOCH};
@@ -514,7 +514,7 @@ mod write {
     }
 }
 
-#[cfg(feature = "otlp-http")]
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) use write::export_request;
 
 #[cfg(test)]
@@ -686,7 +686,7 @@ mod tests {
         assert!(encoded(&resource, requests.into_iter().next().unwrap()) <= 2_000);
     }
 
-    #[cfg(feature = "otlp-http")]
+    #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
     #[test]
     fn a_request_decodes_to_what_the_otlp_exporter_sends() {
         let resource = resource();
