@@ -260,7 +260,7 @@ impl Reader<'_> {
         })
     }
 
-    /// Any case, as the OTLP exporter reads it too when none is passed.
+    /// In any case (`GZIP` too), as other OTLP exporters read it.
     fn compression(&mut self, name: &str) -> Option<bool> {
         self.parsed(name, "expected gzip or none", |v| {
             match v.to_ascii_lowercase().as_str() {
@@ -394,7 +394,7 @@ fn header(pair: &str) -> Result<(String, String), String> {
 }
 
 /// A header value, percent-decoded; as given when it is not valid
-/// percent-encoding of UTF-8 (so it matches what the OTLP exporter reads).
+/// percent-encoding of UTF-8, as other OTLP exporters read it.
 fn header_value(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
