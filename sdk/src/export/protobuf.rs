@@ -258,19 +258,21 @@ mod write {
     pub(crate) fn export_request(resource: &Resource, spans: &[SpanData], out: &mut Vec<u8>) {
         out.clear();
         let scopes = by_scope(spans);
-        let resource_spans = resource_spans_len(resource, spans, &scopes);
+        // Each span's size, computed once: the scope and resource sizes add them up.
+        let lens: Vec<usize> = spans.iter().map(span_len).collect();
+        let resource_spans = resource_spans_len(resource, &lens, &scopes);
         message(out, 1, resource_spans);
         message(out, 1, resource_message_len(resource));
         for (key, value) in resource.iter() {
             key_value(out, 1, key.as_str(), value);
         }
         for (scope, members) in &scopes {
-            let scope_spans = scope_spans_len(scope, spans, members);
+            let scope_spans = scope_spans_len(scope, &lens, members);
             message(out, 2, scope_spans);
             message(out, 1, scope_len(scope));
             write_scope(out, scope);
             for &i in members {
-                message(out, 2, span_len(&spans[i]));
+                message(out, 2, lens[i]);
                 write_span(out, &spans[i]);
             }
             string(out, 3, scope.schema_url().unwrap_or(""));
@@ -292,25 +294,18 @@ mod write {
 
     fn resource_spans_len(
         resource: &Resource,
-        spans: &[SpanData],
+        lens: &[usize],
         scopes: &[(&InstrumentationScope, Vec<usize>)],
     ) -> usize {
         let mut len = field_len(1, resource_message_len(resource));
         for (scope, members) in scopes {
-            len += field_len(2, scope_spans_len(scope, spans, members));
+            len += field_len(2, scope_spans_len(scope, lens, members));
         }
         len + string_len(3, resource.schema_url().unwrap_or(""))
     }
 
-    fn scope_spans_len(
-        scope: &InstrumentationScope,
-        spans: &[SpanData],
-        members: &[usize],
-    ) -> usize {
-        let spans: usize = members
-            .iter()
-            .map(|&i| field_len(2, span_len(&spans[i])))
-            .sum();
+    fn scope_spans_len(scope: &InstrumentationScope, lens: &[usize], members: &[usize]) -> usize {
+        let spans: usize = members.iter().map(|&i| field_len(2, lens[i])).sum();
         field_len(1, scope_len(scope)) + spans + string_len(3, scope.schema_url().unwrap_or(""))
     }
 
@@ -393,9 +388,10 @@ mod write {
     }
 
     fn key_value(out: &mut Vec<u8>, field: u32, key: &str, value: &Value) {
-        message(out, field, key_value_len(key, value));
+        let value_len = any_value_len(value);
+        message(out, field, string_len(1, key) + field_len(2, value_len));
         string(out, 1, key);
-        message(out, 2, any_value_len(value));
+        message(out, 2, value_len);
         any_value(out, value);
     }
 
