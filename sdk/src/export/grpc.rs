@@ -1,14 +1,15 @@
 //! OTLP over gRPC, written straight from span data (see [`super::protobuf`]): each
 //! request is encoded once into a buffer and handed to tonic as it is, on the
 //! runtime traced-sdk runs the connection on. Retryable failures are retried as
-//! [`super::otlp`] describes, within the export timeout; the metadata sent is
+//! [`super::retry`] describes, within the export timeout; the metadata sent is
 //! exactly the headers traced read and checked.
 
 use super::protobuf;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use super::retry::{self, Failed};
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{Ascii, MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
@@ -16,9 +17,6 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt as _;
 
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-const FIRST_WAIT: Duration = Duration::from_millis(100);
-const LONGEST_WAIT: Duration = Duration::from_secs(2);
-const JITTER_MS: u64 = 100;
 
 /// Exports to one OTLP/gRPC endpoint.
 #[derive(Debug)]
@@ -98,42 +96,25 @@ impl GrpcExporter {
         }
         let mut body = Vec::new();
         protobuf::export_request(&self.resource, batch, &mut body);
-        let deadline = Instant::now() + self.timeout;
-        let mut wait = FIRST_WAIT;
-        loop {
-            let status = match self.try_once(body.clone()) {
-                Ok(()) => return Ok(()),
-                Err(status) => status,
-            };
-            let Some(asked) = retry(&status) else {
-                return Err(OTelSdkError::InternalFailure(format!(
+        retry::within(self.timeout, |_| {
+            self.try_once(body.clone()).map_err(|status| Failed {
+                why: format!(
                     "the collector answered {:?}: {}",
                     status.code(),
                     status.message()
-                )));
-            };
-            let pause = (wait + jitter()).max(asked);
-            if pause >= deadline.saturating_duration_since(Instant::now()) {
-                return Err(OTelSdkError::InternalFailure(format!(
-                    "the collector answered {:?}: {}; gave up after the export timeout ({} ms)",
-                    status.code(),
-                    status.message(),
-                    self.timeout.as_millis()
-                )));
-            }
-            std::thread::sleep(pause);
-            wait = (wait * 2).min(LONGEST_WAIT);
-        }
+                ),
+                retry_after: retry(&status),
+            })
+        })
     }
 }
 
 /// Whether OTLP says to retry `status`, and after how long at least (the retry
-/// info the collector sent, at most a minute).
+/// info the collector sent).
 fn retry(status: &Status) -> Option<Duration> {
     let asked = status
         .get_details_retry_info()
-        .and_then(|info| info.retry_delay)
-        .map(|delay| delay.min(Duration::from_secs(60)));
+        .and_then(|info| info.retry_delay);
     match status.code() {
         Code::Cancelled
         | Code::DeadlineExceeded
@@ -145,13 +126,6 @@ fn retry(status: &Status) -> Option<Duration> {
         Code::ResourceExhausted => asked,
         _ => None,
     }
-}
-
-fn jitter() -> Duration {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    Duration::from_millis(nanos % (JITTER_MS + 1))
 }
 
 impl SpanExporter for GrpcExporter {

@@ -1,9 +1,9 @@
 //! OTLP over HTTP with protobuf bodies, written straight from span data (see
 //! [`super::protobuf`]), on the blocking reqwest client. Retryable failures are
-//! retried as [`super::otlp`] describes for both transports, within the export
-//! timeout; the headers sent are exactly those traced read and checked.
+//! retried as [`super::retry`] describes, within the export timeout; the headers sent are exactly those traced read and checked.
 
 use super::protobuf;
+use super::retry::{self, Failed};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
@@ -12,12 +12,7 @@ use reqwest::header::{
 };
 use reqwest::StatusCode;
 use std::io::Write as _;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// The first wait before a retry, and the longest.
-const FIRST_WAIT: Duration = Duration::from_millis(100);
-const LONGEST_WAIT: Duration = Duration::from_secs(2);
-const JITTER_MS: u64 = 100;
+use std::time::Duration;
 
 /// Exports to one OTLP/HTTP endpoint.
 #[derive(Debug)]
@@ -98,40 +93,27 @@ impl HttpExporter {
             return Ok(());
         }
         let body = self.body(batch)?;
-        let deadline = Instant::now() + self.timeout;
-        let mut wait = FIRST_WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+        retry::within(self.timeout, |left| {
             let answer = self
                 .client
                 .post(&self.url)
                 .headers(self.headers.clone())
-                .timeout(left.max(Duration::from_millis(1)))
+                .timeout(left)
                 .body(body.clone())
                 .send();
-            let (failure, asked) = match answer {
-                Ok(response) if response.status().is_success() => return Ok(()),
-                Ok(response) => {
-                    let status = response.status();
-                    let asked = retry_after(response.headers());
-                    let failure = format!("the collector answered HTTP {status}");
-                    if !retryable(status) {
-                        return Err(OTelSdkError::InternalFailure(failure));
-                    }
-                    (failure, asked)
-                }
-                Err(e) => (format!("no answer from the collector: {e}"), None),
-            };
-            let pause = (wait + jitter()).max(asked.unwrap_or_default());
-            if pause >= deadline.saturating_duration_since(Instant::now()) {
-                return Err(OTelSdkError::InternalFailure(format!(
-                    "{failure}; gave up after the export timeout ({} ms)",
-                    self.timeout.as_millis()
-                )));
+            match answer {
+                Ok(response) if response.status().is_success() => Ok(()),
+                Ok(response) => Err(Failed {
+                    why: format!("the collector answered HTTP {}", response.status()),
+                    retry_after: retryable(response.status())
+                        .then(|| retry_after(response.headers()).unwrap_or_default()),
+                }),
+                Err(e) => Err(Failed {
+                    why: format!("no answer from the collector: {e}"),
+                    retry_after: Some(Duration::ZERO),
+                }),
             }
-            std::thread::sleep(pause);
-            wait = (wait * 2).min(LONGEST_WAIT);
-        }
+        })
     }
 }
 
@@ -140,7 +122,7 @@ fn retryable(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
-/// `Retry-After` in seconds (an HTTP date is not honoured), at most a minute.
+/// `Retry-After` in seconds (an HTTP date is not honoured).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds: u64 = headers
         .get(RETRY_AFTER)?
@@ -149,14 +131,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim()
         .parse()
         .ok()?;
-    Some(Duration::from_secs(seconds.min(60)))
-}
-
-fn jitter() -> Duration {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    Duration::from_millis(nanos % (JITTER_MS + 1))
+    Some(Duration::from_secs(seconds))
 }
 
 impl SpanExporter for HttpExporter {

@@ -9,6 +9,8 @@ mod http;
 pub(crate) mod otlp;
 mod protobuf;
 mod queue;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod retry;
 
 use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
 use opentelemetry::{Array, StringValue, Value};

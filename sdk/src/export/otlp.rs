@@ -79,16 +79,6 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
     }
 }
 
-// How a failed export is retried, over both transports (`export::http`,
-// `export::grpc`): the failures the OTLP specification calls retryable (gRPC
-// `UNAVAILABLE` and the like, `RESOURCE_EXHAUSTED` with retry info; HTTP 429, 502,
-// 503, 504, or no answer) are tried again after 100 ms, doubling up to 2 s between
-// tries, with up to 100 ms of jitter, and after at least what `Retry-After` or gRPC
-// retry info asks; until the export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s)
-// has passed since the first try. A collector that restarts within it loses
-// nothing: the spans ending meanwhile wait in the queue, and what overflows it is
-// dropped and counted.
-
 /// The runtime the gRPC exporter's connection lives on. It is only ever shut down
 /// in the background, never dropped whole: dropping a runtime blocks, and panics
 /// inside an async context (a setup or guard drop inside `#[tokio::main]`).
