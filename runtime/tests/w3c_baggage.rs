@@ -1,34 +1,14 @@
 //! The `baggage` header as W3C Baggage defines it, through `BaggagePropagator`
 //! alone (no SDK, no global propagator).
 
+mod support;
+
 use std::collections::HashMap;
+use support::Headers;
 use traced::otel::baggage::{Baggage, BaggageExt, BaggageMetadata, KeyValueMetadata};
-use traced::otel::propagation::{Extractor, TextMapPropagator};
+use traced::otel::propagation::TextMapPropagator;
 use traced::otel::Context;
 use traced::propagation::BaggagePropagator;
-
-/// Header lines as a request carries them: a name may come more than once.
-struct Headers<'a>(Vec<(&'a str, &'a str)>);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.get_all(key).map(|values| values[0])
-    }
-
-    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        let values: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case(key))
-            .map(|&(_, value)| value)
-            .collect();
-        (!values.is_empty()).then_some(values)
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.iter().map(|&(name, _)| name).collect()
-    }
-}
 
 /// The context extracted from the `baggage` lines.
 fn extracted(lines: &[&str]) -> Context {

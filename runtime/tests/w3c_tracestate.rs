@@ -1,36 +1,16 @@
 //! The `tracestate` header as W3C Trace Context Level 2 defines it, through
 //! `TraceContextPropagator` alone (no SDK, no global propagator).
 
+mod support;
+
 use std::collections::HashMap;
-use traced::otel::propagation::{Extractor, TextMapPropagator};
+use support::Headers;
+use traced::otel::propagation::TextMapPropagator;
 use traced::otel::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use traced::otel::Context;
 use traced::propagation::TraceContextPropagator;
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-
-/// Header lines as a request carries them: a name may come more than once.
-struct Headers<'a>(Vec<(&'a str, &'a str)>);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.get_all(key).map(|values| values[0])
-    }
-
-    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        let values: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case(key))
-            .map(|&(_, value)| value)
-            .collect();
-        (!values.is_empty()).then_some(values)
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.iter().map(|&(name, _)| name).collect()
-    }
-}
 
 /// The context extracted from a valid `traceparent` and the `tracestate` lines.
 fn extracted(lines: &[&str]) -> Context {
