@@ -29,21 +29,16 @@ use hyper::{Request, Response};
 pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
     let service =
         TraceServiceServer::new(Collector { inbox }).accept_compressed(CompressionEncoding::Gzip);
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            // A failed accept concerns that one connection only.
-            tokio::task::yield_now().await;
-            continue;
-        };
+    crate::each_connection(listener, move |stream| {
         let service = service.clone();
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |request| service.clone().call(request));
-            // A connection error (the client went away) ends that connection only.
             let _ = http2::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 struct Collector {
@@ -72,13 +67,9 @@ impl TraceService for Collector {
 /// Accepts gRPC connections on `listener` and counts the spans of each export
 /// request without decoding it, answering at once.
 pub(crate) async fn serve_counting(listener: TcpListener, inbox: Arc<Inbox>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::task::yield_now().await;
-            continue;
-        };
+    crate::each_connection(listener, move |stream| {
         let inbox = Arc::clone(&inbox);
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |request| {
                 let inbox = Arc::clone(&inbox);
                 async move { Ok::<_, std::convert::Infallible>(count(request, &inbox).await) }
@@ -86,8 +77,9 @@ pub(crate) async fn serve_counting(listener: TcpListener, inbox: Arc<Inbox>) {
             let _ = http2::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 /// Counts the spans of the gRPC messages in `request`: the answer is an empty

@@ -32,24 +32,19 @@ pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Accepts HTTP connections on `listener` until the runtime shuts down.
 pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            // A failed accept concerns that one connection only.
-            tokio::task::yield_now().await;
-            continue;
-        };
+    crate::each_connection(listener, move |stream| {
         let inbox = Arc::clone(&inbox);
-        tokio::spawn(async move {
+        async move {
             let service = service_fn(move |request| {
                 let inbox = Arc::clone(&inbox);
                 async move { Ok::<_, Infallible>(answer(request, &inbox).await) }
             });
-            // A connection error (the client went away) ends that connection only.
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Bytes>> {

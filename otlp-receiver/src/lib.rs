@@ -280,6 +280,23 @@ impl std::fmt::Debug for Receiver {
     }
 }
 
+/// Serves each connection `listener` accepts with `serve`, on a task of its own,
+/// until the runtime shuts down. A failed accept, or a connection error (the client
+/// went away), concerns that one connection only.
+pub(crate) async fn each_connection<F, Fut>(listener: tokio::net::TcpListener, serve: F)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::task::yield_now().await;
+            continue;
+        };
+        tokio::spawn(serve(stream));
+    }
+}
+
 /// A listener on loopback port `port` (0: a free one), registered with the current
 /// runtime.
 fn bind_loopback(server: &str, port: u16) -> (tokio::net::TcpListener, SocketAddr) {
