@@ -9,7 +9,7 @@
 //! - it is *whole*: the parent of every span held is held too, or was drawn
 //!   already, or is remote or none (so the local root has ended), and
 //! - it is *quiet*: no span of it arrived for the quiet period, one and a half
-//!   schedule delays of the console's batch processor (300 ms by default). A span
+//!   schedule delays of the console's export queue (300 ms by default). A span
 //!   that ended by the time the root was exported comes in the next batch, at most
 //!   one delay later, so it makes the same tree.
 //!

@@ -15,7 +15,7 @@ const FIRST_WAIT: Duration = Duration::from_millis(100);
 const LONGEST_WAIT: Duration = Duration::from_secs(2);
 const JITTER_MS: u64 = 100;
 /// The longest wait a collector may ask for.
-pub(crate) const LONGEST_ASKED: Duration = Duration::from_secs(60);
+const LONGEST_ASKED: Duration = Duration::from_secs(60);
 
 /// A try that failed: why, and whether (and after how long at least) to retry.
 pub(crate) struct Failed {

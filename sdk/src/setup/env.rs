@@ -11,7 +11,7 @@ use std::time::Duration;
 /// The largest batch queue traced builds, in spans: a queue is allocated whole
 /// when the processor starts (a few hundred bytes a span).
 pub(crate) const MAX_QUEUE_SIZE: usize = 1 << 20;
-/// The batch processor's queue and batch sizes when none is set.
+/// The export queue's size and batch size when none is set.
 pub(crate) const DEFAULT_QUEUE_SIZE: usize = 2048;
 pub(crate) const DEFAULT_BATCH_SIZE: usize = 512;
 /// The shortest schedule delay: with none, the export thread would spin.

@@ -25,7 +25,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The batch processor's schedule delay when none is set (the console's is
+/// The export queue's schedule delay when none is set (the console's is
 /// shorter).
 const DEFAULT_DELAY: Duration = Duration::from_secs(5);
 /// The OTLP export timeout when none is set.
@@ -161,7 +161,7 @@ impl Setup {
     }
 
     /// Adds an exporter of your own (any OpenTelemetry `SpanExporter`), behind a
-    /// batch processor like the others. When exporters are added this way and none
+    /// export queue like the others. When exporters are added this way and none
     /// is named by [`Setup::exporters`] or `OTEL_TRACES_EXPORTER`, only they are
     /// used.
     pub fn exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
@@ -421,7 +421,7 @@ impl Setup {
                 self.endpoint.is_some() || env.endpoint_is_signal,
             ),
             protocol,
-            // The thread-based batch processor has no export timeout of its own:
+            // The export queue has no export timeout of its own:
             // OTEL_BSP_EXPORT_TIMEOUT bounds each export when the OTLP one is unset.
             timeout: env
                 .timeout
