@@ -160,7 +160,7 @@ impl Setup {
         self
     }
 
-    /// Adds an exporter of your own (any OpenTelemetry `SpanExporter`), behind a
+    /// Adds an exporter of your own (any OpenTelemetry `SpanExporter`), behind an
     /// export queue like the others. When exporters are added this way and none
     /// is named by [`Setup::exporters`] or `OTEL_TRACES_EXPORTER`, only they are
     /// used.
