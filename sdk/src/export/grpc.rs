@@ -1,14 +1,10 @@
-//! OTLP over gRPC, written straight from span data (see [`super::protobuf`]): each
-//! request is encoded once into a buffer and handed to tonic as it is, on the
-//! runtime traced-sdk runs the connection on. Retryable failures are retried as
-//! [`super::retry`] describes, within the export timeout; the metadata sent is
-//! exactly the headers traced read and checked.
+//! OTLP over gRPC (see [`super::request`]): each encoded request is handed to
+//! tonic as it is, on the runtime traced-sdk runs the connection on. The metadata
+//! sent is exactly the headers traced read and checked; the statuses OTLP calls
+//! retryable are retried.
 
-use super::protobuf;
-use super::retry::{self, Failed};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use opentelemetry_sdk::Resource;
+use super::request::Transport;
+use super::retry::Failed;
 use std::time::Duration;
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{Ascii, MetadataKey, MetadataMap, MetadataValue};
@@ -18,19 +14,17 @@ use tonic_types::StatusExt as _;
 
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-/// Exports to one OTLP/gRPC endpoint.
+/// Sends to one OTLP/gRPC endpoint.
 #[derive(Debug)]
-pub(crate) struct GrpcExporter {
+pub(crate) struct GrpcTransport {
     channel: Channel,
     runtime: tokio::runtime::Handle,
     metadata: MetadataMap,
-    timeout: Duration,
     gzip: bool,
-    resource: Resource,
 }
 
-impl GrpcExporter {
-    /// The exporter for `target`, connecting lazily on `runtime`. A header that
+impl GrpcTransport {
+    /// The transport for `target`, connecting lazily on `runtime`. A header that
     /// gRPC metadata cannot carry gets a warning in `warnings`.
     pub(crate) fn new(
         target: &super::otlp::Target,
@@ -60,51 +54,40 @@ impl GrpcExporter {
                 )),
             }
         }
-        Ok(GrpcExporter {
+        Ok(GrpcTransport {
             channel,
             runtime: runtime.handle().clone(),
             metadata,
-            timeout: target.timeout,
             gzip: target.gzip,
-            resource: Resource::builder_empty().build(),
         })
     }
+}
 
-    /// One try: the request sent and its answer awaited, on the connection's runtime.
-    fn try_once(&self, body: Vec<u8>) -> Result<(), Status> {
+impl Transport for GrpcTransport {
+    fn try_send(&self, body: &bytes::Bytes, left: Duration) -> Result<(), Failed> {
         let mut client = tonic::client::Grpc::new(self.channel.clone());
         if self.gzip {
             client = client.send_compressed(CompressionEncoding::Gzip);
         }
-        let mut request = tonic::Request::new(body);
+        let mut request = tonic::Request::new(body.clone());
         *request.metadata_mut() = self.metadata.clone();
-        self.runtime.block_on(async move {
+        // tonic keeps to the shorter of this and the endpoint's timeout.
+        request.set_timeout(left);
+        let sent = self.runtime.block_on(async move {
             client
                 .ready()
                 .await
                 .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
             let path = http::uri::PathAndQuery::from_static(EXPORT);
-            client.unary(request, path, Bytes).await.map(drop)
-        })
-    }
-
-    /// Sends `batch`, trying again while the failure is retryable and the export
-    /// timeout has not passed since the first try.
-    fn send(&self, batch: &[SpanData]) -> OTelSdkResult {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut body = Vec::new();
-        protobuf::export_request(&self.resource, batch, &mut body);
-        retry::within(self.timeout, |_| {
-            self.try_once(body.clone()).map_err(|status| Failed {
-                why: format!(
-                    "the collector answered {:?}: {}",
-                    status.code(),
-                    status.message()
-                ),
-                retry_after: retry(&status),
-            })
+            client.unary(request, path, Raw).await.map(drop)
+        });
+        sent.map_err(|status| Failed {
+            why: format!(
+                "the collector answered {:?}: {}",
+                status.code(),
+                status.message()
+            ),
+            retry_after: retry(&status),
         })
     }
 }
@@ -128,56 +111,38 @@ fn retry(status: &Status) -> Option<Duration> {
     }
 }
 
-impl SpanExporter for GrpcExporter {
-    fn export(
-        &self,
-        batch: Vec<SpanData>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        // Blocking: the export queue runs each export on a worker thread of its own.
-        std::future::ready(self.send(&batch))
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = resource.clone();
-    }
-}
-
 /// Hands an encoded request to tonic as it is; the answer (an
 /// `ExportTraceServiceResponse`) is not read.
 #[derive(Debug, Clone, Copy)]
-struct Bytes;
+struct Raw;
 
-impl Codec for Bytes {
-    type Encode = Vec<u8>;
+impl Codec for Raw {
+    type Encode = bytes::Bytes;
     type Decode = ();
-    type Encoder = Bytes;
-    type Decoder = Bytes;
+    type Encoder = Raw;
+    type Decoder = Raw;
 
     fn encoder(&mut self) -> Self::Encoder {
-        Bytes
+        Raw
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        Bytes
+        Raw
     }
 }
 
-impl Encoder for Bytes {
-    type Item = Vec<u8>;
+impl Encoder for Raw {
+    type Item = bytes::Bytes;
     type Error = Status;
 
-    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+    fn encode(&mut self, item: bytes::Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
         use bytes::BufMut as _;
         dst.put_slice(&item);
         Ok(())
     }
 }
 
-impl Decoder for Bytes {
+impl Decoder for Raw {
     type Item = ();
     type Error = Status;
 

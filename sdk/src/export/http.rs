@@ -1,12 +1,11 @@
-//! OTLP over HTTP with protobuf bodies, written straight from span data (see
-//! [`super::protobuf`]), on the blocking reqwest client. Retryable failures are
-//! retried as [`super::retry`] describes, within the export timeout; the headers sent are exactly those traced read and checked.
+//! OTLP over HTTP with protobuf bodies (see [`super::request`]), on the blocking
+//! reqwest client, gzipped when configured. The headers sent are exactly those
+//! traced read and checked; the answers OTLP calls retryable are retried.
 
-use super::protobuf;
-use super::retry::{self, Failed};
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use opentelemetry_sdk::Resource;
+use super::request::Transport;
+use super::retry::Failed;
+use bytes::Bytes;
+use opentelemetry_sdk::error::OTelSdkError;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
 };
@@ -14,19 +13,17 @@ use reqwest::StatusCode;
 use std::io::Write as _;
 use std::time::Duration;
 
-/// Exports to one OTLP/HTTP endpoint.
+/// Sends to one OTLP/HTTP endpoint.
 #[derive(Debug)]
-pub(crate) struct HttpExporter {
+pub(crate) struct HttpTransport {
     client: reqwest::blocking::Client,
     url: String,
     headers: HeaderMap,
-    timeout: Duration,
     gzip: bool,
-    resource: Resource,
 }
 
-impl HttpExporter {
-    /// The exporter for `target`. The client is built on a thread of its own:
+impl HttpTransport {
+    /// The transport for `target`. The client is built on a thread of its own:
     /// built inside an async context, it would panic.
     pub(crate) fn new(target: &super::otlp::Target) -> Result<Self, String> {
         let mut headers = HeaderMap::new();
@@ -63,57 +60,48 @@ impl HttpExporter {
                 .join()
                 .unwrap_or_else(|_| Err("building the HTTP client panicked".to_owned()))
         })?;
-        Ok(HttpExporter {
+        Ok(HttpTransport {
             client,
             url: target.endpoint.clone(),
             headers,
-            timeout,
             gzip: target.gzip,
-            resource: Resource::builder_empty().build(),
         })
     }
+}
 
-    fn body(&self, batch: &[SpanData]) -> Result<Vec<u8>, OTelSdkError> {
-        let mut body = Vec::new();
-        protobuf::export_request(&self.resource, batch, &mut body);
+impl Transport for HttpTransport {
+    fn body(&self, encoded: Vec<u8>) -> Result<Bytes, OTelSdkError> {
         if !self.gzip {
-            return Ok(body);
+            return Ok(Bytes::from(encoded));
         }
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder
-            .write_all(&body)
+            .write_all(&encoded)
             .and_then(|()| encoder.finish())
+            .map(Bytes::from)
             .map_err(|e| OTelSdkError::InternalFailure(format!("compressing the request: {e}")))
     }
 
-    /// Sends `batch`, trying again while the failure is retryable and the export
-    /// timeout has not passed since the first try.
-    fn send(&self, batch: &[SpanData]) -> OTelSdkResult {
-        if batch.is_empty() {
-            return Ok(());
+    fn try_send(&self, body: &Bytes, left: Duration) -> Result<(), Failed> {
+        let answer = self
+            .client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .timeout(left)
+            .body(body.clone())
+            .send();
+        match answer {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(Failed {
+                why: format!("the collector answered HTTP {}", response.status()),
+                retry_after: retryable(response.status())
+                    .then(|| retry_after(response.headers()).unwrap_or_default()),
+            }),
+            Err(e) => Err(Failed {
+                why: format!("no answer from the collector: {e}"),
+                retry_after: Some(Duration::ZERO),
+            }),
         }
-        let body = self.body(batch)?;
-        retry::within(self.timeout, |left| {
-            let answer = self
-                .client
-                .post(&self.url)
-                .headers(self.headers.clone())
-                .timeout(left)
-                .body(body.clone())
-                .send();
-            match answer {
-                Ok(response) if response.status().is_success() => Ok(()),
-                Ok(response) => Err(Failed {
-                    why: format!("the collector answered HTTP {}", response.status()),
-                    retry_after: retryable(response.status())
-                        .then(|| retry_after(response.headers()).unwrap_or_default()),
-                }),
-                Err(e) => Err(Failed {
-                    why: format!("no answer from the collector: {e}"),
-                    retry_after: Some(Duration::ZERO),
-                }),
-            }
-        })
     }
 }
 
@@ -132,22 +120,4 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .parse()
         .ok()?;
     Some(Duration::from_secs(seconds))
-}
-
-impl SpanExporter for HttpExporter {
-    fn export(
-        &self,
-        batch: Vec<SpanData>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        // Blocking: the export queue runs each export on a worker thread of its own.
-        std::future::ready(self.send(&batch))
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = resource.clone();
-    }
 }

@@ -7,8 +7,11 @@ mod grpc;
 #[cfg(feature = "otlp-http")]
 mod http;
 pub(crate) mod otlp;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod protobuf;
 mod queue;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod request;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod retry;
 
@@ -64,7 +67,8 @@ pub(crate) fn add<E: SpanExporter + 'static>(
 ) {
     let name = std::any::type_name::<E>();
     let name = name.rsplit("::").next().unwrap_or(name);
-    add_named(processors, name, exporter, env, delay, stats, None);
+    let exporter = Tally::new(exporter, name, stats, env.value_length_limit);
+    processors.push(Box::new(batch(exporter, env, delay)));
 }
 
 /// [`add`], for an exporter that delivers spans later than its `export` returns
@@ -87,7 +91,7 @@ pub(crate) fn add_counting_itself<E: SpanExporter + 'static>(
 
 /// How an exporter added with [`add_counting_itself`] counts the spans it delivered.
 #[derive(Debug, Clone)]
-pub(crate) struct Deliveries(Arc<Delivered>);
+pub(crate) struct Deliveries(pub(crate) Arc<Delivered>);
 
 impl Deliveries {
     pub(crate) fn delivered(&self, spans: usize) {
@@ -95,20 +99,19 @@ impl Deliveries {
     }
 }
 
-/// [`add`], with the name the loss report gives the exporter, and for an OTLP
-/// exporter the most bytes one export request may hold: larger batches go as
-/// several requests (see [`protobuf::fit`]).
-pub(crate) fn add_named<E: SpanExporter + 'static>(
+/// [`add`], for the OTLP exporter (named `otlp` in the loss report): it counts
+/// what each export request delivered itself, since a batch may go as several.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) fn add_otlp<T: request::Transport>(
     processors: &mut Processors,
-    name: &str,
-    exporter: E,
+    exporter: request::OtlpExporter<T>,
     env: &EnvSettings,
     delay: Duration,
     stats: &Arc<ExportStats>,
-    max_request: Option<usize>,
 ) {
-    let mut exporter = Tally::new(exporter, name, stats, env.value_length_limit);
-    exporter.max_request = max_request;
+    let mut exporter = Tally::new(exporter, "otlp", stats, env.value_length_limit);
+    exporter.counts_itself = true;
+    exporter.inner.deliveries = Some(Deliveries(Arc::clone(&exporter.delivered)));
     processors.push(Box::new(batch(exporter, env, delay)));
 }
 
@@ -135,7 +138,7 @@ fn batch<E: SpanExporter + 'static>(
 }
 
 /// How many export requests of one exporter may be in flight at once.
-const EXPORTS_IN_FLIGHT: usize = 4;
+const EXPORTS_IN_FLIGHT: usize = 8;
 
 /// What every exporter of one setup did with the spans that ended: counted once
 /// per span, and per exporter for what each delivered.
@@ -157,12 +160,10 @@ struct LastError {
 
 /// The spans one exporter delivered, and whether its exports fail now.
 #[derive(Debug)]
-struct Delivered {
-    name: Mutex<String>,
-    spans: AtomicU64,
-    failing: AtomicBool,
-    /// A span too big for one export request was met (warned once).
-    oversized: AtomicBool,
+pub(crate) struct Delivered {
+    pub(crate) name: Mutex<String>,
+    pub(crate) spans: AtomicU64,
+    pub(crate) failing: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -245,10 +246,6 @@ pub(crate) struct Tally<E> {
     stats: Arc<ExportStats>,
     delivered: Arc<Delivered>,
     limit: Option<usize>,
-    /// The most bytes of OTLP protobuf one export request may hold.
-    max_request: Option<usize>,
-    /// The encoded size of the resource every request carries.
-    resource_len: usize,
     /// The exporter counts what it delivered itself ([`Deliveries`]).
     counts_itself: bool,
 }
@@ -259,7 +256,6 @@ impl<E> Tally<E> {
             name: Mutex::new(name.to_owned()),
             spans: AtomicU64::new(0),
             failing: AtomicBool::new(false),
-            oversized: AtomicBool::new(false),
         });
         lock(&stats.exporters).push(Arc::clone(&delivered));
         Tally {
@@ -267,8 +263,6 @@ impl<E> Tally<E> {
             stats: Arc::clone(stats),
             delivered,
             limit,
-            max_request: None,
-            resource_len: 0,
             counts_itself: false,
         }
     }
@@ -321,31 +315,11 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
         if let Some(limit) = self.limit {
             batch.iter_mut().for_each(|span| limit_span(span, limit));
         }
-        let requests = match self.max_request {
-            Some(max) => {
-                let (requests, too_big) = protobuf::fit(batch, self.resource_len, max);
-                if !too_big.is_empty() && !self.delivered.oversized.swap(true, Ordering::Relaxed) {
-                    eprintln!(
-                        "traced: a span too big for one export request ({max} bytes) even \
-                         without its attributes, events and links was not exported; such \
-                         spans are counted and reported at shutdown"
-                    );
-                }
-                requests
-            }
-            None => vec![batch],
-        };
+        let count = batch.len() as u64;
         async move {
-            let mut result = Ok(());
-            for request in requests {
-                let count = request.len() as u64;
-                let outcome = self.inner.export(request).await;
-                self.delivered(count, &outcome);
-                if outcome.is_err() {
-                    result = outcome;
-                }
-            }
-            result
+            let outcome = self.inner.export(batch).await;
+            self.delivered(count, &outcome);
+            outcome
         }
     }
 
@@ -358,7 +332,6 @@ impl<E: SpanExporter> SpanExporter for Tally<E> {
     }
 
     fn set_resource(&mut self, resource: &Resource) {
-        self.resource_len = protobuf::resource_len(resource);
         self.inner.set_resource(resource);
     }
 }
@@ -392,6 +365,10 @@ fn limit_span(span: &mut SpanData, limit: usize) {
 }
 
 fn cut(value: &mut StringValue, limit: usize) {
+    // No more characters than bytes.
+    if value.as_str().len() <= limit {
+        return;
+    }
     if let Some((at, _)) = value.as_str().char_indices().nth(limit) {
         *value = StringValue::from(value.as_str()[..at].to_owned());
     }

@@ -1,6 +1,8 @@
 //! The OTLP exporter: the transport, the endpoint, and a runtime for gRPC.
 
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+use super::request::OtlpExporter;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 use std::time::Duration;
 
 /// The OTLP transport.
@@ -20,6 +22,8 @@ pub(crate) struct Target {
     pub(crate) timeout: Duration,
     pub(crate) gzip: bool,
     pub(crate) headers: Vec<(String, String)>,
+    /// The most bytes of OTLP protobuf one export request may hold.
+    pub(crate) max_request: usize,
 }
 
 /// The transport: as configured; else grpc for an endpoint on port 4317 (the OTLP
@@ -102,7 +106,7 @@ impl Drop for GrpcRuntime {
 pub(crate) fn grpc(
     target: &Target,
     warnings: &mut Vec<String>,
-) -> Result<(super::grpc::GrpcExporter, GrpcRuntime), String> {
+) -> Result<(OtlpExporter<super::grpc::GrpcTransport>, GrpcRuntime), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("traced-otlp-grpc")
@@ -113,14 +117,20 @@ pub(crate) fn grpc(
     let Some(tokio) = &runtime.0 else {
         return Err("no runtime for gRPC export".into());
     };
-    let exporter = super::grpc::GrpcExporter::new(target, tokio, warnings)?;
+    let transport = super::grpc::GrpcTransport::new(target, tokio, warnings)?;
+    let exporter = OtlpExporter::new(transport, target.timeout, target.max_request);
     Ok((exporter, runtime))
 }
 
 /// The HTTP/protobuf exporter: traced's own (see [`super::http`]).
 #[cfg(feature = "otlp-http")]
-pub(crate) fn http(target: &Target) -> Result<super::http::HttpExporter, String> {
-    super::http::HttpExporter::new(target)
+pub(crate) fn http(target: &Target) -> Result<OtlpExporter<super::http::HttpTransport>, String> {
+    let transport = super::http::HttpTransport::new(target)?;
+    Ok(OtlpExporter::new(
+        transport,
+        target.timeout,
+        target.max_request,
+    ))
 }
 
 #[cfg(all(test, any(feature = "otlp-grpc", feature = "otlp-http")))]
@@ -162,6 +172,7 @@ mod tests {
             timeout: Duration::from_millis(100),
             gzip: false,
             headers: Vec::new(),
+            max_request: 4 << 20,
         };
         let current = tokio::runtime::Builder::new_current_thread()
             .build()

@@ -35,46 +35,64 @@ pub(crate) fn resource_len(resource: &Resource) -> usize {
         + string_len(3, resource.schema_url().unwrap_or(""))
 }
 
+/// How one batch goes out: each span's encoded size, and the requests to send,
+/// each the indices of its spans in the batch, in order.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) lens: Vec<usize>,
+    pub(crate) requests: Vec<Vec<usize>>,
+    /// Spans too big for a request alone, left out of every request.
+    pub(crate) left_out: usize,
+}
+
 /// Splits `batch` into requests of at most `max` bytes each, in order (with a
-/// resource of `resource_len` bytes). A span that does not fit a request alone
-/// loses its attributes, events and links (counted as dropped on it); one that
-/// still does not fit is left out, in the second list.
-pub(crate) fn fit(
-    batch: Vec<SpanData>,
-    resource_len: usize,
-    max: usize,
-) -> (Vec<Vec<SpanData>>, Vec<SpanData>) {
+/// resource of `resource_len` bytes), sizing each span once. A span that does not
+/// fit a request alone loses its attributes, events and links (counted as dropped
+/// on it); one that still does not fit is left out.
+pub(crate) fn plan(batch: &mut [SpanData], resource_len: usize, max: usize) -> Plan {
     let base = request_overhead(resource_len);
-    let (mut requests, mut too_big) = (Vec::new(), Vec::new());
-    let mut current: Vec<SpanData> = Vec::new();
-    let mut size = base;
-    for mut span in batch {
+    let mut lens = Vec::with_capacity(batch.len());
+    let mut fits = Vec::with_capacity(batch.len());
+    for span in batch.iter_mut() {
         let scope = scope_overhead(&span.instrumentation_scope);
-        let mut len = field_len(2, span_len(&span));
-        if base + scope + len > max {
-            strip(&mut span);
-            len = field_len(2, span_len(&span));
-            if base + scope + len > max {
-                too_big.push(span);
-                continue;
-            }
+        let mut len = span_len(span);
+        if base + scope + field_len(2, len) > max {
+            strip(span);
+            len = span_len(span);
         }
-        let known = current
-            .iter()
-            .any(|held| held.instrumentation_scope == span.instrumentation_scope);
-        let mut cost = len + if known { 0 } else { scope };
+        lens.push(len);
+        fits.push(base + scope + field_len(2, len) <= max);
+    }
+    let mut requests = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut scopes: Vec<&InstrumentationScope> = Vec::new();
+    let mut size = base;
+    for (i, span) in batch.iter().enumerate().filter(|&(i, _)| fits[i]) {
+        let scope = &span.instrumentation_scope;
+        let len = field_len(2, lens[i]);
+        let known = scopes.contains(&scope);
+        let mut cost = len + if known { 0 } else { scope_overhead(scope) };
         if !current.is_empty() && size + cost > max {
             requests.push(std::mem::take(&mut current));
+            scopes.clear();
             size = base;
-            cost = len + scope;
+            cost = len + scope_overhead(scope);
+        }
+        if scopes.is_empty() || !known {
+            scopes.push(scope);
         }
         size += cost;
-        current.push(span);
+        current.push(i);
     }
     if !current.is_empty() {
         requests.push(current);
     }
-    (requests, too_big)
+    let left_out = fits.iter().filter(|fits| !**fits).count();
+    Plan {
+        lens,
+        requests,
+        left_out,
+    }
 }
 
 /// Takes a span's attributes, events and links off, counting them as dropped.
@@ -102,7 +120,7 @@ fn scope_len(scope: &InstrumentationScope) -> usize {
         + attributes_len(3, scope.attributes())
 }
 
-fn span_len(span: &SpanData) -> usize {
+pub(crate) fn span_len(span: &SpanData) -> usize {
     let context = &span.span_context;
     let mut len = bytes_len(1, 16) + bytes_len(2, 8);
     len += string_len(3, &context.trace_state().header());
@@ -245,7 +263,6 @@ fn varint_field_len(field: u32, value: u64) -> usize {
 }
 
 /// Writing a request: what the OTLP transports send.
-#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod write {
     use super::*;
     use std::time::{SystemTime, UNIX_EPOCH};
@@ -255,19 +272,26 @@ mod write {
     const HAS_IS_REMOTE: u32 = 0x100;
     const IS_REMOTE: u32 = 0x200;
 
-    pub(crate) fn export_request(resource: &Resource, spans: &[SpanData], out: &mut Vec<u8>) {
+    /// Writes the request holding `members` (indices into `spans`, whose sizes
+    /// are `lens`) into `out`, which it replaces.
+    pub(crate) fn export_request(
+        resource: &Resource,
+        spans: &[SpanData],
+        lens: &[usize],
+        members: &[usize],
+        out: &mut Vec<u8>,
+    ) {
         out.clear();
-        let scopes = by_scope(spans);
-        // Each span's size, computed once: the scope and resource sizes add them up.
-        let lens: Vec<usize> = spans.iter().map(span_len).collect();
-        let resource_spans = resource_spans_len(resource, &lens, &scopes);
+        let scopes = by_scope(spans, members);
+        let resource_spans = resource_spans_len(resource, lens, &scopes);
+        out.reserve_exact(field_len(1, resource_spans));
         message(out, 1, resource_spans);
         message(out, 1, resource_message_len(resource));
         for (key, value) in resource.iter() {
             key_value(out, 1, key.as_str(), value);
         }
         for (scope, members) in &scopes {
-            let scope_spans = scope_spans_len(scope, &lens, members);
+            let scope_spans = scope_spans_len(scope, lens, members);
             message(out, 2, scope_spans);
             message(out, 1, scope_len(scope));
             write_scope(out, scope);
@@ -280,10 +304,15 @@ mod write {
         string(out, 3, resource.schema_url().unwrap_or(""));
     }
 
-    fn by_scope(spans: &[SpanData]) -> Vec<(&InstrumentationScope, Vec<usize>)> {
+    /// `members` grouped by instrumentation scope, in the order each scope first
+    /// comes.
+    fn by_scope<'a>(
+        spans: &'a [SpanData],
+        members: &[usize],
+    ) -> Vec<(&'a InstrumentationScope, Vec<usize>)> {
         let mut scopes: Vec<(&InstrumentationScope, Vec<usize>)> = Vec::new();
-        for (i, span) in spans.iter().enumerate() {
-            let scope = &span.instrumentation_scope;
+        for &i in members {
+            let scope = &spans[i].instrumentation_scope;
             match scopes.iter_mut().find(|(known, _)| *known == scope) {
                 Some((_, members)) => members.push(i),
                 None => scopes.push((scope, vec![i])),
@@ -510,7 +539,6 @@ mod write {
     }
 }
 
-#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) use write::export_request;
 
 #[cfg(test)]
@@ -644,17 +672,16 @@ mod tests {
             .collect();
         let whole = encoded(&resource, batch.clone());
         let max = whole / 7;
-        let (requests, too_big) = fit(batch, resource_len(&resource), max);
-        assert!(too_big.is_empty());
-        assert!(requests.len() >= 7, "{} requests", requests.len());
+        let mut planned = batch.clone();
+        let plan = plan(&mut planned, resource_len(&resource), max);
+        assert_eq!(plan.left_out, 0);
+        assert_eq!(planned, batch, "nothing stripped");
+        assert!(plan.requests.len() >= 7, "{} requests", plan.requests.len());
         let mut ids = Vec::new();
-        for request in requests {
-            ids.extend(
-                request
-                    .iter()
-                    .map(|s| u64::from_be_bytes(s.span_context.span_id().to_bytes())),
-            );
-            let size = encoded(&resource, request);
+        for request in &plan.requests {
+            ids.extend(request.iter().map(|&i| i as u64 + 1));
+            let spans: Vec<SpanData> = request.iter().map(|&i| batch[i].clone()).collect();
+            let size = encoded(&resource, spans);
             assert!(size <= max, "{size} > {max}");
         }
         assert_eq!(ids, (1..=300).collect::<Vec<u64>>());
@@ -668,27 +695,22 @@ mod tests {
             .push(KeyValue::new("blob", "x".repeat(10_000)));
         let mut huge_name = plain(2);
         huge_name.name = "n".repeat(10_000).into();
-        let (requests, too_big) = fit(
-            vec![big, plain(3), huge_name],
-            resource_len(&resource),
-            2_000,
-        );
-        assert_eq!(requests.len(), 1);
-        let kept = &requests[0];
-        assert_eq!(kept.len(), 2);
-        assert!(kept[0].attributes.is_empty());
-        assert_eq!(kept[0].dropped_attributes_count, 11);
-        assert_eq!(too_big.len(), 1);
-        assert!(encoded(&resource, requests.into_iter().next().unwrap()) <= 2_000);
+        let mut batch = vec![big, plain(3), huge_name];
+        let plan = plan(&mut batch, resource_len(&resource), 2_000);
+        assert_eq!(plan.requests, [vec![0, 1]]);
+        assert!(batch[0].attributes.is_empty());
+        assert_eq!(batch[0].dropped_attributes_count, 11);
+        assert_eq!(plan.left_out, 1);
+        assert!(encoded(&resource, batch[..2].to_vec()) <= 2_000);
     }
 
-    #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
     #[test]
     fn a_request_decodes_to_what_the_otlp_exporter_sends() {
         let resource = resource();
         let batch = vec![rich(1, "a"), plain(2), rich(3, "b"), rich(4, "a")];
         let mut ours = Vec::new();
-        export_request(&resource, &batch, &mut ours);
+        let lens: Vec<usize> = batch.iter().map(span_len).collect();
+        export_request(&resource, &batch, &lens, &[0, 1, 2, 3], &mut ours);
         let decoded = ExportTraceServiceRequest::decode(ours.as_slice()).unwrap();
         let theirs = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(

@@ -43,9 +43,13 @@ struct Shared<E> {
 
 #[derive(Debug, Default)]
 struct State {
-    spans: VecDeque<SpanData>,
-    /// When the oldest span queued arrived.
-    oldest: Option<Instant>,
+    /// The spans queued, in batches of at most the batch size, oldest first; each
+    /// with the time its first span arrived. Only the last batch is still filled,
+    /// and a worker takes a batch whole: a span is moved once on its way in, and
+    /// never again while queued.
+    batches: VecDeque<(Instant, Vec<SpanData>)>,
+    /// The spans in `batches`.
+    queued: usize,
     in_flight: usize,
     /// Flushes asked and not yet done: export everything queued now.
     flushing: usize,
@@ -91,10 +95,10 @@ impl<E: SpanExporter> Shared<E> {
                     if let Some(batch) = self.due(&mut state) {
                         break batch;
                     }
-                    if state.closed && state.spans.is_empty() {
+                    if state.closed && state.queued == 0 {
                         return;
                     }
-                    state = match state.oldest {
+                    state = match state.batches.front().map(|(oldest, _)| *oldest) {
                         Some(oldest) => {
                             let wait = (oldest + self.settings.delay)
                                 .saturating_duration_since(Instant::now());
@@ -116,7 +120,7 @@ impl<E: SpanExporter> Shared<E> {
             drop(exporter);
             let mut state = lock(&self.state);
             state.in_flight -= 1;
-            if state.spans.is_empty() && state.in_flight == 0 {
+            if state.queued == 0 && state.in_flight == 0 {
                 self.idle.notify_all();
             }
         }
@@ -125,19 +129,17 @@ impl<E: SpanExporter> Shared<E> {
     /// The next batch to export, if one is due: full, or as old as the delay, or
     /// asked for by a flush or the shutdown.
     fn due(&self, state: &mut State) -> Option<Vec<SpanData>> {
-        let full = state.spans.len() >= self.settings.max_batch;
-        let old = state
-            .oldest
-            .is_some_and(|oldest| oldest.elapsed() >= self.settings.delay);
+        let (oldest, first) = state.batches.front()?;
+        let full = first.len() >= self.settings.max_batch;
+        let old = oldest.elapsed() >= self.settings.delay;
         let asked = state.flushing > 0 || state.closed;
-        if state.spans.is_empty() || !(full || old || asked) {
+        if !(full || old || asked) {
             return None;
         }
-        let n = state.spans.len().min(self.settings.max_batch);
-        let batch: Vec<SpanData> = state.spans.drain(..n).collect();
-        state.oldest = (!state.spans.is_empty()).then(Instant::now);
+        let (_, batch) = state.batches.pop_front()?;
+        state.queued -= batch.len();
         state.in_flight += 1;
-        if !state.spans.is_empty() {
+        if !state.batches.is_empty() {
             // Another worker can take the next batch at once.
             self.work.notify_one();
         }
@@ -149,7 +151,7 @@ impl<E: SpanExporter> Shared<E> {
         let mut state = lock(&self.state);
         state.flushing += 1;
         self.work.notify_all();
-        while !(state.spans.is_empty() && state.in_flight == 0) {
+        while !(state.queued == 0 && state.in_flight == 0) {
             let wait = deadline.saturating_duration_since(Instant::now());
             if wait.is_zero() {
                 state.flushing -= 1;
@@ -170,17 +172,29 @@ impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
     fn on_start(&self, _: &mut Span, _: &Context) {}
 
     fn on_end(&self, span: SpanData) {
+        let settings = &self.shared.settings;
         let mut state = lock(&self.shared.state);
-        if state.closed || state.spans.len() >= self.shared.settings.max_queue {
+        if state.closed || state.queued >= settings.max_queue {
             return;
         }
-        state.spans.push_back(span);
-        if state.oldest.is_none() {
-            state.oldest = Some(Instant::now());
-            // A worker waiting without a deadline learns the delay's start.
-            self.shared.work.notify_one();
-        } else if state.spans.len() == self.shared.settings.max_batch {
-            self.shared.work.notify_one();
+        state.queued += 1;
+        match state.batches.back_mut() {
+            Some((_, last)) if last.len() < settings.max_batch => {
+                last.push(span);
+                if last.len() == settings.max_batch {
+                    self.shared.work.notify_one();
+                }
+            }
+            _ => {
+                let mut batch = Vec::with_capacity(settings.max_batch);
+                batch.push(span);
+                let full = batch.len() == settings.max_batch;
+                state.batches.push_back((Instant::now(), batch));
+                if full || state.batches.len() == 1 {
+                    // A worker waiting without a deadline learns the delay's start.
+                    self.shared.work.notify_one();
+                }
+            }
         }
     }
 
@@ -358,6 +372,6 @@ mod tests {
         queue.shutdown_with_timeout(Duration::from_secs(1)).unwrap();
         spans(5).for_each(|s| queue.on_end(s));
         assert_eq!(exported(&slow), 0);
-        assert!(lock(&queue.shared.state).spans.is_empty());
+        assert_eq!(lock(&queue.shared.state).queued, 0);
     }
 }

@@ -429,24 +429,24 @@ impl Setup {
                 .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
             gzip: env.gzip.unwrap_or(false),
             headers: env.headers.clone(),
+            max_request: self.max_export_request,
         };
         let delay = env.bsp_schedule_delay.unwrap_or(DEFAULT_DELAY);
         let stats = &guard.stats;
-        let max = Some(self.max_export_request);
         match target.protocol {
             #[cfg(feature = "otlp-grpc")]
             Protocol::Grpc => match otlp::grpc(&target, warnings) {
                 Ok((exporter, runtime)) => {
                     // One OTLP exporter per setup (exporters are named once each).
                     guard.runtime = Some(runtime);
-                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats, max);
+                    crate::export::add_otlp(processors, exporter, env, delay, stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
             #[cfg(feature = "otlp-http")]
             Protocol::HttpProtobuf => match otlp::http(&target) {
                 Ok(exporter) => {
-                    crate::export::add_named(processors, "otlp", exporter, env, delay, stats, max);
+                    crate::export::add_otlp(processors, exporter, env, delay, stats);
                 }
                 Err(e) => warnings.push(format!("no OTLP exporter: {e}")),
             },
