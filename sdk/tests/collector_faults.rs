@@ -215,3 +215,53 @@ fn failures_past_the_export_timeout_are_counted_and_reported() {
         assert_eq!(receiver.span_count(), 10, "{protocol}");
     }
 }
+
+/// The resident set size of this process, in bytes (Linux).
+fn rss() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+#[test]
+fn a_closed_port_costs_the_caller_nothing_and_memory_stays_bounded() {
+    const REQUESTS: u64 = 50_000;
+    let _turn = one_at_a_time();
+    for protocol in PROTOCOLS {
+        // Nothing listens there.
+        let port = free_port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let tracing = install(&endpoint, protocol, "300");
+        requests(100);
+        let before = rss();
+        let mut worst = Duration::ZERO;
+        for user in 0..REQUESTS {
+            let call = Instant::now();
+            let _ = support::export::request(user);
+            worst = worst.max(call.elapsed());
+        }
+        let grown = before
+            .zip(rss())
+            .map(|(before, after)| after.saturating_sub(before));
+        eprintln!("{protocol}: worst call {worst:?}, RSS grew by {grown:?} bytes");
+        // A call takes microseconds; a bound that holds on a loaded machine.
+        assert!(worst < Duration::from_millis(200), "{protocol}: {worst:?}");
+        // The queue holds 2048 spans and the exports in flight 8 × 512: a few MB,
+        // however many spans are made.
+        if let Some(grown) = grown {
+            assert!(grown < 64 << 20, "{protocol}: RSS grew by {grown} bytes");
+        }
+        let stopping = Instant::now();
+        let report = tracing.shutdown().expect("every span is reported lost");
+        assert!(
+            stopping.elapsed() < Duration::from_secs(4),
+            "{protocol}: {:?}",
+            stopping.elapsed()
+        );
+        let all = (REQUESTS + 100) * SPANS_PER_REQUEST;
+        assert!(
+            report.starts_with(&format!("{all} of {all} finished spans were not exported")),
+            "{protocol}: {report}"
+        );
+    }
+}
