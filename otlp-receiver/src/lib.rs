@@ -293,6 +293,8 @@ where
             tokio::task::yield_now().await;
             continue;
         };
+        // As collectors do (Go sets it on every connection): answers go out at once.
+        let _ = stream.set_nodelay(true);
         tokio::spawn(serve(stream));
     }
 }
