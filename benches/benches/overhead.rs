@@ -20,11 +20,11 @@ mod telemetry;
 #[path = "overhead/workloads.rs"]
 mod workloads;
 
-use cases::{Env, SPAN_BATCH, Spec};
+use cases::{Env, Spec, SPAN_BATCH};
 use opentelemetry::trace::TracerProvider as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use telemetry::{FASTRACE_ROOT, Global, Telemetry};
+use telemetry::{Global, Telemetry, FASTRACE_ROOT};
 use traced_benches::alloc::CountingAlloc;
 use traced_benches::compile::{self, CompileCost};
 use traced_benches::machine::Machine;
@@ -237,6 +237,8 @@ fn main() {
     let targets = targets::all();
     let profiles = std::fs::read_to_string(workspace_path("benches/profiles.md")).ok();
     let throughput = std::fs::read_to_string(workspace_path("benches/throughput.md")).ok();
+    let throughput_slow =
+        std::fs::read_to_string(workspace_path("benches/throughput-slow.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -248,6 +250,7 @@ fn main() {
         configurations: cases::DESCRIPTION,
         profiles: profiles.as_deref(),
         throughput: throughput.as_deref(),
+        throughput_slow: throughput_slow.as_deref(),
     };
     print!("{}", document.text());
     if let Some(path) = &options.write {

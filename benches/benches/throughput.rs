@@ -10,7 +10,14 @@
 //!
 //! Options (after `--`): `--seconds S` (how long each rate is offered, default 2),
 //! `--runs N` (runs of each configuration, default 3: the median one is shown),
-//! `--rates A,B` (spans per second, default 100000,200000,500000,1000000), `--write`.
+//! `--rates A,B` (spans per second, default 100000,200000,500000,1000000), `--write`,
+//! `--slow MS`: the receiver answers each request after MS ms, a slow collector
+//! (default rates then 400,800,1600 for 10 s each; `--write` writes
+//! benches/throughput-slow.md, which BENCHMARKS.md includes too):
+//!
+//! ```text
+//! cargo bench -p traced-benches --bench throughput -- --slow 5000 --runs 1 --write
+//! ```
 //!
 //! Each configuration starts a fresh counting receiver (`traced_otlp_receiver::
 //! Receiver::start_counting`: it counts the spans of each request by walking the
@@ -28,7 +35,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use traced_benches::machine::{self, Machine};
-use traced_otlp_receiver::Receiver;
+use traced_otlp_receiver::{Answer, Options as ReceiverOptions, Receiver};
 use traced_sdk::{ExporterKind, Protocol, SamplerKind};
 
 #[derive(Debug)]
@@ -54,6 +61,8 @@ struct Options {
     runs: usize,
     rates: Vec<u64>,
     write: bool,
+    /// How long the receiver takes to answer each request, if not at once.
+    slow: Option<Duration>,
     args: Vec<String>,
 }
 
@@ -67,14 +76,21 @@ fn options() -> Options {
         runs: 3,
         rates: vec![100_000, 200_000, 500_000, 1_000_000],
         write: false,
+        slow: None,
         args: args.clone(),
     };
+    let (mut rates_given, mut seconds_given) = (false, false);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--seconds" => options.seconds = number(args.next(), "--seconds"),
+            "--seconds" => {
+                options.seconds = number(args.next(), "--seconds");
+                seconds_given = true;
+            }
+            "--slow" => options.slow = Some(Duration::from_millis(number(args.next(), "--slow"))),
             "--runs" => options.runs = number::<usize>(args.next(), "--runs").max(1),
             "--rates" => {
+                rates_given = true;
                 options.rates = args
                     .next()
                     .unwrap_or_default()
@@ -87,6 +103,14 @@ fn options() -> Options {
                 eprintln!("unknown option {other}; see the bench's doc comment");
                 std::process::exit(2);
             }
+        }
+    }
+    if options.slow.is_some() {
+        if !rates_given {
+            options.rates = vec![400, 800, 1600];
+        }
+        if !seconds_given {
+            options.seconds = 10.0;
         }
     }
     options
@@ -110,11 +134,16 @@ struct Row {
     achieved: f64,
     received: u64,
     shutdown: Duration,
+    /// The share of CPU time the hypervisor took during the run, in percent.
+    stolen: Option<f64>,
 }
 
 /// `runs` runs of one configuration: the median one, with the range of drops.
-fn median_run(protocol: Protocol, rate: u64, seconds: f64, runs: usize) -> Row {
-    let mut rows: Vec<Row> = (0..runs).map(|_| run(protocol, rate, seconds)).collect();
+fn median_run(options: &Options, protocol: Protocol, rate: u64) -> Row {
+    let runs = options.runs;
+    let mut rows: Vec<Row> = (0..runs)
+        .map(|_| run(protocol, rate, options.seconds, options.slow))
+        .collect();
     let share = |row: &Row| {
         #[allow(clippy::cast_precision_loss)]
         let share = 100.0 * row.made.saturating_sub(row.received) as f64 / row.made.max(1) as f64;
@@ -132,8 +161,13 @@ fn median_run(protocol: Protocol, rate: u64, seconds: f64, runs: usize) -> Row {
     row
 }
 
-fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
-    let receiver = Receiver::start_counting();
+fn run(protocol: Protocol, rate: u64, seconds: f64, slow: Option<Duration>) -> Row {
+    let ticks = machine::cpu_ticks();
+    let receiver = Receiver::start_with(&ReceiverOptions {
+        counting: true,
+        answer: slow.map_or(Answer::Accept, Answer::Slow),
+        ..ReceiverOptions::default()
+    });
     let endpoint = match protocol {
         Protocol::Grpc => receiver.grpc_endpoint(),
         Protocol::HttpProtobuf => format!("{}/v1/traces", receiver.http_endpoint()),
@@ -192,13 +226,14 @@ fn run(protocol: Protocol, rate: u64, seconds: f64) -> Row {
         achieved: made as f64 / offering.as_secs_f64(),
         received,
         shutdown,
+        stolen: machine::stolen_share(ticks, machine::cpu_ticks()),
     }
 }
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| transport | offered spans/s | reached spans/s | spans made | received | dropped | dropped % | dropped %, all runs | shutdown |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| transport | offered spans/s | reached spans/s | spans made | received | dropped | dropped % | dropped %, all runs | shutdown | CPU stolen % |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         let dropped = row.made.saturating_sub(row.received);
@@ -206,7 +241,7 @@ fn table(rows: &[Row]) -> String {
         let share = 100.0 * dropped as f64 / row.made.max(1) as f64;
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {} | {} | {} | {:.1} | {:.1} … {:.1} ({} runs) | {} ms |",
+            "| {} | {} | {:.0} | {} | {} | {} | {:.1} | {:.1} … {:.1} ({} runs) | {} ms | {} |",
             row.protocol,
             row.offered,
             row.achieved,
@@ -217,7 +252,9 @@ fn table(rows: &[Row]) -> String {
             row.dropped_range.0,
             row.dropped_range.1,
             row.runs,
-            row.shutdown.as_millis()
+            row.shutdown.as_millis(),
+            row.stolen
+                .map_or_else(|| "?".to_owned(), |s| format!("{s:.1}"))
         );
     }
     out
@@ -233,7 +270,7 @@ fn main() {
                 "throughput: {protocol:?} at {rate} spans/s for {} s ...",
                 options.seconds
             );
-            rows.push(median_run(protocol, rate, options.seconds, options.runs));
+            rows.push(median_run(&options, protocol, rate));
         }
     }
     let load_after = machine::load_average();
@@ -247,20 +284,37 @@ fn main() {
         "Measured by `{command}` on {}; source: {}; load average (1 min) {load_before} before, {load_after} after.\n\n\
          One application thread calls `#[traced(record_err)] fn work(a: u64, b: &str, c: bool)` at the offered \
          rate for {} s, with `traced_sdk::setup!()` at its defaults (no environment; sampler `AlwaysOn`) exporting \
-         over OTLP to `traced_otlp_receiver::Receiver::start_counting()` on loopback, a receiver that counts each \
-         request's spans without decoding them and answers at once, on a thread of its own on the same machine. \
+         over OTLP to a counting `traced_otlp_receiver::Receiver` on loopback, a receiver that counts each \
+         request's spans without decoding them as they arrive and answers {answer}, on a thread of its own on the same machine. \
          *Reached* is the rate the thread managed (below *offered* when one thread cannot make spans that fast); \
          *dropped* is spans made and never received, after the guard's shutdown and 500 ms of quiet at the receiver. \
-         Each configuration runs {} times; the row is its median run by spans received, with the range of the drop share over all runs beside it.\n\n{}",
+         Each configuration runs {} times; the row is its median run by spans received, with the range of the drop share over all runs beside it. \
+         *CPU stolen* is the share of the machine's CPU time its hypervisor gave to others during the median run \
+         (from `/proc/stat`): a stolen stretch of a few milliseconds stops the exporter while spans keep coming, and at \
+         500 000 spans/s the default queue of 2048 spans holds 4 ms.{slow_note}\n\n{}",
         machine.line(),
         machine::source(&workspace),
         options.seconds,
         options.runs,
-        table(&rows)
+        table(&rows),
+        slow_note = options.slow.map_or_else(String::new, |slow| format!(
+            " A run ends with the guard's shutdown, within its timeout of 5 s: the batches still waiting for \
+             their {} ms answer then may not be answered in time, and count as dropped.",
+            slow.as_millis()
+        )),
+        answer = options.slow.map_or_else(
+            || "at once".to_owned(),
+            |slow| format!("each request after {} ms (a slow collector)", slow.as_millis())
+        ),
     );
     print!("{text}");
     if options.write {
-        let path = workspace.join("benches/throughput.md");
+        let file = if options.slow.is_some() {
+            "benches/throughput-slow.md"
+        } else {
+            "benches/throughput.md"
+        };
+        let path = workspace.join(file);
         std::fs::write(&path, &text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         eprintln!("wrote {}", path.display());
     }

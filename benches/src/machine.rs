@@ -68,6 +68,30 @@ pub fn load_average() -> String {
         .unwrap_or_else(unknown)
 }
 
+/// The machine's CPU time so far, in clock ticks: (stolen, all). Stolen time is
+/// time the hypervisor gave this virtual machine's CPUs to others: while it runs,
+/// no thread of the benchmark does. `None` off Linux.
+#[must_use]
+pub fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .map(|t| t.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is in user).
+    Some((*ticks.get(7)?, ticks.iter().take(8).sum()))
+}
+
+/// The share of CPU time stolen between two readings of [`cpu_ticks`], in percent.
+#[must_use]
+pub fn stolen_share(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((stolen0, all0), (stolen1, all1)) = (before?, after?);
+    let all = all1.checked_sub(all0).filter(|all| *all > 0)?;
+    #[allow(clippy::cast_precision_loss)]
+    Some(100.0 * stolen1.saturating_sub(stolen0) as f64 / all as f64)
+}
+
 /// Which source of `traced` was measured: the commit of the checkout at `workspace`,
 /// and any uncommitted change to the runtime or the macro. `TRACED_BENCH_SOURCE`
 /// overrides it (for a copy that is not a git checkout).

@@ -5,7 +5,7 @@ use crate::compile::CompileCost;
 use crate::machine::Machine;
 use crate::measure::{Case, Measured};
 use crate::stats::Summary;
-use crate::table::{Table, bars, number, ratio};
+use crate::table::{bars, number, ratio, Table};
 use crate::targets::{Outcome, Target, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -229,6 +229,8 @@ pub struct Document<'a> {
     /// The export throughput table the throughput bench left in
     /// `benches/throughput.md` (Markdown).
     pub throughput: Option<&'a str>,
+    /// The same against a slow collector, from `benches/throughput-slow.md`.
+    pub throughput_slow: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -383,6 +385,11 @@ impl Document<'_> {
             }
         }
         out += "\n\n";
+        if let Some(slow) = self.throughput_slow {
+            out += "### Against a slow collector\n\n";
+            out += slow.trim();
+            out += "\n\n";
+        }
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -399,6 +406,8 @@ impl Document<'_> {
              bash benches/compile-cost.sh\n\
              # the export throughput table (benches/throughput.md, included above on the next --write)\n\
              cargo bench -p traced-benches --bench throughput -- --write\n\
+             # the same against a collector answering in 5 s (benches/throughput-slow.md)\n\
+             cargo bench -p traced-benches --bench throughput -- --slow 5000 --runs 1 --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\
