@@ -20,11 +20,11 @@ mod telemetry;
 #[path = "overhead/workloads.rs"]
 mod workloads;
 
-use cases::{Env, Spec, SPAN_BATCH};
+use cases::{Env, SPAN_BATCH, Spec};
 use opentelemetry::trace::TracerProvider as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use telemetry::{Global, Telemetry, FASTRACE_ROOT};
+use telemetry::{FASTRACE_ROOT, Global, Telemetry};
 use traced_benches::alloc::CountingAlloc;
 use traced_benches::compile::{self, CompileCost};
 use traced_benches::machine::Machine;

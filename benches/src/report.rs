@@ -5,7 +5,7 @@ use crate::compile::CompileCost;
 use crate::machine::Machine;
 use crate::measure::{Case, Measured};
 use crate::stats::Summary;
-use crate::table::{bars, number, ratio, Table};
+use crate::table::{Table, bars, number, ratio};
 use crate::targets::{Outcome, Target, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,8 +1,8 @@
 //! Where spans go: SDK providers with batch processors into a counting exporter, a
 //! tracing subscriber over the same SDK, and a counting fastrace reporter.
 
-use opentelemetry::trace::noop::NoopTracerProvider;
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::noop::NoopTracerProvider;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
