@@ -28,8 +28,8 @@ pub use opentelemetry as otel;
 pub use provider::set_tracer_provider;
 pub use record::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN, PANIC_TYPE};
 pub use span::{
-    current_span, in_span, span, Entered, Instrument, Span, SpanBuilder, SpanGuard, SpanHandle,
-    Traced,
+    current_server_span, current_span, in_span, span, Entered, Instrument, Span, SpanBuilder,
+    SpanGuard, SpanHandle, Traced,
 };
 pub use start::{IntoParent, LinkTarget};
 

@@ -32,7 +32,7 @@ pub fn span(name: impl Into<Cow<'static, str>>) -> SpanBuilder {
         attributes: Vec::new(),
         start: Start::default(),
         scope: ("traced", None),
-        location: Location::caller(),
+        location: Some(Location::caller()),
     }
 }
 
@@ -65,7 +65,9 @@ pub struct SpanBuilder {
     attributes: Vec<KeyValue>,
     start: Start,
     scope: (&'static str, Option<&'static str>),
-    location: &'static Location<'static>,
+    /// Where the span was started, recorded as `code.file.path` and
+    /// `code.line.number`; `None` when left out.
+    location: Option<&'static Location<'static>>,
 }
 
 impl SpanBuilder {
@@ -111,6 +113,14 @@ impl SpanBuilder {
         self
     }
 
+    /// Leaves out where the span was started (`code.file.path`,
+    /// `code.line.number`): for a span that stands for a request or a message
+    /// rather than a place in the code, as integrations start them.
+    pub fn without_code_location(mut self) -> Self {
+        self.location = None;
+        self
+    }
+
     /// Starts the span without making it current.
     pub fn start(self) -> Span {
         if provider::state() == provider::OFF || !super::teardown::alive() {
@@ -124,13 +134,21 @@ impl SpanBuilder {
             scope,
             location,
         } = self;
+        let server = kind == SpanKind::Server;
         let mut site = Fresh { name, kind, scope };
         // Written only for a span that records: the list given, then where it started.
-        start::start(&mut site, start, &mut |_, sink| {
-            attributes.push(KeyValue::new(CODE_FILE_PATH, location.file()));
-            attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
+        let span = start::start(&mut site, start, &mut |_, sink| {
+            if let Some(location) = location {
+                attributes.push(KeyValue::new(CODE_FILE_PATH, location.file()));
+                attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
+            }
             sink.append(&mut attributes);
-        })
+        });
+        if server {
+            span.mark_server()
+        } else {
+            span
+        }
     }
 
     /// Starts the span and makes it current until the guard drops.

@@ -39,6 +39,45 @@ pub fn current_span() -> SpanHandle {
     }
 }
 
+/// The SERVER span the current work is under: the span of the request being
+/// handled, started by an HTTP or gRPC server layer (`traced-http`, `traced-tonic`)
+/// or by [`crate::span`] with [`SpanKind::Server`](opentelemetry::trace::SpanKind::Server).
+/// A handler, or any `#[traced]` call inside it, adds to the request's span with
+/// it:
+///
+/// ```
+/// use traced::otel::trace::SpanKind;
+///
+/// #[traced::traced]
+/// fn load_user(id: u64) {
+///     // On the request's span, not on `load_user`'s.
+///     traced::current_server_span().set_attribute("app.user.id", id);
+/// }
+///
+/// let request = traced::span("GET /users/{id}").kind(SpanKind::Server).enter();
+/// load_user(7);
+/// drop(request);
+/// ```
+///
+/// Outside any server span, the handle's methods do nothing.
+#[must_use]
+pub fn current_server_span() -> SpanHandle {
+    if !super::teardown::alive() {
+        return SpanHandle::default();
+    }
+    Context::map_current(|cx| {
+        cx.get::<ServerSpan>()
+            .map(|server| SpanHandle {
+                cx: server.0.clone(),
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// The context of the server span, kept in the contexts under it.
+#[derive(Debug)]
+pub(crate) struct ServerSpan(pub(crate) Context);
+
 impl SpanHandle {
     /// Whether the span records what is added to it. Use it to skip computing
     /// values nobody will see.

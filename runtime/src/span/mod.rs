@@ -10,7 +10,7 @@ pub(crate) mod teardown;
 pub use builder::{in_span, span, SpanBuilder};
 pub use future::{Instrument, Traced};
 pub use guard::{Entered, SpanGuard};
-pub use handle::{current_span, SpanHandle};
+pub use handle::{current_server_span, current_span, SpanHandle};
 
 use crate::record::{forget_panic, record_panic};
 use opentelemetry::trace::TraceContextExt;
@@ -52,6 +52,17 @@ impl Span {
                 recording,
             }),
         }
+    }
+
+    /// Marks the span as the server span of the work under it: what
+    /// [`current_server_span`] finds from any span started inside it.
+    pub(crate) fn mark_server(mut self) -> Self {
+        if let Some(live) = &mut self.live {
+            let own = live.handle.cx.clone();
+            // The marker holds the context as it was before it: no cycle.
+            live.handle.cx = own.with_value(handle::ServerSpan(own.clone()));
+        }
+        self
     }
 
     /// A context that carries an unsampled decision and ends nothing.

@@ -1,0 +1,539 @@
+//! The server side: a tower layer that makes one SERVER span per request.
+
+use crate::conventions::{self, HeaderCapture, MethodName};
+use http::{HeaderMap, HeaderName, Method, Request, Response, Uri, Version};
+use http_body::{Body, Frame, SizeHint};
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{
+    CLIENT_ADDRESS, ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION,
+    SERVER_ADDRESS, SERVER_PORT, URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
+};
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use traced::Span;
+
+/// What the options see of a request: its head, borrowed.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequestHead<'a> {
+    pub method: &'a Method,
+    pub uri: &'a Uri,
+    pub version: Version,
+    pub headers: &'a HeaderMap,
+    pub extensions: &'a http::Extensions,
+}
+
+impl<'a> RequestHead<'a> {
+    fn of<B>(request: &'a Request<B>) -> Self {
+        RequestHead {
+            method: request.method(),
+            uri: request.uri(),
+            version: request.version(),
+            headers: request.headers(),
+            extensions: request.extensions(),
+        }
+    }
+}
+
+type Filter = dyn Fn(&RequestHead<'_>) -> bool + Send + Sync;
+type Naming = dyn Fn(&RequestHead<'_>) -> Option<String> + Send + Sync;
+
+/// Traces every request of the service it wraps: one SERVER span per request,
+/// named and described as the HTTP semantic conventions (semconv 1.42) ask.
+///
+/// - The caller's trace continues: the parent is extracted from the request's
+///   headers with traced's propagators (W3C `traceparent`, `tracestate`,
+///   `baggage`), unless [`public_endpoint`](ServerLayer::public_endpoint).
+/// - The span is current while the service handles the request, so a `#[traced]`
+///   handler is its child, and [`traced::current_server_span`] reaches it from
+///   anywhere under it.
+/// - It ends when the response body has been sent (or dropped): its duration is
+///   the request's.
+/// - Attributes: `http.request.method` (`_OTHER` and `http.request.method_original`
+///   for a method not known; `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS` replaces the
+///   list), `http.route`, `url.path`, `url.query` (sensitive values `REDACTED`),
+///   `url.scheme`, `server.address`, `server.port`, `network.protocol.version`,
+///   `client.address`, `user_agent.original`, `http.response.status_code`,
+///   `error.type`, and the headers named by
+///   [`capture_request_headers`](ServerLayer::capture_request_headers) /
+///   [`capture_response_headers`](ServerLayer::capture_response_headers).
+/// - Status: Error for a 5xx answer, a failed service or a failed body; a 4xx
+///   answer is the client's error and leaves the status unset.
+///
+/// With axum (feature `axum`), add it with `Router::layer`, after the routes and the
+/// fallback: axum then runs it for every route, the fallback included (unknown
+/// routes get a span named by the method alone), and `http.route` is the matched
+/// route template, nested routers included.
+///
+/// ```
+/// use axum::{routing::get, Router};
+///
+/// let app: Router = Router::new()
+///     .route("/users/{id}", get(|| async { "a user" }))
+///     .layer(traced_http::ServerLayer::new());
+/// # drop(app);
+/// ```
+#[derive(Clone, Default)]
+pub struct ServerLayer {
+    options: Arc<Options>,
+}
+
+#[derive(Default)]
+struct Options {
+    filter: Option<Box<Filter>>,
+    route: Option<Box<Naming>>,
+    span_name: Option<Box<Naming>>,
+    public_endpoint: bool,
+    request_headers: HeaderCapture,
+    response_headers: HeaderCapture,
+}
+
+impl std::fmt::Debug for ServerLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let o = &self.options;
+        f.debug_struct("ServerLayer")
+            .field("filter", &o.filter.is_some())
+            .field("route", &o.route.is_some())
+            .field("span_name", &o.span_name.is_some())
+            .field("public_endpoint", &o.public_endpoint)
+            .field("request_headers", &o.request_headers)
+            .field("response_headers", &o.response_headers)
+            .finish()
+    }
+}
+
+impl ServerLayer {
+    /// The layer with its defaults: every request traced, the caller's trace
+    /// continued, no header captured.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn options(&mut self) -> &mut Options {
+        Arc::get_mut(&mut self.options).expect("options are set before the layer is cloned")
+    }
+
+    /// Traces only the requests `keep` returns true for (health checks and
+    /// the like are left out: they are served, with no span).
+    #[must_use]
+    pub fn filter(
+        mut self,
+        keep: impl Fn(&RequestHead<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.options().filter = Some(Box::new(keep));
+        self
+    }
+
+    /// The route template of a request (`/users/{id}`), for `http.route` and the
+    /// span name, where the framework gives none (or to replace axum's). `None`
+    /// leaves the request without a route.
+    #[must_use]
+    pub fn route(
+        mut self,
+        route: impl Fn(&RequestHead<'_>) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.options().route = Some(Box::new(route));
+        self
+    }
+
+    /// The span's name for a request, in place of `{method} {route}`; `None` keeps
+    /// that one. Keep it of low cardinality: never the raw path.
+    #[must_use]
+    pub fn span_name(
+        mut self,
+        name: impl Fn(&RequestHead<'_>) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.options().span_name = Some(Box::new(name));
+        self
+    }
+
+    /// For a service the public reaches: each request starts a new trace, linked
+    /// to the caller's span instead of continuing it (the caller's trace ids are
+    /// not trusted).
+    #[must_use]
+    pub fn public_endpoint(mut self) -> Self {
+        self.options().public_endpoint = true;
+        self
+    }
+
+    /// Records these request headers, as `http.request.header.<name>` (a string
+    /// array of the header's values). No header is recorded unless named here:
+    /// headers often carry credentials.
+    #[must_use]
+    pub fn capture_request_headers(mut self, names: impl IntoIterator<Item = HeaderName>) -> Self {
+        self.options().request_headers = HeaderCapture::new("http.request.header", names);
+        self
+    }
+
+    /// Records these response headers, as `http.response.header.<name>`.
+    #[must_use]
+    pub fn capture_response_headers(mut self, names: impl IntoIterator<Item = HeaderName>) -> Self {
+        self.options().response_headers = HeaderCapture::new("http.response.header", names);
+        self
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ServerLayer {
+    type Service = ServerService<S>;
+
+    fn layer(&self, inner: S) -> ServerService<S> {
+        ServerService {
+            inner,
+            options: Arc::clone(&self.options),
+        }
+    }
+}
+
+/// A service traced by [`ServerLayer`].
+#[derive(Clone)]
+pub struct ServerService<S> {
+    inner: S,
+    options: Arc<Options>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for ServerService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for ServerService<S>
+where
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let span = start(&self.options, &RequestHead::of(&request));
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        ResponseFuture {
+            inner,
+            span: Some(span),
+            options: Arc::clone(&self.options),
+        }
+    }
+}
+
+/// The request's span, started with everything the request tells.
+fn start(options: &Options, head: &RequestHead<'_>) -> Span {
+    if options.filter.as_ref().is_some_and(|keep| !keep(head)) {
+        return Span::none();
+    }
+    let method = MethodName::of(head.method);
+    let route = options
+        .route
+        .as_ref()
+        .map_or_else(|| framework_route(head), |route| route(head));
+    let name: Cow<'static, str> = match options.span_name.as_ref().and_then(|name| name(head)) {
+        Some(name) => name.into(),
+        None => match &route {
+            Some(route) => format!("{} {route}", method.for_span_name()).into(),
+            None => Cow::Owned(method.for_span_name().to_owned()),
+        },
+    };
+    let mut attributes = Vec::with_capacity(12);
+    method.push(&mut attributes);
+    if let Some(route) = route {
+        attributes.push(KeyValue::new(HTTP_ROUTE, route));
+    }
+    request_attributes(head, &mut attributes);
+    options.request_headers.push(head.headers, &mut attributes);
+    let parent = traced::propagation::extract(head.headers);
+    let builder = traced::span(name)
+        .kind(SpanKind::Server)
+        .scope("traced-http", Some(env!("CARGO_PKG_VERSION")))
+        .without_code_location();
+    let builder = if options.public_endpoint {
+        builder.root().link(parent)
+    } else {
+        builder.parent(parent)
+    };
+    // Given at the start, where a sampler sees them.
+    attributes
+        .into_iter()
+        .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
+        .start()
+}
+
+/// The route template the framework matched, if it tells.
+#[allow(clippy::unnecessary_wraps)]
+fn framework_route(head: &RequestHead<'_>) -> Option<String> {
+    #[cfg(feature = "axum")]
+    if let Some(matched) = head.extensions.get::<axum::extract::MatchedPath>() {
+        return Some(matched.as_str().to_owned());
+    }
+    let _ = head;
+    None
+}
+
+/// The attributes the request's head gives: URL, server, client, protocol.
+fn request_attributes(head: &RequestHead<'_>, attributes: &mut Vec<KeyValue>) {
+    let uri = head.uri;
+    attributes.push(KeyValue::new(URL_PATH, uri.path().to_owned()));
+    if let Some(query) = uri.query() {
+        attributes.push(KeyValue::new(URL_QUERY, conventions::redact_query(query)));
+    }
+    let forwarded = Forwarded::of(head.headers);
+    let scheme = uri
+        .scheme_str()
+        .map(str::to_owned)
+        .or_else(|| forwarded.proto.clone())
+        .unwrap_or_else(|| "http".to_owned());
+    attributes.push(KeyValue::new(URL_SCHEME, scheme));
+    let authority = forwarded
+        .host
+        .clone()
+        .or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
+        .or_else(|| header(head.headers, http::header::HOST).map(str::to_owned));
+    if let Some((host, port)) = authority.as_deref().and_then(conventions::host_and_port) {
+        attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+        if let Some(port) = port {
+            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+        }
+    }
+    if let Some(version) = conventions::protocol_version(head.version) {
+        attributes.push(KeyValue::new(NETWORK_PROTOCOL_VERSION, version));
+    }
+    if let Some(client) = forwarded.client.or_else(|| peer_address(head)) {
+        attributes.push(KeyValue::new(CLIENT_ADDRESS, client));
+    }
+    if let Some(agent) = header(head.headers, http::header::USER_AGENT) {
+        attributes.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
+    }
+}
+
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The socket's peer, where the server tells it (axum's `ConnectInfo`).
+#[allow(clippy::unnecessary_wraps)]
+fn peer_address(head: &RequestHead<'_>) -> Option<String> {
+    #[cfg(feature = "axum")]
+    if let Some(axum::extract::ConnectInfo(peer)) = head
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        return Some(peer.ip().to_string());
+    }
+    let _ = head;
+    None
+}
+
+/// What proxies said about the original request: `Forwarded` (RFC 7239) first,
+/// then `X-Forwarded-For`, `-Host`, `-Proto`.
+#[derive(Debug, Default)]
+struct Forwarded {
+    client: Option<String>,
+    host: Option<String>,
+    proto: Option<String>,
+}
+
+impl Forwarded {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut found = Forwarded::default();
+        // The first hop is the original client.
+        if let Some(first) =
+            header(headers, http::header::FORWARDED).and_then(|v| v.split(',').next())
+        {
+            for pair in first.split(';') {
+                let Some((key, value)) = pair.trim().split_once('=') else {
+                    continue;
+                };
+                let value = value.trim_matches('"');
+                match key.to_ascii_lowercase().as_str() {
+                    "for" => found.client = Some(strip_port(value).to_owned()),
+                    "host" => found.host = Some(value.to_owned()),
+                    "proto" => found.proto = Some(value.to_ascii_lowercase()),
+                    _ => {}
+                }
+            }
+        }
+        let x = |name: &'static str| header(headers, HeaderName::from_static(name));
+        if found.client.is_none() {
+            found.client = x("x-forwarded-for")
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+        }
+        if found.host.is_none() {
+            found.host = x("x-forwarded-host").map(str::to_owned);
+        }
+        if found.proto.is_none() {
+            found.proto = x("x-forwarded-proto").map(str::to_ascii_lowercase);
+        }
+        found
+    }
+}
+
+/// A `Forwarded: for=` node without its port: `[2001:db8::1]:4711` is
+/// `2001:db8::1`, `192.0.2.43:47011` is `192.0.2.43`.
+fn strip_port(node: &str) -> &str {
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match node.split_once(':') {
+        Some((host, _)) => host,
+        None => node,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of a service traced by [`ServerLayer`].
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<Span>,
+        options: Arc<Options>,
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+{
+    type Output = Result<Response<ResponseBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            ready!(this.inner.poll(cx))
+        };
+        let span = this.span.take().unwrap_or_else(Span::none);
+        Poll::Ready(match result {
+            Ok(response) => {
+                if span.is_recording() {
+                    respond(&span, &response, &this.options.response_headers);
+                }
+                Ok(response.map(|body| ResponseBody::new(body, span)))
+            }
+            Err(error) => {
+                span.set_attribute(ERROR_TYPE, conventions::error_type(&error));
+                span.set_status(Status::error(""));
+                Err(error)
+            }
+        })
+    }
+}
+
+/// Records the response on the request's span: its status, and for 5xx the
+/// error.
+fn respond<B>(span: &Span, response: &Response<B>, capture: &HeaderCapture) {
+    let status = response.status();
+    span.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
+    if status.is_server_error() {
+        span.set_attribute(ERROR_TYPE, status.as_str().to_owned());
+        span.set_status(Status::error(""));
+    }
+    if !capture.is_empty() {
+        let mut attributes = Vec::new();
+        capture.push(response.headers(), &mut attributes);
+        for attribute in attributes {
+            span.set_attribute(attribute.key, attribute.value);
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that ends the request's span once it has been sent, or
+    /// dropped.
+    pub struct ResponseBody<B> {
+        #[pin]
+        inner: B,
+        span: Option<Span>,
+    }
+}
+
+impl<B: Body> ResponseBody<B> {
+    fn new(inner: B, span: Span) -> Self {
+        // Nothing will be polled from an empty body: the request is done.
+        let span = (!inner.is_end_stream()).then_some(span);
+        ResponseBody { inner, span }
+    }
+}
+
+impl<B: std::fmt::Debug> std::fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Body> Body for ResponseBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let mut this = self.project();
+        let frame = ready!(this.inner.as_mut().poll_frame(cx));
+        match &frame {
+            Some(Ok(_)) if !this.inner.is_end_stream() => {}
+            Some(Ok(_)) | None => drop(this.span.take()),
+            Some(Err(error)) => {
+                if let Some(span) = this.span.take() {
+                    span.set_attribute(ERROR_TYPE, conventions::error_type(error));
+                    span.set_status(Status::error(""));
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_headers_name_the_original_client_host_and_scheme() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::FORWARDED,
+            "for=\"[2001:db8::1]:4711\";proto=HTTPS;host=shop.example, for=10.0.0.1"
+                .parse()
+                .unwrap(),
+        );
+        let found = Forwarded::of(&headers);
+        assert_eq!(found.client.as_deref(), Some("2001:db8::1"));
+        assert_eq!(found.host.as_deref(), Some("shop.example"));
+        assert_eq!(found.proto.as_deref(), Some("https"));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "192.0.2.60, 10.0.0.2".parse().unwrap());
+        assert_eq!(
+            Forwarded::of(&headers).client.as_deref(),
+            Some("192.0.2.60")
+        );
+        assert_eq!(strip_port("192.0.2.43:47011"), "192.0.2.43");
+    }
+}
