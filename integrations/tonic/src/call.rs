@@ -1,0 +1,140 @@
+//! A call in flight, on either side: its answer's future and body carry the span
+//! until the status arrives (in a trailers-only answer's headers, or in the
+//! trailers after the last message), and end it then.
+
+use crate::conventions::{self, Side};
+use http::Response;
+use http_body::{Body, Frame, SizeHint};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use traced::Span;
+
+pin_project_lite::pin_project! {
+    /// The answer of a traced call (server or client side).
+    pub struct CallFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<Span>,
+        side: Side,
+    }
+}
+
+impl<F> CallFuture<F> {
+    pub(crate) fn new(inner: F, span: Span, side: Side) -> Self {
+        CallFuture {
+            inner,
+            span: Some(span),
+            side,
+        }
+    }
+}
+
+impl<F, B, E> Future for CallFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+{
+    type Output = Result<Response<CallBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            ready!(this.inner.poll(cx))
+        };
+        let span = this.span.take().unwrap_or_else(Span::none);
+        let side = *this.side;
+        Poll::Ready(match result {
+            Ok(response) => {
+                let mut span = Some(span);
+                // A trailers-only answer: the status is in the headers.
+                if let Some(code) = conventions::grpc_status(response.headers()) {
+                    if let Some(span) = &span {
+                        conventions::record_status(span, side, code);
+                    }
+                    if response.body().is_end_stream() {
+                        span = None;
+                    }
+                } else if !response.status().is_success() {
+                    // Not a gRPC answer (a proxy's error page, say).
+                    if let Some(span) = &span {
+                        conventions::record_failure(span, http_status_type(response.status()));
+                    }
+                }
+                Ok(response.map(|body| CallBody {
+                    inner: body,
+                    span,
+                    side,
+                }))
+            }
+            Err(error) => {
+                conventions::record_failure(&span, std::any::type_name_of_val(&error));
+                Err(error)
+            }
+        })
+    }
+}
+
+/// `error.type` for an answer that is not gRPC's: its HTTP status.
+fn http_status_type(status: http::StatusCode) -> &'static str {
+    status.canonical_reason().unwrap_or("HTTP error")
+}
+
+pin_project_lite::pin_project! {
+    /// The body of a traced call's answer: the span ends with its trailers (the
+    /// call's status), its end, or its drop.
+    pub struct CallBody<B> {
+        #[pin]
+        inner: B,
+        span: Option<Span>,
+        side: Side,
+    }
+}
+
+impl<B: std::fmt::Debug> std::fmt::Debug for CallBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallBody")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Body> Body for CallBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    if let Some(span) = this.span.take() {
+                        if let Some(code) = conventions::grpc_status(trailers) {
+                            conventions::record_status(&span, *this.side, code);
+                        }
+                    }
+                }
+            }
+            Some(Err(error)) => {
+                if let Some(span) = this.span.take() {
+                    conventions::record_failure(&span, std::any::type_name_of_val(error));
+                }
+            }
+            None => drop(this.span.take()),
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

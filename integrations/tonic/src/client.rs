@@ -1,0 +1,123 @@
+//! The client side: a tower layer for tonic channels.
+
+use crate::call::{CallBody, CallFuture};
+use crate::conventions::{Method, Side};
+use http::{Request, Response, Uri};
+use http_body::Body;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
+use std::task::{Context, Poll};
+
+/// Traces every call made through the channel it wraps: one CLIENT span per call,
+/// named by its method, with its context and baggage injected into the call's
+/// metadata. Attributes as [`ServerLayer`](crate::ServerLayer) gives them, and
+/// `server.address` / `server.port` from the channel's target. Every status but
+/// OK is an error; a call dropped before its status (cancelled by the caller) is
+/// not. The span ends with the call's status.
+///
+/// ```
+/// use tower::ServiceBuilder;
+///
+/// # async fn connect() -> Result<(), tonic::transport::Error> {
+/// let target: http::Uri = "http://127.0.0.1:50051".parse().unwrap();
+/// let channel = tonic::transport::Channel::builder(target.clone()).connect_lazy();
+/// let channel = ServiceBuilder::new()
+///     .layer(traced_tonic::ClientLayer::for_target(&target))
+///     .service(channel);
+/// let client = tonic_health::pb::health_client::HealthClient::new(channel);
+/// # drop(client);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientLayer {
+    host: Option<String>,
+    port: Option<u16>,
+}
+
+impl ClientLayer {
+    /// The layer, for a channel whose target is not known (the calls' own URIs
+    /// give `server.address` when they have one).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The layer, for a channel to `target`: its host and port are the calls'
+    /// `server.address` and `server.port`.
+    #[must_use]
+    pub fn for_target(target: &Uri) -> Self {
+        ClientLayer {
+            host: target.host().map(str::to_owned),
+            port: target.port_u16().or_else(|| match target.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            }),
+        }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ClientLayer {
+    type Service = ClientService<S>;
+
+    fn layer(&self, inner: S) -> ClientService<S> {
+        ClientService {
+            inner,
+            target: self.clone(),
+        }
+    }
+}
+
+/// A channel traced by [`ClientLayer`].
+#[derive(Debug, Clone)]
+pub struct ClientService<S> {
+    inner: S,
+    target: ClientLayer,
+}
+
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for ClientService<S>
+where
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Body,
+{
+    type Response = Response<CallBody<ResBody>>;
+    type Error = S::Error;
+    type Future = CallFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let method = Method::of(request.uri().path());
+        let mut attributes = method.attributes();
+        let host = request
+            .uri()
+            .host()
+            .map(str::to_owned)
+            .or_else(|| self.target.host.clone());
+        let port = request.uri().port_u16().or(self.target.port);
+        if let Some(host) = host {
+            attributes.push(KeyValue::new(SERVER_ADDRESS, host));
+        }
+        if let Some(port) = port {
+            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+        }
+        let builder = traced::span(method.name)
+            .kind(SpanKind::Client)
+            .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
+            .without_code_location();
+        let span = attributes
+            .into_iter()
+            .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
+            .start();
+        traced::propagation::inject_context(span.context(), request.headers_mut());
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        CallFuture::new(inner, span, Side::Client)
+    }
+}
