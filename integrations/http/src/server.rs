@@ -82,11 +82,11 @@ pub struct ServerLayer {
     options: Arc<Options>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Options {
-    filter: Option<Box<Filter>>,
-    route: Option<Box<Naming>>,
-    span_name: Option<Box<Naming>>,
+    filter: Option<Arc<Filter>>,
+    route: Option<Arc<Naming>>,
+    span_name: Option<Arc<Naming>>,
     public_endpoint: bool,
     request_headers: HeaderCapture,
     response_headers: HeaderCapture,
@@ -115,7 +115,8 @@ impl ServerLayer {
     }
 
     fn options(&mut self) -> &mut Options {
-        Arc::get_mut(&mut self.options).expect("options are set before the layer is cloned")
+        // A layer cloned before this call keeps the options it had.
+        Arc::make_mut(&mut self.options)
     }
 
     /// Traces only the requests `keep` returns true for (health checks and
@@ -125,7 +126,7 @@ impl ServerLayer {
         mut self,
         keep: impl Fn(&RequestHead<'_>) -> bool + Send + Sync + 'static,
     ) -> Self {
-        self.options().filter = Some(Box::new(keep));
+        self.options().filter = Some(Arc::new(keep));
         self
     }
 
@@ -137,7 +138,7 @@ impl ServerLayer {
         mut self,
         route: impl Fn(&RequestHead<'_>) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
-        self.options().route = Some(Box::new(route));
+        self.options().route = Some(Arc::new(route));
         self
     }
 
@@ -148,7 +149,7 @@ impl ServerLayer {
         mut self,
         name: impl Fn(&RequestHead<'_>) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
-        self.options().span_name = Some(Box::new(name));
+        self.options().span_name = Some(Arc::new(name));
         self
     }
 
@@ -514,6 +515,14 @@ impl<B: Body> Body for ResponseBody<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_cloned_before_an_option_keeps_its_own() {
+        let plain = ServerLayer::new();
+        let filtered = plain.clone().filter(|_| false).public_endpoint();
+        assert!(plain.options.filter.is_none() && !plain.options.public_endpoint);
+        assert!(filtered.options.filter.is_some() && filtered.options.public_endpoint);
+    }
 
     #[test]
     fn forwarded_headers_name_the_original_client_host_and_scheme() {
