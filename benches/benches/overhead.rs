@@ -239,6 +239,7 @@ fn main() {
     let throughput = std::fs::read_to_string(workspace_path("benches/throughput.md")).ok();
     let throughput_slow =
         std::fs::read_to_string(workspace_path("benches/throughput-slow.md")).ok();
+    let services = std::fs::read_to_string(workspace_path("benches/services.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -251,6 +252,7 @@ fn main() {
         profiles: profiles.as_deref(),
         throughput: throughput.as_deref(),
         throughput_slow: throughput_slow.as_deref(),
+        services: services.as_deref(),
     };
     print!("{}", document.text());
     if let Some(path) = &options.write {

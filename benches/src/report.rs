@@ -231,6 +231,9 @@ pub struct Document<'a> {
     pub throughput: Option<&'a str>,
     /// The same against a slow collector, from `benches/throughput-slow.md`.
     pub throughput_slow: Option<&'a str>,
+    /// What a request costs with each HTTP and gRPC server layer, from
+    /// `benches/services.md`.
+    pub services: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -390,6 +393,14 @@ impl Document<'_> {
             out += slow.trim();
             out += "\n\n";
         }
+        out += "## HTTP and gRPC services\n\n";
+        match self.services {
+            Some(services) => out += services.trim(),
+            None => {
+                out += "Not measured yet: run `cargo bench -p traced-benches --bench services -- --write`."
+            }
+        }
+        out += "\n\n";
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -408,6 +419,8 @@ impl Document<'_> {
              cargo bench -p traced-benches --bench throughput -- --write\n\
              # the same against a collector answering in 5 s (benches/throughput-slow.md)\n\
              cargo bench -p traced-benches --bench throughput -- --slow 5000 --runs 1 --write\n\
+             # what a request costs with each HTTP and gRPC server layer (benches/services.md)\n\
+             cargo bench -p traced-benches --bench services -- --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\

@@ -25,29 +25,32 @@ struct Target {
 }
 
 /// Starts the CLIENT span of a request and injects its context (and the baggage)
-/// into `headers`.
-fn start(method: &Method, target: Target, resends: u32, headers: &mut HeaderMap) -> Span {
+/// into `headers`. `target` is asked only for a request that is traced.
+fn start(
+    method: &Method,
+    target: impl FnOnce() -> Target,
+    resends: u32,
+    headers: &mut HeaderMap,
+) -> Span {
     let method = MethodName::of(method);
-    let mut attributes = Vec::with_capacity(8);
-    method.push(&mut attributes);
-    attributes.push(KeyValue::new(URL_FULL, target.full));
-    if let Some(host) = target.host {
-        attributes.push(KeyValue::new(SERVER_ADDRESS, host));
-    }
-    if let Some(port) = target.port {
-        attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-    }
-    if resends > 0 {
-        attributes.push(KeyValue::new(HTTP_REQUEST_RESEND_COUNT, i64::from(resends)));
-    }
-    let builder = traced::span(method.for_span_name().to_owned())
+    let span = traced::span(method.for_span_name().to_owned())
         .kind(SpanKind::Client)
         .scope("traced-http", Some(env!("CARGO_PKG_VERSION")))
-        .without_code_location();
-    let span = attributes
-        .into_iter()
-        .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
-        .start();
+        .without_code_location()
+        .start_with_attributes(|attributes| {
+            let target = target();
+            method.push(attributes);
+            attributes.push(KeyValue::new(URL_FULL, target.full));
+            if let Some(host) = target.host {
+                attributes.push(KeyValue::new(SERVER_ADDRESS, host));
+            }
+            if let Some(port) = target.port {
+                attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+            }
+            if resends > 0 {
+                attributes.push(KeyValue::new(HTTP_REQUEST_RESEND_COUNT, i64::from(resends)));
+            }
+        });
     traced::propagation::inject_context(span.context(), headers);
     span
 }
@@ -154,7 +157,7 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let uri = request.uri().clone();
-        let target = Target {
+        let target = || Target {
             full: redacted_uri(&uri),
             host: uri.host().map(str::to_owned),
             port: uri
@@ -247,9 +250,9 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
         let resends = extensions.get::<Sent>().map_or(0, |sent| sent.0);
         extensions.insert(Sent(resends + 1));
         let span = {
-            let url = request.url();
-            let target = Target {
-                full: redacted_url(url),
+            let url = request.url().clone();
+            let target = || Target {
+                full: redacted_url(&url),
                 host: url.host_str().map(str::to_owned),
                 port: url.port_or_known_default(),
             };

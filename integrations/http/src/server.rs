@@ -249,13 +249,6 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
             None => Cow::Owned(method.for_span_name().to_owned()),
         },
     };
-    let mut attributes = Vec::with_capacity(12);
-    method.push(&mut attributes);
-    if let Some(route) = route {
-        attributes.push(KeyValue::new(HTTP_ROUTE, route));
-    }
-    request_attributes(head, &mut attributes);
-    options.request_headers.push(head.headers, &mut attributes);
     let parent = traced::propagation::extract(head.headers);
     let builder = traced::span(name)
         .kind(SpanKind::Server)
@@ -266,11 +259,15 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
     } else {
         builder.parent(parent)
     };
-    // Given at the start, where a sampler sees them.
-    attributes
-        .into_iter()
-        .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
-        .start()
+    // Computed only for a request that is traced.
+    builder.start_with_attributes(|attributes| {
+        method.push(attributes);
+        if let Some(route) = route {
+            attributes.push(KeyValue::new(HTTP_ROUTE, route));
+        }
+        request_attributes(head, attributes);
+        options.request_headers.push(head.headers, attributes);
+    })
 }
 
 /// The route template the framework matched, if it tells.

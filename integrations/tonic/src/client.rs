@@ -92,27 +92,24 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let method = Method::of(request.uri().path());
-        let mut attributes = method.attributes();
-        let host = request
-            .uri()
-            .host()
-            .map(str::to_owned)
-            .or_else(|| self.target.host.clone());
-        let port = request.uri().port_u16().or(self.target.port);
-        if let Some(host) = host {
-            attributes.push(KeyValue::new(SERVER_ADDRESS, host));
-        }
-        if let Some(port) = port {
-            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-        }
-        let builder = traced::span(method.name)
+        let uri = request.uri();
+        let span = traced::span(method.name.clone())
             .kind(SpanKind::Client)
             .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
-            .without_code_location();
-        let span = attributes
-            .into_iter()
-            .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
-            .start();
+            .without_code_location()
+            .start_with_attributes(|attributes| {
+                attributes.extend(method.attributes());
+                let host = uri
+                    .host()
+                    .map(str::to_owned)
+                    .or_else(|| self.target.host.clone());
+                if let Some(host) = host {
+                    attributes.push(KeyValue::new(SERVER_ADDRESS, host));
+                }
+                if let Some(port) = uri.port_u16().or(self.target.port) {
+                    attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+                }
+            });
         traced::propagation::inject_context(span.context(), request.headers_mut());
         let inner = {
             let _entered = span.enter();

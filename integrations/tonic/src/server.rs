@@ -132,21 +132,19 @@ fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
     if filter.is_some_and(|keep| !keep(&method.name)) {
         return traced::Span::none();
     }
-    let mut attributes = method.attributes();
-    if let Some(authority) = request.uri().authority() {
-        attributes.push(KeyValue::new(SERVER_ADDRESS, authority.host().to_owned()));
-        if let Some(port) = authority.port_u16() {
-            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-        }
-    }
     let parent = traced::propagation::extract(request.headers());
-    let builder = traced::span(method.name)
+    traced::span(method.name.clone())
         .kind(SpanKind::Server)
         .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location()
-        .parent(parent);
-    attributes
-        .into_iter()
-        .fold(builder, |builder, kv| builder.attr(kv.key, kv.value))
-        .start()
+        .parent(parent)
+        .start_with_attributes(|attributes| {
+            attributes.extend(method.attributes());
+            if let Some(authority) = request.uri().authority() {
+                attributes.push(KeyValue::new(SERVER_ADDRESS, authority.host().to_owned()));
+                if let Some(port) = authority.port_u16() {
+                    attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+                }
+            }
+        })
 }

@@ -123,6 +123,24 @@ impl SpanBuilder {
 
     /// Starts the span without making it current.
     pub fn start(self) -> Span {
+        self.start_with_attributes(|_| {})
+    }
+
+    /// Starts the span without making it current, with the attributes `add`
+    /// writes, after those given to [`attr`](Self::attr). `add` runs only for a
+    /// span that records, before it starts (a provider's sampler sees what it
+    /// wrote): values that cost something to compute are never computed for an
+    /// unsampled span.
+    ///
+    /// ```
+    /// use traced::otel::KeyValue;
+    ///
+    /// let span = traced::span("GET /users/{id}").start_with_attributes(|attributes| {
+    ///     attributes.push(KeyValue::new("url.path", format!("/users/{}", 7)));
+    /// });
+    /// # drop(span);
+    /// ```
+    pub fn start_with_attributes(self, add: impl FnOnce(&mut Vec<KeyValue>)) -> Span {
         if provider::state() == provider::OFF || !super::teardown::alive() {
             return Span::none();
         }
@@ -136,8 +154,13 @@ impl SpanBuilder {
         } = self;
         let server = kind == SpanKind::Server;
         let mut site = Fresh { name, kind, scope };
-        // Written only for a span that records: the list given, then where it started.
+        let mut add = Some(add);
+        // Written only for a span that records: the list given, what `add` writes,
+        // then where it started.
         let span = start::start(&mut site, start, &mut |_, sink| {
+            if let Some(add) = add.take() {
+                add(&mut attributes);
+            }
             if let Some(location) = location {
                 attributes.push(KeyValue::new(CODE_FILE_PATH, location.file()));
                 attributes.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(location.line())));
