@@ -339,6 +339,9 @@ struct Options {
     requests: usize,
     rounds: usize,
     write: bool,
+    /// Serve and call only the configurations whose protocol and label contain this
+    /// (the table then has only their rows; for profiling).
+    only: Option<String>,
     args: Vec<String>,
 }
 
@@ -351,6 +354,7 @@ fn options() -> Options {
         requests: 300,
         rounds: 100,
         write: false,
+        only: None,
         args: args.clone(),
     };
     let mut args = args.into_iter();
@@ -365,6 +369,7 @@ fn options() -> Options {
             "--requests" => options.requests = number("--requests").max(1),
             "--rounds" => options.rounds = number("--rounds").max(1),
             "--write" => options.write = true,
+            "--only" => options.only = args.next(),
             other => {
                 eprintln!("unknown option {other}; see the bench's doc comment");
                 std::process::exit(2);
@@ -425,6 +430,12 @@ fn main() {
         }
         for k in 0..CONFIGS.len() {
             let i = (k + round) % CONFIGS.len();
+            if let Some(only) = &options.only {
+                let (protocol, layer) = CONFIGS[i];
+                if !format!("{protocol:?} {}", layer.label()).contains(only.as_str()) {
+                    continue;
+                }
+            }
             let sampled = CONFIGS[i].1 != Layer::TracedUnsampled;
             let (cpu, latencies) =
                 servers[i].run(callers[i].batch(options.requests, sampled, &mut next));
@@ -433,6 +444,10 @@ fn main() {
         }
     }
     drop(callers);
+    if options.only.is_some() {
+        // A profiling run: no table.
+        return;
+    }
     let traced_report = traced.shutdown();
     let exported: Vec<u64> = servers
         .into_iter()

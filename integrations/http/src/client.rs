@@ -57,6 +57,9 @@ fn start(
 
 /// Records the answer on the client span: 4xx and 5xx are errors of the request.
 fn answered(span: &Span, status: StatusCode, version: http::Version) {
+    if !span.is_recording() {
+        return;
+    }
     span.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
     if let Some(version) = conventions::protocol_version(version) {
         span.set_attribute(NETWORK_PROTOCOL_VERSION, version);
@@ -69,6 +72,9 @@ fn answered(span: &Span, status: StatusCode, version: http::Version) {
 
 /// Records a request that got no answer.
 fn failed(span: &Span, error_type: &str) {
+    if !span.is_recording() {
+        return;
+    }
     span.set_attribute(ERROR_TYPE, error_type.to_owned());
     span.set_status(Status::error(""));
 }

@@ -93,7 +93,7 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let method = Method::of(request.uri().path());
         let uri = request.uri();
-        let span = traced::span(method.name.clone())
+        let span = traced::span(method.name().to_owned())
             .kind(SpanKind::Client)
             .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
             .without_code_location()

@@ -31,51 +31,47 @@ fn duplicate_old_names() -> bool {
 }
 
 /// A call's method, from its path `/package.Service/Method`.
-#[derive(Debug, Clone)]
-pub(crate) struct Method {
-    /// `rpc.method`: `package.Service/Method`, or `_OTHER` for a path that is not
-    /// a gRPC method's.
-    pub(crate) name: String,
-    /// `rpc.method_original`, for a path that is not a method's.
-    pub(crate) original: Option<String>,
-    /// The service, for the old `rpc.service`.
-    service: Option<String>,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Method<'a> {
+    /// The path.
+    path: &'a str,
+    /// `package.Service/Method` and `package.Service`, for a gRPC method's path.
+    full: Option<(&'a str, &'a str)>,
 }
 
-impl Method {
-    pub(crate) fn of(path: &str) -> Self {
+impl<'a> Method<'a> {
+    pub(crate) fn of(path: &'a str) -> Self {
         let full = path.strip_prefix('/').unwrap_or(path);
-        match full.split_once('/') {
+        let full = match full.split_once('/') {
             Some((service, method))
                 if !service.is_empty() && !method.is_empty() && !method.contains('/') =>
             {
-                Method {
-                    name: full.to_owned(),
-                    original: None,
-                    service: Some(service.to_owned()),
-                }
+                Some((full, service))
             }
-            _ => Method {
-                name: "_OTHER".to_owned(),
-                original: Some(path.to_owned()),
-                service: None,
-            },
-        }
+            _ => None,
+        };
+        Method { path, full }
+    }
+
+    /// `rpc.method`: `package.Service/Method`, or `_OTHER` for a path that is not
+    /// a gRPC method's. Also the span's name.
+    pub(crate) fn name(&self) -> &'a str {
+        self.full.map_or("_OTHER", |(full, _)| full)
     }
 
     /// The attributes known when the call starts.
     pub(crate) fn attributes(&self) -> Vec<KeyValue> {
         let mut attributes = vec![
             KeyValue::new(RPC_SYSTEM_NAME, "grpc"),
-            KeyValue::new(RPC_METHOD, self.name.clone()),
+            KeyValue::new(RPC_METHOD, self.name().to_owned()),
         ];
-        if let Some(original) = &self.original {
-            attributes.push(KeyValue::new(RPC_METHOD_ORIGINAL, original.clone()));
+        if self.full.is_none() {
+            attributes.push(KeyValue::new(RPC_METHOD_ORIGINAL, self.path.to_owned()));
         }
         if duplicate_old_names() {
             attributes.push(KeyValue::new(old::RPC_SYSTEM, "grpc"));
-            if let Some(service) = &self.service {
-                attributes.push(KeyValue::new(old::RPC_SERVICE, service.clone()));
+            if let Some((_, service)) = self.full {
+                attributes.push(KeyValue::new(old::RPC_SERVICE, service.to_owned()));
             }
         }
         attributes
@@ -140,6 +136,9 @@ pub(crate) fn grpc_status(headers: &HeaderMap) -> Option<i32> {
 
 /// Records the call's status on its span.
 pub(crate) fn record_status(span: &Span, side: Side, code: i32) {
+    if !span.is_recording() {
+        return;
+    }
     let name = code_name(code);
     span.set_attribute(RPC_RESPONSE_STATUS_CODE, name);
     if duplicate_old_names() {
@@ -153,6 +152,9 @@ pub(crate) fn record_status(span: &Span, side: Side, code: i32) {
 
 /// Records a call that failed without a status (the transport failed).
 pub(crate) fn record_failure(span: &Span, error_type: &'static str) {
+    if !span.is_recording() {
+        return;
+    }
     span.set_attribute(ERROR_TYPE, error_type);
     span.set_status(Status::error(""));
 }
@@ -164,13 +166,19 @@ mod tests {
     #[test]
     fn methods_come_from_the_path() {
         let method = Method::of("/users.v1.Users/GetUser");
-        assert_eq!(method.name, "users.v1.Users/GetUser");
-        assert!(method.original.is_none());
-        assert_eq!(method.service.as_deref(), Some("users.v1.Users"));
+        assert_eq!(method.name(), "users.v1.Users/GetUser");
+        assert_eq!(
+            method.full,
+            Some(("users.v1.Users/GetUser", "users.v1.Users"))
+        );
         let odd = Method::of("/not-a-method");
-        assert_eq!(odd.name, "_OTHER");
-        assert_eq!(odd.original.as_deref(), Some("/not-a-method"));
-        assert_eq!(Method::of("/a/b/c").name, "_OTHER");
+        assert_eq!(odd.name(), "_OTHER");
+        assert!(odd
+            .attributes()
+            .iter()
+            .any(|kv| kv.key.as_str() == "rpc.method_original"
+                && kv.value.as_str() == "/not-a-method"));
+        assert_eq!(Method::of("/a/b/c").name(), "_OTHER");
     }
 
     #[test]

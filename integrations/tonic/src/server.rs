@@ -129,11 +129,11 @@ where
 
 fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
     let method = Method::of(request.uri().path());
-    if filter.is_some_and(|keep| !keep(&method.name)) {
+    if filter.is_some_and(|keep| !keep(method.name())) {
         return traced::Span::none();
     }
     let parent = traced::propagation::extract(request.headers());
-    traced::span(method.name.clone())
+    traced::span(method.name().to_owned())
         .kind(SpanKind::Server)
         .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location()

@@ -167,7 +167,9 @@ impl SpanBuilder {
             }
             sink.append(&mut attributes);
         });
-        if server {
+        // A span that records nothing needs no marker: a handle on it does nothing,
+        // as one on no span does.
+        if server && span.is_recording() {
             span.mark_server()
         } else {
             span
