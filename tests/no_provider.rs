@@ -46,4 +46,13 @@ fn with_no_provider_a_call_allocates_nothing_and_formats_nothing() {
     });
     assert_eq!(allocated, 0);
     assert_eq!(formatted(), 0);
+    // After a start found no provider, tracing is off in one load: integrations
+    // skip their work, and a manual span allocates nothing.
+    drop(traced::span("probe").start());
+    assert!(
+        !traced::enabled(),
+        "no provider: integrations skip their work"
+    );
+    let allocated = allocations_in(|| drop(traced::span("again").attr("n", 1).start()));
+    assert_eq!(allocated, 0);
 }

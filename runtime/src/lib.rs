@@ -26,6 +26,22 @@ pub mod __private;
 pub use opentelemetry as otel;
 
 pub use provider::set_tracer_provider;
+
+/// Whether spans may be recorded: false while no tracer provider is installed (once
+/// a span start has found none), true otherwise. One atomic load. Integrations ask
+/// it first, so that a service with tracing off does no tracing work at all: no
+/// header read, no name formatted.
+///
+/// ```
+/// if traced::enabled() {
+///     // ... work that only tracing needs ...
+/// }
+/// ```
+#[inline]
+#[must_use]
+pub fn enabled() -> bool {
+    provider::state() != provider::OFF
+}
 pub use record::{ArrayElement, ToValue, DEBUG_VALUE_MAX_LEN, PANIC_TYPE};
 pub use span::{
     current_server_span, current_span, in_span, span, Entered, Instrument, Span, SpanBuilder,

@@ -32,6 +32,9 @@ fn start(
     resends: u32,
     headers: &mut HeaderMap,
 ) -> Span {
+    if !traced::enabled() {
+        return Span::none();
+    }
     let method = MethodName::of(method);
     let span = traced::span(method.for_span_name().to_owned())
         .kind(SpanKind::Client)

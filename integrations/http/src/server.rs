@@ -234,7 +234,7 @@ where
 
 /// The request's span, started with everything the request tells.
 fn start(options: &Options, head: &RequestHead<'_>) -> Span {
-    if options.filter.as_ref().is_some_and(|keep| !keep(head)) {
+    if !traced::enabled() || options.filter.as_ref().is_some_and(|keep| !keep(head)) {
         return Span::none();
     }
     let method = MethodName::of(head.method);

@@ -91,6 +91,9 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        if !traced::enabled() {
+            return CallFuture::new(self.inner.call(request), traced::Span::none(), Side::Client);
+        }
         let method = Method::of(request.uri().path());
         let uri = request.uri();
         let span = traced::span(method.name().to_owned())

@@ -128,6 +128,9 @@ where
 }
 
 fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
+    if !traced::enabled() {
+        return traced::Span::none();
+    }
     let method = Method::of(request.uri().path());
     if filter.is_some_and(|keep| !keep(method.name())) {
         return traced::Span::none();
