@@ -297,17 +297,17 @@ fn request_attributes(head: &RequestHead<'_>, attributes: &mut Vec<KeyValue>) {
         attributes.push(KeyValue::new(URL_QUERY, conventions::redact_query(query)));
     }
     let forwarded = Forwarded::of(head.headers);
-    let scheme = uri
-        .scheme_str()
-        .map(str::to_owned)
-        .or_else(|| forwarded.proto.clone())
-        .unwrap_or_else(|| "http".to_owned());
+    let scheme: opentelemetry::StringValue = match uri.scheme_str().or(forwarded.proto.as_deref()) {
+        None | Some("http") => "http".into(),
+        Some("https") => "https".into(),
+        Some(other) => other.to_owned().into(),
+    };
     attributes.push(KeyValue::new(URL_SCHEME, scheme));
     let authority = forwarded
         .host
         .clone()
         .or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
-        .or_else(|| header(head.headers, http::header::HOST).map(str::to_owned));
+        .or_else(|| header(head.headers, &http::header::HOST).map(str::to_owned));
     if let Some((host, port)) = authority.as_deref().and_then(conventions::host_and_port) {
         attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
         if let Some(port) = port {
@@ -320,12 +320,12 @@ fn request_attributes(head: &RequestHead<'_>, attributes: &mut Vec<KeyValue>) {
     if let Some(client) = forwarded.client.or_else(|| peer_address(head)) {
         attributes.push(KeyValue::new(CLIENT_ADDRESS, client));
     }
-    if let Some(agent) = header(head.headers, http::header::USER_AGENT) {
+    if let Some(agent) = header(head.headers, &http::header::USER_AGENT) {
         attributes.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
     }
 }
 
-fn header(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -343,6 +343,13 @@ fn peer_address(head: &RequestHead<'_>) -> Option<String> {
     None
 }
 
+/// `X-Forwarded-For`, `-Host` and `-Proto`, parsed once.
+static X_FORWARDED: [HeaderName; 3] = [
+    HeaderName::from_static("x-forwarded-for"),
+    HeaderName::from_static("x-forwarded-host"),
+    HeaderName::from_static("x-forwarded-proto"),
+];
+
 /// What proxies said about the original request: `Forwarded` (RFC 7239) first,
 /// then `X-Forwarded-For`, `-Host`, `-Proto`.
 #[derive(Debug, Default)]
@@ -357,7 +364,7 @@ impl Forwarded {
         let mut found = Forwarded::default();
         // The first hop is the original client.
         if let Some(first) =
-            header(headers, http::header::FORWARDED).and_then(|v| v.split(',').next())
+            header(headers, &http::header::FORWARDED).and_then(|v| v.split(',').next())
         {
             for pair in first.split(';') {
                 let Some((key, value)) = pair.trim().split_once('=') else {
@@ -372,18 +379,18 @@ impl Forwarded {
                 }
             }
         }
-        let x = |name: &'static str| header(headers, HeaderName::from_static(name));
+        let x = |name: &HeaderName| header(headers, name);
         if found.client.is_none() {
-            found.client = x("x-forwarded-for")
+            found.client = x(&X_FORWARDED[0])
                 .and_then(|v| v.split(',').next())
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty());
         }
         if found.host.is_none() {
-            found.host = x("x-forwarded-host").map(str::to_owned);
+            found.host = x(&X_FORWARDED[1]).map(str::to_owned);
         }
         if found.proto.is_none() {
-            found.proto = x("x-forwarded-proto").map(str::to_ascii_lowercase);
+            found.proto = x(&X_FORWARDED[2]).map(str::to_ascii_lowercase);
         }
         found
     }
