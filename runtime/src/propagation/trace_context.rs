@@ -132,13 +132,12 @@ fn parse_traceparent(lines: &[&str]) -> Option<(TraceId, SpanId, TraceFlags)> {
     {
         return None;
     }
-    let trace_id = hex(&value[3..35])?;
+    let trace_id = u128::from(hex(&value[3..19])?) << 64 | u128::from(hex(&value[19..35])?);
     let span_id = hex(&value[36..52])?;
     let flags = hex(&value[53..55])?;
     if trace_id == 0 || span_id == 0 {
         return None;
     }
-    let span_id = u64::try_from(span_id).ok()?;
     let flags = u8::try_from(flags).ok()? & KNOWN_FLAGS;
     Some((
         TraceId::from(trace_id),
@@ -147,14 +146,32 @@ fn parse_traceparent(lines: &[&str]) -> Option<(TraceId, SpanId, TraceFlags)> {
     ))
 }
 
-/// The number written in lowercase hex by `digits` (at most 32 of them).
-fn hex(digits: &[u8]) -> Option<u128> {
-    digits.iter().try_fold(0u128, |n, &digit| {
-        let value = match digit {
-            b'0'..=b'9' => digit - b'0',
-            b'a'..=b'f' => digit - b'a' + 10,
-            _ => return None,
+/// The value of each byte as a lowercase hex digit; `NOT_HEX` for any other.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        let byte = if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
         };
-        Some(n << 4 | u128::from(value))
-    })
+        table[byte as usize] = digit;
+        digit += 1;
+    }
+    table
+};
+const NOT_HEX: u8 = 0xff;
+
+/// The number written in lowercase hex by `digits` (at most 16 of them).
+fn hex(digits: &[u8]) -> Option<u64> {
+    let mut n = 0u64;
+    let mut invalid = 0u8;
+    for &digit in digits {
+        let value = HEX_DIGITS[usize::from(digit)];
+        // Checked once at the end: no branch per digit.
+        invalid |= value & 0xf0;
+        n = n << 4 | u64::from(value & 0x0f);
+    }
+    (invalid == 0).then_some(n)
 }
