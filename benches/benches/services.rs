@@ -9,7 +9,9 @@
 //!
 //! Options (after `--`): `--requests N` per configuration and round (default 300),
 //! `--rounds R` (default 100; configurations run in a different order each round),
-//! `--write`.
+//! `--runs N` (default 3: whole runs, servers started afresh; the ratios are given
+//! with the range of each run's median), `--only TEXT` (serve and call only the
+//! configurations whose name contains it, with no table: for profiling), `--write`.
 //!
 //! Each configuration serves one route (`GET /users/{id}` on axum; the standard
 //! health service's `Check` on tonic) on loopback, on a one-thread tokio runtime
@@ -338,6 +340,8 @@ const WARM_UP: usize = 200;
 struct Options {
     requests: usize,
     rounds: usize,
+    /// Whole runs (servers started afresh each time): the ratios' range over runs.
+    runs: usize,
     write: bool,
     /// Serve and call only the configurations whose protocol and label contain this
     /// (the table then has only their rows; for profiling).
@@ -353,6 +357,7 @@ fn options() -> Options {
     let mut options = Options {
         requests: 300,
         rounds: 100,
+        runs: 3,
         write: false,
         only: None,
         args: args.clone(),
@@ -368,6 +373,7 @@ fn options() -> Options {
         match arg.as_str() {
             "--requests" => options.requests = number("--requests").max(1),
             "--rounds" => options.rounds = number("--rounds").max(1),
+            "--runs" => options.runs = number("--runs").max(1),
             "--write" => options.write = true,
             "--only" => options.only = args.next(),
             other => {
@@ -399,9 +405,17 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-fn main() {
-    let options = options();
-    let load_before = machine::load_average();
+/// What one run measured: each configuration's rounds, and what was exported.
+struct RunResult {
+    results: Vec<Measured>,
+    exported: Vec<u64>,
+    traced_spans: u64,
+    traced_report: Option<String>,
+}
+
+/// One run: every server started, warmed up, measured round by round, stopped.
+/// `None` for a profiling run (`--only`).
+fn one_run(options: &Options) -> Option<RunResult> {
     // One traced setup for the whole run, parent-based: a request whose
     // `traceparent` is not sampled makes an unsampled span, as in production.
     let traced_exported = Counting::default();
@@ -446,7 +460,7 @@ fn main() {
     drop(callers);
     if options.only.is_some() {
         // A profiling run: no table.
-        return;
+        return None;
     }
     let traced_report = traced.shutdown();
     let exported: Vec<u64> = servers
@@ -463,17 +477,57 @@ fn main() {
         .collect();
     // traced's two configurations of a protocol share one exporter.
     let traced_spans = traced_exported.0.load(Ordering::Relaxed);
+    Some(RunResult {
+        results,
+        exported,
+        traced_spans,
+        traced_report,
+    })
+}
+
+fn main() {
+    let options = options();
+    let load_before = machine::load_average();
+    let mut runs = Vec::new();
+    for run in 0..options.runs {
+        eprintln!("services: run {} of {} ...", run + 1, options.runs);
+        match one_run(&options) {
+            Some(result) => runs.push(result),
+            None => return,
+        }
+    }
+
     let load_after = machine::load_average();
     let mut table = String::from(
         "| protocol | layer | CPU µs/request | added CPU µs/request | × peer's added | latency p50 µs | latency p99 µs | spans exported / requests |\n\
          |---|---|---:|---:|---:|---:|---:|---:|\n",
     );
-    let mut all_latencies: Vec<Vec<Duration>> = results
-        .iter_mut()
-        .map(|r| std::mem::take(&mut r.latencies))
+    let mut all_latencies: Vec<Vec<Duration>> = (0..CONFIGS.len())
+        .map(|i| {
+            runs.iter_mut()
+                .flat_map(|run| std::mem::take(&mut run.results[i].latencies))
+                .collect()
+        })
         .collect();
-    let added = |i: usize, none: usize, round: usize| {
-        micros(results[i].cpu[round]) - micros(results[none].cpu[round])
+    // Per round, within its own run: configuration `i`'s CPU over `none`'s.
+    let added_in = |run: &RunResult, i: usize, none: usize, round: usize| {
+        micros(run.results[i].cpu[round]) - micros(run.results[none].cpu[round])
+    };
+    // Every round of every run; and each run's median.
+    let rounds_of = |f: &dyn Fn(&RunResult, usize) -> f64| -> (Vec<f64>, Vec<f64>) {
+        let mut all = Vec::new();
+        let mut medians = Vec::new();
+        for run in &runs {
+            let mut each: Vec<f64> = (0..options.rounds).map(|r| f(run, r)).collect();
+            all.extend(each.iter().copied());
+            medians.push(median(&mut each));
+        }
+        (all, medians)
+    };
+    let range = |medians: &[f64]| {
+        let low = medians.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{low:.2} … {high:.2}")
     };
     let none_of = |protocol: Protocol| {
         CONFIGS
@@ -491,23 +545,25 @@ fn main() {
     for (i, &(protocol, layer)) in CONFIGS.iter().enumerate() {
         let none = none_of(protocol);
         let peer = peer_of(protocol);
-        let mut cpu: Vec<f64> = results[i].cpu.iter().map(|&c| micros(c)).collect();
-        let mut extra: Vec<f64> = (0..options.rounds).map(|r| added(i, none, r)).collect();
-        let mut ratio: Vec<f64> = (0..options.rounds)
-            .map(|r| added(i, none, r) / added(peer, none, r))
-            .collect();
+        let (mut cpu, _) = rounds_of(&|run, r| micros(run.results[i].cpu[r]));
+        let (mut extra, _) = rounds_of(&|run, r| added_in(run, i, none, r));
+        let (mut ratio, ratio_runs) =
+            rounds_of(&|run, r| added_in(run, i, none, r) / added_in(run, peer, none, r));
         let latencies = &mut all_latencies[i];
-        let sent = options.requests * options.rounds + WARM_UP;
+        let sent = options.runs * (options.requests * options.rounds + WARM_UP);
         let exported = match layer {
             Layer::None => "—".to_owned(),
             Layer::TracedUnsampled => "(below)".to_owned(),
             Layer::TracedSampled => "(below)".to_owned(),
-            _ => format!("{} / {sent}", exported[i]),
+            _ => format!(
+                "{} / {sent}",
+                runs.iter().map(|run| run.exported[i]).sum::<u64>()
+            ),
         };
         let ratio_text = if layer == Layer::None {
             "—".to_owned()
         } else {
-            format!("{:.2}", median(&mut ratio))
+            format!("{:.2} ({})", median(&mut ratio), range(&ratio_runs))
         };
         let _ = writeln!(
             table,
@@ -523,14 +579,11 @@ fn main() {
             micros(quantile(latencies, 0.99)),
         );
         if layer == Layer::TracedSampled {
-            let ratio = median(
-                &mut (0..options.rounds)
-                    .map(|r| added(i, none, r) / added(peer, none, r))
-                    .collect::<Vec<_>>(),
-            );
+            let ratio = median(&mut ratio);
             let _ = writeln!(
                 verdicts,
-                "- {protocol:?}: traced's added CPU, sampled, is {ratio:.2}× the peer's (target ≤ 0.5): **{}**",
+                "- {protocol:?}: traced's added CPU, sampled, is {ratio:.2}× the peer's (each run's median {}; target ≤ 0.5): **{}**",
+                range(&ratio_runs),
                 if ratio <= 0.5 { "met" } else { "MISSED" }
             );
         }
@@ -539,19 +592,20 @@ fn main() {
                 .iter()
                 .position(|&(p, l)| p == protocol && l == Layer::TracedSampled)
                 .expect("the sampled row");
-            let ratio = median(
-                &mut (0..options.rounds)
-                    .map(|r| added(i, none, r) / added(sampled, none, r))
-                    .collect::<Vec<_>>(),
-            );
+            let (mut of_sampled, of_sampled_runs) =
+                rounds_of(&|run, r| added_in(run, i, none, r) / added_in(run, sampled, none, r));
+            let ratio = median(&mut of_sampled);
             let _ = writeln!(
                 verdicts,
-                "- {protocol:?}: traced's added CPU, unsampled, is {ratio:.2}× its sampled added CPU (target ≤ 0.2): **{}**",
+                "- {protocol:?}: traced's added CPU, unsampled, is {ratio:.2}× its sampled added CPU (each run's median {}; target ≤ 0.2): **{}**",
+                range(&of_sampled_runs),
                 if ratio <= 0.2 { "met" } else { "MISSED" }
             );
         }
     }
-    let sampled_sent = 2 * (options.requests * options.rounds + WARM_UP);
+    let sampled_sent = options.runs * 2 * (options.requests * options.rounds + WARM_UP);
+    let traced_spans: u64 = runs.iter().map(|run| run.traced_spans).sum();
+    let traced_report = runs.iter().find_map(|run| run.traced_report.clone());
     let _ = writeln!(
         verdicts,
         "\ntraced exported {traced_spans} spans for the {sampled_sent} requests of its sampled rows \
@@ -572,9 +626,10 @@ fn main() {
          order each round, after 200 to warm up; all servers stay up for the whole run. Every request carries a \
          `traceparent` of a new trace, sampled, except in traced's unsampled rows, where it is not (traced-sdk's sampler is \
          parent-based: the request is not traced, as in production). *CPU* is the process's CPU time per request (all threads: client, server, \
-         export), the median over rounds; *added* is that minus the same round's figure with no layer; *× peer's added* \
-         is the median over rounds of the added CPU over axum-tracing-opentelemetry's (HTTP) or tonic-tracing-opentelemetry's \
-         (gRPC). Latencies are over all rounds' requests. Every layer runs at its default settings and exports through a \
+         export), the median over the rounds of all runs; *added* is that minus the same round's figure with no layer; \
+         *× peer's added* is the median over rounds of the added CPU over axum-tracing-opentelemetry's (HTTP) or \
+         tonic-tracing-opentelemetry's (gRPC), with the range of each run's median beside it ({} runs, each with its \
+         servers started afresh). Latencies are over all rounds' requests. Every layer runs at its default settings and exports through a \
          batch processor into an exporter that counts and discards (traced-sdk's own queue for traced, the OpenTelemetry \
          SDK's `BatchSpanProcessor` for the tracing-based layers); the tracing subscriber keeps the layers' own spans \
          (targets `otel::tracing` and `tower_http`) and not those of h2, hyper and tonic beneath. *Spans exported* counts \
@@ -588,6 +643,7 @@ fn main() {
         machine::source(&workspace),
         options.requests,
         options.rounds,
+        options.runs,
     );
     print!("{text}");
     if options.write {
