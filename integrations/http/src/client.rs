@@ -2,7 +2,7 @@
 //! its headers. [`ClientMiddleware`] for reqwest, [`ClientLayer`] for tower-based
 //! clients (hyper-util's).
 
-use crate::conventions::{self, MethodName, REDACTED};
+use crate::conventions::{self, HeaderCapture, MethodName, REDACTED};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::KeyValue;
@@ -12,8 +12,85 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use traced::Span;
+
+type Filter = dyn Fn(&Method, &str) -> bool + Send + Sync;
+
+/// What [`ClientLayer`] and [`ClientMiddleware`] record beyond their defaults:
+/// which requests, and which headers.
+///
+/// ```
+/// use http::HeaderName;
+///
+/// let options = traced_http::ClientOptions::new()
+///     .filter(|_method, url| !url.ends_with("/health"))
+///     .capture_request_headers([HeaderName::from_static("x-request-id")]);
+/// let layer = traced_http::ClientLayer::with_options(options);
+/// # drop(layer);
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    filter: Option<Arc<Filter>>,
+    request_headers: HeaderCapture,
+    response_headers: HeaderCapture,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("filter", &self.filter.is_some())
+            .field("request_headers", &self.request_headers)
+            .field("response_headers", &self.response_headers)
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// The defaults: every request traced, no header recorded.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Traces only the requests `keep` returns true for, given the method and
+    /// the full URL as sent (credentials included: do not record it). The others
+    /// are sent with no span, and no trace context.
+    #[must_use]
+    pub fn filter(mut self, keep: impl Fn(&Method, &str) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Arc::new(keep));
+        self
+    }
+
+    /// Records these request headers, as `http.request.header.<name>` (a string
+    /// array of the header's values). No header is recorded unless named here.
+    #[must_use]
+    pub fn capture_request_headers(
+        mut self,
+        names: impl IntoIterator<Item = http::HeaderName>,
+    ) -> Self {
+        self.request_headers = HeaderCapture::new("http.request.header", names);
+        self
+    }
+
+    /// Records these response headers, as `http.response.header.<name>`.
+    #[must_use]
+    pub fn capture_response_headers(
+        mut self,
+        names: impl IntoIterator<Item = http::HeaderName>,
+    ) -> Self {
+        self.response_headers = HeaderCapture::new("http.response.header", names);
+        self
+    }
+
+    /// Whether the request is left out.
+    fn skips(&self, method: &Method, url: impl FnOnce() -> String) -> bool {
+        self.filter
+            .as_ref()
+            .is_some_and(|keep| !keep(method, &url()))
+    }
+}
 
 /// Where a request goes, as the client span describes it.
 struct Target {
@@ -27,6 +104,7 @@ struct Target {
 /// Starts the CLIENT span of a request and injects its context (and the baggage)
 /// into `headers`. `target` is asked only for a request that is traced.
 fn start(
+    options: &ClientOptions,
     method: &Method,
     target: impl FnOnce() -> Target,
     resends: u32,
@@ -53,15 +131,29 @@ fn start(
             if resends > 0 {
                 attributes.push(KeyValue::new(HTTP_REQUEST_RESEND_COUNT, i64::from(resends)));
             }
+            options.request_headers.push(headers, attributes);
         });
     traced::propagation::inject_context(span.context(), headers);
     span
 }
 
 /// Records the answer on the client span: 4xx and 5xx are errors of the request.
-fn answered(span: &Span, status: StatusCode, version: http::Version) {
+fn answered(
+    span: &Span,
+    status: StatusCode,
+    version: http::Version,
+    headers: &HeaderMap,
+    capture: &HeaderCapture,
+) {
     if !span.is_recording() {
         return;
+    }
+    if !capture.is_empty() {
+        let mut attributes = Vec::new();
+        capture.push(headers, &mut attributes);
+        for attribute in attributes {
+            span.set_attribute(attribute.key, attribute.value);
+        }
     }
     span.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status.as_u16()));
     if let Some(version) = conventions::protocol_version(version) {
@@ -126,15 +218,25 @@ fn redacted_uri(uri: &http::Uri) -> String {
 /// `error.type`; its context and baggage are injected into the request's headers.
 /// 4xx and 5xx answers and failed requests are errors; a request dropped before
 /// its answer (cancelled by the caller) is not. The span ends when the response's
-/// head has arrived.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClientLayer;
+/// head has arrived. [`ClientOptions`] choose requests and headers to record.
+#[derive(Debug, Clone, Default)]
+pub struct ClientLayer {
+    options: Arc<ClientOptions>,
+}
 
 impl ClientLayer {
-    /// The layer.
+    /// The layer, with the default options.
     #[must_use]
     pub fn new() -> Self {
-        ClientLayer
+        Self::default()
+    }
+
+    /// The layer, with `options`.
+    #[must_use]
+    pub fn with_options(options: ClientOptions) -> Self {
+        ClientLayer {
+            options: Arc::new(options),
+        }
     }
 }
 
@@ -142,7 +244,10 @@ impl<S> tower_layer::Layer<S> for ClientLayer {
     type Service = ClientService<S>;
 
     fn layer(&self, inner: S) -> ClientService<S> {
-        ClientService { inner }
+        ClientService {
+            inner,
+            options: Arc::clone(&self.options),
+        }
     }
 }
 
@@ -150,6 +255,7 @@ impl<S> tower_layer::Layer<S> for ClientLayer {
 #[derive(Debug, Clone)]
 pub struct ClientService<S> {
     inner: S,
+    options: Arc<ClientOptions>,
 }
 
 impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for ClientService<S>
@@ -174,7 +280,11 @@ where
                 .or_else(|| uri.scheme_str().and_then(default_port)),
         };
         let method = request.method().clone();
-        let span = start(&method, target, 0, request.headers_mut());
+        let span = if self.options.skips(&method, || uri.to_string()) {
+            Span::none()
+        } else {
+            start(&self.options, &method, target, 0, request.headers_mut())
+        };
         let inner = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -182,6 +292,7 @@ where
         ClientResponseFuture {
             inner,
             span: Some(span),
+            options: Arc::clone(&self.options),
         }
     }
 }
@@ -192,6 +303,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<Span>,
+        options: Arc<ClientOptions>,
     }
 }
 
@@ -209,7 +321,13 @@ where
         };
         if let Some(span) = this.span.take() {
             match &result {
-                Ok(response) => answered(&span, response.status(), response.version()),
+                Ok(response) => answered(
+                    &span,
+                    response.status(),
+                    response.version(),
+                    response.headers(),
+                    &this.options.response_headers,
+                ),
                 Err(error) => failed(&span, conventions::error_type(error)),
             }
         }
@@ -222,6 +340,7 @@ where
 /// middleware, with `http.request.resend_count` on the resends), described as
 /// [`ClientLayer`] describes it, with its context and baggage injected into the
 /// request's headers. The span ends when the response's head has arrived.
+/// [`ClientOptions`] choose requests and headers to record.
 ///
 /// ```
 /// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
@@ -230,15 +349,23 @@ where
 /// # drop(client);
 /// ```
 #[cfg(feature = "reqwest")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClientMiddleware;
+#[derive(Debug, Clone, Default)]
+pub struct ClientMiddleware {
+    options: ClientOptions,
+}
 
 #[cfg(feature = "reqwest")]
 impl ClientMiddleware {
-    /// The middleware.
+    /// The middleware, with the default options.
     #[must_use]
     pub fn new() -> Self {
-        ClientMiddleware
+        Self::default()
+    }
+
+    /// The middleware, with `options`.
+    #[must_use]
+    pub fn with_options(options: ClientOptions) -> Self {
+        ClientMiddleware { options }
     }
 }
 
@@ -256,6 +383,12 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
         extensions: &mut http::Extensions,
         next: reqwest_middleware::Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
+        if self
+            .options
+            .skips(request.method(), || request.url().as_str().to_owned())
+        {
+            return next.run(request, extensions).await;
+        }
         let resends = extensions.get::<Sent>().map_or(0, |sent| sent.0);
         extensions.insert(Sent(resends + 1));
         let span = {
@@ -266,13 +399,25 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
                 port: url.port_or_known_default(),
             };
             let method = request.method().clone();
-            start(&method, target, resends, request.headers_mut())
+            start(
+                &self.options,
+                &method,
+                target,
+                resends,
+                request.headers_mut(),
+            )
         };
         let sending = next.run(request, extensions);
         let result =
             opentelemetry::context::FutureExt::with_context(sending, span.context().clone()).await;
         match &result {
-            Ok(response) => answered(&span, response.status(), response.version()),
+            Ok(response) => answered(
+                &span,
+                response.status(),
+                response.version(),
+                response.headers(),
+                &self.options.response_headers,
+            ),
             Err(reqwest_middleware::Error::Reqwest(error)) => {
                 failed(&span, reqwest_error_type(error))
             }

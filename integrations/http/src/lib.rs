@@ -27,6 +27,6 @@ mod server;
 
 #[cfg(feature = "reqwest")]
 pub use client::ClientMiddleware;
-pub use client::{ClientLayer, ClientResponseFuture, ClientService};
+pub use client::{ClientLayer, ClientOptions, ClientResponseFuture, ClientService};
 pub use conventions::KNOWN_METHODS_VARIABLE;
 pub use server::{RequestHead, ResponseBody, ResponseFuture, ServerLayer, ServerService};

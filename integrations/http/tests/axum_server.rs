@@ -365,3 +365,46 @@ mod support_body {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_client_filter_leaves_out_has_no_span_and_no_context() {
+    let addr = serve(app(layer())).await;
+    let options = traced_http::ClientOptions::new().filter(|_, url| !url.ends_with("/users/4242"));
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(ClientMiddleware::with_options(options))
+        .build();
+    // A path no other test asks for.
+    let url = format!("http://{addr}/api/users/4242");
+    let (status, trace) = in_trace(async { client.get(&url).send().await.unwrap().status() }).await;
+    assert_eq!(status, 200);
+    let (spans, server) = tokio::task::spawn_blocking(move || {
+        let spans = spans_of(&trace, 1);
+        // The server's span: a trace of its own, since no context was sent.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let server = loop {
+            let found = support::receiver().spans().into_iter().find(|s| {
+                s.kind() == SpanKind::Server
+                    && s.attr("url.path") == string("/api/users/7")
+                    && s.parent_span_id().is_none()
+            });
+            if found.is_some() || std::time::Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        (spans_of(&spans[0].trace_id(), 0), server)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        spans.len(),
+        1,
+        "the root only: {:?}",
+        spans.iter().map(|s| s.name()).collect::<Vec<_>>()
+    );
+    assert!(
+        server.is_some(),
+        "the server traced the request as a new trace"
+    );
+}

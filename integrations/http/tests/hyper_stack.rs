@@ -158,3 +158,68 @@ async fn a_resent_request_counts_its_resends() {
         .count();
     assert_eq!(servers, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_options_filter_requests_and_capture_named_headers() {
+    let addr = serve(0).await;
+    let options = traced_http::ClientOptions::new()
+        .filter(|_, url| !url.ends_with("/health"))
+        .capture_request_headers([http::HeaderName::from_static("x-request-id")])
+        .capture_response_headers([http::header::CONTENT_LENGTH]);
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let client = ServiceBuilder::new()
+        .layer(ClientLayer::with_options(options))
+        .service(client);
+    let (statuses, trace) = in_trace(async {
+        let mut statuses = Vec::new();
+        for path in ["/health", "/kept"] {
+            let request = Request::get(format!("http://{addr}{path}"))
+                .header("x-request-id", "req-9")
+                .header("x-other", "not captured")
+                .body(Empty::new())
+                .unwrap();
+            let response = tower::ServiceExt::oneshot(client.clone(), request)
+                .await
+                .unwrap();
+            statuses.push(response.status());
+            let _ = response.into_body().collect().await;
+        }
+        statuses
+    })
+    .await;
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::OK]);
+    // The root, and the kept request's client and server spans: the filtered
+    // request carried no context, so its server span is a trace of its own.
+    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
+        .await
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let spans_now = spans_of(&spans[0].trace_id(), 0);
+    assert_eq!(
+        spans_now.len(),
+        3,
+        "{:?}",
+        spans_now
+            .iter()
+            .map(|s| (s.name(), s.attr("url.path")))
+            .collect::<Vec<_>>()
+    );
+    let client = of_kind(&spans_now, SpanKind::Client);
+    assert_eq!(
+        client.attr("url.full"),
+        string(&format!("http://{addr}/kept"))
+    );
+    assert_eq!(
+        client.attr("http.request.header.x-request-id"),
+        Some(Value::Array(vec![Value::String("req-9".into())]))
+    );
+    assert_eq!(client.attr("http.request.header.x-other"), None);
+    assert_eq!(
+        client.attr("http.response.header.content-length"),
+        Some(Value::Array(vec![Value::String("5".into())]))
+    );
+    assert_eq!(
+        of_kind(&spans_now, SpanKind::Server).attr("url.path"),
+        string("/kept")
+    );
+}
