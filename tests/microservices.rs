@@ -7,44 +7,19 @@ mod gateway;
 #[path = "../examples/microservices/users.rs"]
 mod users;
 
-use std::time::{Duration, Instant};
+#[path = "../integrations/http/tests/support/mod.rs"]
+mod support;
+
+use support::{ReceivedSpan, Value, one, receiver, trace_spans};
 use traced::Instrument as _;
 use traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind;
 use traced_otlp_receiver::proto::tonic::trace::v1::status::StatusCode;
-use traced_otlp_receiver::{ReceivedSpan, Receiver, Value};
-use traced_sdk::{ExporterKind, Protocol, SamplerKind};
-
-fn spans_of(receiver: &Receiver, trace: &str, n: usize) -> Vec<ReceivedSpan> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let spans: Vec<ReceivedSpan> = receiver
-            .spans()
-            .into_iter()
-            .filter(|s| s.trace_id() == trace)
-            .collect();
-        if spans.len() >= n || Instant::now() > deadline {
-            return spans;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// The one span named `name` of `kind`.
 fn find<'a>(spans: &'a [ReceivedSpan], name: &str, kind: SpanKind) -> &'a ReceivedSpan {
-    let found: Vec<_> = spans
-        .iter()
-        .filter(|s| s.name() == name && s.kind() == kind)
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "one {kind:?} span {name:?} in {:?}",
-        spans
-            .iter()
-            .map(|s| (s.name(), s.kind()))
-            .collect::<Vec<_>>()
-    );
-    found[0]
+    one(spans, &format!("{kind:?} span {name:?}"), |s| {
+        s.name() == name && s.kind() == kind
+    })
 }
 
 fn child_of(child: &ReceivedSpan, parent: &ReceivedSpan) -> bool {
@@ -53,14 +28,7 @@ fn child_of(child: &ReceivedSpan, parent: &ReceivedSpan) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_request_is_one_trace_across_the_three_services() {
-    let receiver = Receiver::start();
-    let _tracing = traced_sdk::setup!()
-        .environment(|name| (name == "OTEL_BSP_SCHEDULE_DELAY").then(|| "20".to_owned()))
-        .exporters(&[ExporterKind::Otlp])
-        .otlp_endpoint(format!("{}/v1/traces", receiver.http_endpoint()))
-        .otlp_protocol(Protocol::HttpProtobuf)
-        .sampler(SamplerKind::AlwaysOn)
-        .install();
+    receiver();
     let users = users::start().await;
     let gateway = gateway::start(users).await;
     let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
@@ -79,23 +47,9 @@ async fn each_request_is_one_trace_across_the_three_services() {
     }
     let statuses: Vec<u16> = traces.iter().map(|(_, s)| *s).collect();
     assert_eq!(statuses, [200, 404, 404]);
-    let receiver = std::sync::Arc::new(receiver);
-
-    // Found: visit → GET → GET /users/{id} → fetch_user → GetUser (client) →
-    // GetUser (server) → get_user, one trace.
-    let (found, not_found, unknown) = {
-        let r = std::sync::Arc::clone(&receiver);
-        let t = traces.clone();
-        tokio::task::spawn_blocking(move || {
-            (
-                spans_of(&r, &t[0].0, 7),
-                spans_of(&r, &t[1].0, 7),
-                spans_of(&r, &t[2].0, 3),
-            )
-        })
-        .await
-        .unwrap()
-    };
+    let found = trace_spans(traces[0].0.clone(), 7).await;
+    let not_found = trace_spans(traces[1].0.clone(), 7).await;
+    let unknown = trace_spans(traces[2].0.clone(), 3).await;
     assert_eq!(found.len(), 7);
     let visit = find(&found, "visit", SpanKind::Internal);
     let http_client = find(&found, "GET", SpanKind::Client);

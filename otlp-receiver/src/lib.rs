@@ -228,6 +228,22 @@ impl Receiver {
             .wait_until(timeout, |requests| span_count(requests) >= n);
         flatten(&requests)
     }
+
+    /// Waits until at least `n` spans of the trace `trace_id` (32 lower-case hex
+    /// digits) have arrived or `timeout` has passed, then returns that trace's
+    /// spans received so far (possibly fewer than `n`).
+    pub fn wait_for_trace(&self, trace_id: &str, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
+        let of_trace = |requests: &[Received]| -> Vec<ReceivedSpan> {
+            flatten(requests)
+                .into_iter()
+                .filter(|span| span.trace_id() == trace_id)
+                .collect()
+        };
+        let requests = self
+            .inbox
+            .wait_until(timeout, |requests| of_trace(requests).len() >= n);
+        of_trace(&requests)
+    }
 }
 
 impl Drop for Receiver {

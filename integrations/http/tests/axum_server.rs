@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::{in_trace, named, of_kind, spans_of, string, Value};
+use support::{in_trace, named, of_kind, spans_of, string, trace_spans, Value};
 use traced_http::{ClientMiddleware, ServerLayer};
 use traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind;
 use traced_otlp_receiver::proto::tonic::trace::v1::status::StatusCode as OtelStatus;
@@ -98,9 +98,7 @@ async fn call(
         status
     })
     .await;
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, n))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, n).await;
     (status, spans)
 }
 
@@ -311,9 +309,7 @@ async fn a_request_the_caller_cancels_is_not_an_error() {
     })
     .await;
     assert!(outcome.is_err(), "timed out");
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 2))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 2).await;
     let client = of_kind(&spans, SpanKind::Client);
     assert_eq!(client.status_code(), OtelStatus::Unset);
     assert_eq!(client.attr("error.type"), None);

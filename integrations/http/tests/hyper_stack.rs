@@ -12,7 +12,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use support::{in_trace, of_kind, spans_of, string, Value};
+use support::{in_trace, of_kind, spans_of, string, trace_spans, Value};
 use tower::{Layer as _, ServiceBuilder};
 use traced_http::{ClientLayer, ClientMiddleware, ServerLayer};
 use traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind;
@@ -73,9 +73,7 @@ async fn a_hyper_server_and_a_hyper_util_client_make_one_trace() {
     })
     .await;
     assert_eq!(status, StatusCode::OK);
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     let client = of_kind(&spans, SpanKind::Client);
     let server = of_kind(&spans, SpanKind::Server);
     assert_eq!(client.name(), "GET");
@@ -135,9 +133,7 @@ async fn a_resent_request_counts_its_resends() {
     let url = format!("http://{addr}/flaky");
     let (status, trace) = in_trace(async { client.get(&url).send().await.unwrap().status() }).await;
     assert_eq!(status, StatusCode::OK);
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 5))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 5).await;
     let mut clients: Vec<_> = spans
         .iter()
         .filter(|s| s.kind() == SpanKind::Client)
@@ -190,9 +186,7 @@ async fn client_options_filter_requests_and_capture_named_headers() {
     assert_eq!(statuses, [StatusCode::OK, StatusCode::OK]);
     // The root, and the kept request's client and server spans: the filtered
     // request carried no context, so its server span is a trace of its own.
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     std::thread::sleep(std::time::Duration::from_millis(200));
     let spans_now = spans_of(&spans[0].trace_id(), 0);
     assert_eq!(

@@ -5,7 +5,7 @@ mod support;
 
 use http::{Request, Response};
 use std::convert::Infallible;
-use support::{in_trace, spans_of, string};
+use support::{in_trace, string, trace_spans};
 use tower::{Layer as _, ServiceExt as _};
 use traced_http::ServerLayer;
 use traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind;
@@ -28,9 +28,7 @@ async fn the_variable_replaces_the_list() {
         }
     })
     .await;
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     let servers: Vec<_> = spans
         .iter()
         .filter(|s| s.kind() == SpanKind::Server)

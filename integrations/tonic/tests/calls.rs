@@ -2,10 +2,11 @@
 //! through a channel behind `ClientLayer`, on loopback: the spans as the OTLP
 //! receiver got them.
 
+#[path = "../../http/tests/support/mod.rs"]
 mod support;
 
 use std::net::SocketAddr;
-use support::{in_trace, of_kind, spans_of, string, ReceivedSpan, Value};
+use support::{in_trace, of_kind, spans_of, string, trace_spans, ReceivedSpan, Value};
 use tonic::transport::{Channel, Server};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -61,9 +62,7 @@ async fn check(
             .map_err(|status| status.code())
     })
     .await;
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, n))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, n).await;
     (outcome, spans)
 }
 
@@ -137,9 +136,7 @@ async fn an_unimplemented_method_fails_both_sides() {
     })
     .await;
     assert_eq!(outcome, Err(tonic::Code::Unimplemented));
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     for kind in [SpanKind::Client, SpanKind::Server] {
         let span = of_kind(&spans, kind);
         assert_eq!(span.name(), "users.v1.Users/GetUser", "{kind:?}");
@@ -173,9 +170,7 @@ async fn a_streaming_call_lasts_until_the_caller_lets_it_go() {
         first,
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     let client = of_kind(&spans, SpanKind::Client);
     assert_eq!(client.name(), "grpc.health.v1.Health/Watch");
     // Dropped by the caller before any status: not an error.

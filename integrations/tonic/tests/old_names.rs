@@ -1,9 +1,10 @@
 //! `OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup` writes the names of the conventions
 //! before 1.39 too (its own test binary: the variable is read once).
 
+#[path = "../../http/tests/support/mod.rs"]
 mod support;
 
-use support::{in_trace, of_kind, spans_of, string, Value};
+use support::{in_trace, of_kind, string, trace_spans, Value};
 use tonic::transport::{Channel, Server};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -38,9 +39,7 @@ async fn rpc_dup_adds_the_old_names() {
     })
     .await;
     assert!(outcome.is_ok());
-    let spans = tokio::task::spawn_blocking(move || spans_of(&trace, 3))
-        .await
-        .unwrap();
+    let spans = trace_spans(trace, 3).await;
     for kind in [SpanKind::Client, SpanKind::Server] {
         let span = of_kind(&spans, kind);
         assert_eq!(span.attr("rpc.system.name"), string("grpc"));

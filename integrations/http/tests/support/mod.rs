@@ -1,10 +1,12 @@
 //! Tracing to an OTLP receiver in this process, once per test binary, and the
-//! spans of one trace as the receiver got them.
+//! spans of one trace as the receiver got them. traced-tonic's tests and the
+//! workspace's `tests/microservices.rs` use this file too (`#[path]`).
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use traced::Instrument as _;
+pub use traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind;
 pub use traced_otlp_receiver::{ReceivedSpan, Receiver, Value};
 use traced_sdk::{ExporterKind, Protocol, SamplerKind};
 
@@ -39,48 +41,43 @@ pub async fn in_trace<F: std::future::Future>(work: F) -> (F::Output, String) {
 
 /// The spans of trace `trace`, once `n` of them arrived (or after 10 s).
 pub fn spans_of(trace: &str, n: usize) -> Vec<ReceivedSpan> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let spans: Vec<ReceivedSpan> = receiver()
-            .spans()
-            .into_iter()
-            .filter(|s| s.trace_id() == trace)
-            .collect();
-        if spans.len() >= n || Instant::now() > deadline {
-            return spans;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    receiver().wait_for_trace(trace, n, Duration::from_secs(10))
 }
 
-/// The one span named `name` among `spans`.
-pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
-    let found: Vec<&ReceivedSpan> = spans.iter().filter(|s| s.name() == name).collect();
+/// [`spans_of`], from async code: the wait runs off the runtime's thread.
+pub async fn trace_spans(trace: String, n: usize) -> Vec<ReceivedSpan> {
+    tokio::task::spawn_blocking(move || spans_of(&trace, n))
+        .await
+        .expect("the wait for spans")
+}
+
+/// The one span among `spans` that `is` picks (`what` describes it).
+pub fn one<'a>(
+    spans: &'a [ReceivedSpan],
+    what: &str,
+    is: impl Fn(&ReceivedSpan) -> bool,
+) -> &'a ReceivedSpan {
+    let found: Vec<&ReceivedSpan> = spans.iter().filter(|s| is(s)).collect();
     assert_eq!(
         found.len(),
         1,
-        "one span named {name:?} among {:?}",
-        spans.iter().map(ReceivedSpan::name).collect::<Vec<_>>()
-    );
-    found[0]
-}
-
-/// The one span of `kind` among `spans`.
-pub fn of_kind(
-    spans: &[ReceivedSpan],
-    kind: traced_otlp_receiver::proto::tonic::trace::v1::span::SpanKind,
-) -> &ReceivedSpan {
-    let found: Vec<&ReceivedSpan> = spans.iter().filter(|s| s.kind() == kind).collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "one {kind:?} span among {:?}",
+        "one {what} among {:?}",
         spans
             .iter()
             .map(|s| (s.name(), s.kind()))
             .collect::<Vec<_>>()
     );
     found[0]
+}
+
+/// The one span named `name` among `spans`.
+pub fn named<'a>(spans: &'a [ReceivedSpan], name: &str) -> &'a ReceivedSpan {
+    one(spans, &format!("span named {name:?}"), |s| s.name() == name)
+}
+
+/// The one span of `kind` among `spans`.
+pub fn of_kind(spans: &[ReceivedSpan], kind: SpanKind) -> &ReceivedSpan {
+    one(spans, &format!("{kind:?} span"), |s| s.kind() == kind)
 }
 
 pub fn string(value: &str) -> Option<Value> {
