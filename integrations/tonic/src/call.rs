@@ -2,13 +2,48 @@
 //! until the status arrives (in a trailers-only answer's headers, or in the
 //! trailers after the last message), and end it then.
 
-use crate::conventions::{self, Side};
+use crate::conventions::{self, Method, Side};
 use http::Response;
 use http_body::{Body, Frame, SizeHint};
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use traced::Span;
+
+/// Starts the span of a call to `method` on `side`, under `parent` (the current
+/// context when `None`), with the server's `host` and `port` as far as known. The
+/// attributes are made only for a span that records.
+pub(crate) fn start(
+    method: &Method<'_>,
+    side: Side,
+    parent: Option<opentelemetry::Context>,
+    host: Option<&str>,
+    port: Option<u16>,
+) -> Span {
+    let kind = match side {
+        Side::Client => opentelemetry::trace::SpanKind::Client,
+        Side::Server => opentelemetry::trace::SpanKind::Server,
+    };
+    let builder = traced::span(method.name().to_owned())
+        .kind(kind)
+        .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
+        .without_code_location();
+    let builder = match parent {
+        Some(parent) => builder.parent(parent),
+        None => builder,
+    };
+    builder.start_with_attributes(|attributes| {
+        attributes.extend(method.attributes());
+        if let Some(host) = host {
+            attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+        }
+        if let Some(port) = port {
+            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+        }
+    })
+}
 
 pin_project_lite::pin_project! {
     /// The answer of a traced call (server or client side).

@@ -4,9 +4,6 @@ use crate::call::{CallBody, CallFuture};
 use crate::conventions::{Method, Side};
 use http::{Request, Response, Uri};
 use http_body::Body;
-use opentelemetry::trace::SpanKind;
-use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use std::task::{Context, Poll};
 
 /// Traces every call made through the channel it wraps: one CLIENT span per call,
@@ -96,23 +93,13 @@ where
         }
         let method = Method::of(request.uri().path());
         let uri = request.uri();
-        let span = traced::span(method.name().to_owned())
-            .kind(SpanKind::Client)
-            .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
-            .without_code_location()
-            .start_with_attributes(|attributes| {
-                attributes.extend(method.attributes());
-                let host = uri
-                    .host()
-                    .map(str::to_owned)
-                    .or_else(|| self.target.host.clone());
-                if let Some(host) = host {
-                    attributes.push(KeyValue::new(SERVER_ADDRESS, host));
-                }
-                if let Some(port) = uri.port_u16().or(self.target.port) {
-                    attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-                }
-            });
+        let span = crate::call::start(
+            &method,
+            Side::Client,
+            None,
+            uri.host().or(self.target.host.as_deref()),
+            uri.port_u16().or(self.target.port),
+        );
         traced::propagation::inject_context(span.context(), request.headers_mut());
         let inner = {
             let _entered = span.enter();

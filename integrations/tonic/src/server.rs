@@ -4,9 +4,6 @@ use crate::call::{CallBody, CallFuture};
 use crate::conventions::{Method, Side};
 use http::{Request, Response};
 use http_body::Body;
-use opentelemetry::trace::SpanKind;
-use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -136,18 +133,12 @@ fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
         return traced::Span::none();
     }
     let parent = traced::propagation::extract(request.headers());
-    traced::span(method.name().to_owned())
-        .kind(SpanKind::Server)
-        .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
-        .without_code_location()
-        .parent(parent)
-        .start_with_attributes(|attributes| {
-            attributes.extend(method.attributes());
-            if let Some(authority) = request.uri().authority() {
-                attributes.push(KeyValue::new(SERVER_ADDRESS, authority.host().to_owned()));
-                if let Some(port) = authority.port_u16() {
-                    attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-                }
-            }
-        })
+    let authority = request.uri().authority();
+    crate::call::start(
+        &method,
+        Side::Server,
+        Some(parent),
+        authority.map(http::uri::Authority::host),
+        authority.and_then(http::uri::Authority::port_u16),
+    )
 }
