@@ -157,16 +157,8 @@ fn options() -> Result<Options, String> {
         plan,
         write,
         only,
-        args: raw_args(),
+        args: traced_benches::cli::arguments(),
     })
-}
-
-/// The arguments as given, less the `--bench` cargo adds.
-fn raw_args() -> Vec<String> {
-    std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect()
 }
 
 fn number<T: std::str::FromStr>(text: &str) -> Result<T, String> {

@@ -38,8 +38,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use traced_benches::cli;
 use traced_benches::machine::{self, Machine};
 use traced_benches::measure::cpu_time;
+use traced_benches::stats::median;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Counts the spans it gets and discards them.
@@ -350,10 +352,7 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args = cli::arguments();
     let mut options = Options {
         requests: 300,
         rounds: 100,
@@ -364,12 +363,7 @@ fn options() -> Options {
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let mut number = |name: &str| -> usize {
-            args.next().and_then(|a| a.parse().ok()).unwrap_or_else(|| {
-                eprintln!("{name} needs a number");
-                std::process::exit(2)
-            })
-        };
+        let mut number = |name: &str| -> usize { cli::number(args.next(), name) };
         match arg.as_str() {
             "--requests" => options.requests = number("--requests").max(1),
             "--rounds" => options.rounds = number("--rounds").max(1),
@@ -383,11 +377,6 @@ fn options() -> Options {
         }
     }
     options
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn quantile(latencies: &mut [Duration], q: f64) -> Duration {
@@ -518,9 +507,9 @@ fn main() {
         let mut all = Vec::new();
         let mut medians = Vec::new();
         for run in &runs {
-            let mut each: Vec<f64> = (0..options.rounds).map(|r| f(run, r)).collect();
+            let each: Vec<f64> = (0..options.rounds).map(|r| f(run, r)).collect();
             all.extend(each.iter().copied());
-            medians.push(median(&mut each));
+            medians.push(median(&each));
         }
         (all, medians)
     };
@@ -545,9 +534,9 @@ fn main() {
     for (i, &(protocol, layer)) in CONFIGS.iter().enumerate() {
         let none = none_of(protocol);
         let peer = peer_of(protocol);
-        let (mut cpu, _) = rounds_of(&|run, r| micros(run.results[i].cpu[r]));
-        let (mut extra, _) = rounds_of(&|run, r| added_in(run, i, none, r));
-        let (mut ratio, ratio_runs) =
+        let (cpu, _) = rounds_of(&|run, r| micros(run.results[i].cpu[r]));
+        let (extra, _) = rounds_of(&|run, r| added_in(run, i, none, r));
+        let (ratio, ratio_runs) =
             rounds_of(&|run, r| added_in(run, i, none, r) / added_in(run, peer, none, r));
         let latencies = &mut all_latencies[i];
         let sent = options.runs * (options.requests * options.rounds + WARM_UP);
@@ -563,23 +552,23 @@ fn main() {
         let ratio_text = if layer == Layer::None {
             "—".to_owned()
         } else {
-            format!("{:.2} ({})", median(&mut ratio), range(&ratio_runs))
+            format!("{:.2} ({})", median(&ratio), range(&ratio_runs))
         };
         let _ = writeln!(
             table,
             "| {protocol:?} | {} | {:.1} | {} | {ratio_text} | {:.0} | {:.0} | {exported} |",
             layer.label(),
-            median(&mut cpu),
+            median(&cpu),
             if layer == Layer::None {
                 "—".to_owned()
             } else {
-                format!("{:.1}", median(&mut extra))
+                format!("{:.1}", median(&extra))
             },
             micros(quantile(latencies, 0.5)),
             micros(quantile(latencies, 0.99)),
         );
         if layer == Layer::TracedSampled {
-            let ratio = median(&mut ratio);
+            let ratio = median(&ratio);
             let _ = writeln!(
                 verdicts,
                 "- {protocol:?}: traced's added CPU, sampled, is {ratio:.2}× the peer's (each run's median {}; target ≤ 0.5): **{}**",
@@ -592,9 +581,9 @@ fn main() {
                 .iter()
                 .position(|&(p, l)| p == protocol && l == Layer::TracedSampled)
                 .expect("the sampled row");
-            let (mut of_sampled, of_sampled_runs) =
+            let (of_sampled, of_sampled_runs) =
                 rounds_of(&|run, r| added_in(run, i, none, r) / added_in(run, sampled, none, r));
-            let ratio = median(&mut of_sampled);
+            let ratio = median(&of_sampled);
             let _ = writeln!(
                 verdicts,
                 "- {protocol:?}: traced's added CPU, unsampled, is {ratio:.2}× its sampled added CPU (each run's median {}; target ≤ 0.2): **{}**",

@@ -34,6 +34,7 @@
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use traced_benches::cli::{self, number};
 use traced_benches::machine::{self, Machine};
 use traced_otlp_receiver::{Answer, Options as ReceiverOptions, Receiver};
 use traced_sdk::{ExporterKind, Protocol, SamplerKind};
@@ -67,10 +68,7 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args = cli::arguments();
     let mut options = Options {
         seconds: 2.0,
         runs: 3,
@@ -114,13 +112,6 @@ fn options() -> Options {
         }
     }
     options
-}
-
-fn number<T: std::str::FromStr>(arg: Option<String>, name: &str) -> T {
-    arg.and_then(|a| a.parse().ok()).unwrap_or_else(|| {
-        eprintln!("{name} needs a number");
-        std::process::exit(2)
-    })
 }
 
 /// What one configuration did, in its median run (by spans received), with the

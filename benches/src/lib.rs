@@ -14,6 +14,7 @@
 //! ```
 
 pub mod alloc;
+pub mod cli;
 pub mod compile;
 pub mod machine;
 pub mod measure;
