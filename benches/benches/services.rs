@@ -627,7 +627,10 @@ fn main() {
          scheme, server address and port, protocol version, client address when known, user agent, status code); \
          tower-http's `TraceLayer` a span `request` with `method`, `uri`, `version` (Debug strings) and tracing-opentelemetry's \
          own fields; axum-tracing-opentelemetry its own set of HTTP attributes (method, route, target, user agent, status code \
-         and more); traced-tonic and tonic-tracing-opentelemetry the RPC attributes of their conventions.\n\n{table}\n{verdicts}",
+         and more); traced-tonic and tonic-tracing-opentelemetry the RPC attributes of their conventions. All of them but \
+         tower-http's `TraceLayer` read the request's `traceparent` and continue its trace; `TraceLayer` reads no trace \
+         context (each of its spans starts a trace), so its row does less work than the others, and the targets are set \
+         against axum-tracing-opentelemetry and tonic-tracing-opentelemetry.\n\n{table}\n{verdicts}",
         Machine::detect().line(),
         machine::source(&workspace),
         options.requests,
