@@ -144,3 +144,20 @@ fn the_current_span_handle_does_nothing_outside_a_span() {
     span.record_error(&Timeout);
     assert!(capture.finish().is_empty());
 }
+
+#[test]
+fn a_name_made_at_start_replaces_the_builders() {
+    let capture = capture();
+    let route = "/users/{id}";
+    let span = traced::span("GET").start_with_name_and_attributes(
+        || format!("GET {route}").into(),
+        |attributes| attributes.push(KeyValue::new("http.route", route)),
+    );
+    drop(span);
+    let spans = capture.finish();
+    assert_eq!(spans.names(), ["GET /users/{id}"]);
+    assert_eq!(
+        spans.named("GET /users/{id}").attr("http.route"),
+        Some(&Value::String(route.into()))
+    );
+}

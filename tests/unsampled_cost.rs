@@ -38,6 +38,16 @@ fn a_call_under_an_unsampled_parent_formats_nothing_and_allocates_only_its_conte
     });
     assert_eq!(allocated, 1_000, "one context per call, nothing else");
     assert_eq!(formatted(), 0);
+    let allocated = allocations_in(|| {
+        for _ in 0..1_000 {
+            let span = traced::span("GET").start_with_name_and_attributes(
+                || unreachable!("no name for a span that records nothing"),
+                |_| unreachable!("no attributes for a span that records nothing"),
+            );
+            assert!(!span.is_recording());
+        }
+    });
+    assert_eq!(allocated, 1_000, "a span by hand: its context only");
     drop(parent);
     drop(tracing);
 }

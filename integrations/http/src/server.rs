@@ -238,13 +238,17 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
         return Span::none();
     }
     let method = MethodName::of(head.method);
-    let route = options
-        .route
-        .as_ref()
-        .map_or_else(|| framework_route(head), |route| route(head));
-    let name: Cow<'static, str> = match options.span_name.as_ref().and_then(|name| name(head)) {
+    // The route and the name are found only for a request that is traced.
+    let route = std::cell::OnceCell::new();
+    let route = || {
+        route.get_or_init(|| match options.route.as_ref() {
+            Some(route) => route(head).map(Cow::Owned),
+            None => framework_route(head),
+        })
+    };
+    let name = || match options.span_name.as_ref().and_then(|name| name(head)) {
         Some(name) => name.into(),
-        None => match &route {
+        None => match route() {
             Some(route) => {
                 // Not `format!`: it costs several times more for two pieces.
                 let method = method.for_span_name();
@@ -258,7 +262,7 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
         },
     };
     let parent = traced::propagation::extract(head.headers);
-    let builder = traced::span(name)
+    let builder = traced::span("HTTP")
         .kind(SpanKind::Server)
         .scope("traced-http", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location();
@@ -267,11 +271,10 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
     } else {
         builder.parent(parent)
     };
-    // Computed only for a request that is traced.
-    builder.start_with_attributes(|attributes| {
+    builder.start_with_name_and_attributes(name, |attributes| {
         method.push(attributes);
-        if let Some(route) = route {
-            attributes.push(KeyValue::new(HTTP_ROUTE, route));
+        if let Some(route) = route() {
+            attributes.push(KeyValue::new(HTTP_ROUTE, route.to_string()));
         }
         request_attributes(head, attributes);
         options.request_headers.push(head.headers, attributes);
@@ -280,10 +283,10 @@ fn start(options: &Options, head: &RequestHead<'_>) -> Span {
 
 /// The route template the framework matched, if it tells.
 #[allow(clippy::unnecessary_wraps)]
-fn framework_route(head: &RequestHead<'_>) -> Option<String> {
+fn framework_route<'a>(head: &RequestHead<'a>) -> Option<Cow<'a, str>> {
     #[cfg(feature = "axum")]
     if let Some(matched) = head.extensions.get::<axum::extract::MatchedPath>() {
-        return Some(matched.as_str().to_owned());
+        return Some(Cow::Borrowed(matched.as_str()));
     }
     let _ = head;
     None
@@ -478,8 +481,9 @@ pin_project_lite::pin_project! {
 
 impl<B: Body> ResponseBody<B> {
     fn new(inner: B, span: Span) -> Self {
-        // Nothing will be polled from an empty body: the request is done.
-        let span = (!inner.is_end_stream()).then_some(span);
+        // Nothing will be polled from an empty body: the request is done. A span
+        // that records nothing has nothing to wait for.
+        let span = (!inner.is_end_stream() && span.is_recording()).then_some(span);
         ResponseBody { inner, span }
     }
 }

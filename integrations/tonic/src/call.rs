@@ -13,20 +13,19 @@ use std::task::{ready, Context, Poll};
 use traced::Span;
 
 /// Starts the span of a call to `method` on `side`, under `parent` (the current
-/// context when `None`), with the server's `host` and `port` as far as known. The
-/// attributes are made only for a span that records.
-pub(crate) fn start(
+/// context when `None`), with the server's host and port as far as `server`
+/// knows them. The name and attributes are made only for a span that records.
+pub(crate) fn start<'a>(
     method: &Method<'_>,
     side: Side,
     parent: Option<opentelemetry::Context>,
-    host: Option<&str>,
-    port: Option<u16>,
+    server: impl FnOnce() -> (Option<&'a str>, Option<u16>),
 ) -> Span {
     let kind = match side {
         Side::Client => opentelemetry::trace::SpanKind::Client,
         Side::Server => opentelemetry::trace::SpanKind::Server,
     };
-    let builder = traced::span(method.name().to_owned())
+    let builder = traced::span("")
         .kind(kind)
         .scope("traced-tonic", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location();
@@ -34,15 +33,19 @@ pub(crate) fn start(
         Some(parent) => builder.parent(parent),
         None => builder,
     };
-    builder.start_with_attributes(|attributes| {
-        attributes.extend(method.attributes());
-        if let Some(host) = host {
-            attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
-        }
-        if let Some(port) = port {
-            attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-        }
-    })
+    builder.start_with_name_and_attributes(
+        || method.name().to_owned().into(),
+        |attributes| {
+            attributes.extend(method.attributes());
+            let (host, port) = server();
+            if let Some(host) = host {
+                attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+            }
+            if let Some(port) = port {
+                attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
+            }
+        },
+    )
 }
 
 pin_project_lite::pin_project! {
@@ -78,10 +81,18 @@ where
             let _entered = this.span.as_ref().map(Span::enter);
             ready!(this.inner.poll(cx))
         };
-        let span = this.span.take().unwrap_or_else(Span::none);
+        // A span that records nothing has nothing to wait for.
+        let span = this.span.take().filter(Span::is_recording);
         let side = *this.side;
         Poll::Ready(match result {
             Ok(response) => {
+                let Some(span) = span else {
+                    return Poll::Ready(Ok(response.map(|body| CallBody {
+                        inner: body,
+                        span: None,
+                        side,
+                    })));
+                };
                 let mut span = Some(span);
                 // A trailers-only answer: the status is in the headers.
                 if let Some(code) = conventions::grpc_status(response.headers()) {
@@ -104,7 +115,9 @@ where
                 }))
             }
             Err(error) => {
-                conventions::record_failure(&span, std::any::type_name_of_val(&error));
+                if let Some(span) = &span {
+                    conventions::record_failure(span, std::any::type_name_of_val(&error));
+                }
                 Err(error)
             }
         })

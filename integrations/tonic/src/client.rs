@@ -93,13 +93,12 @@ where
         }
         let method = Method::of(request.uri().path());
         let uri = request.uri();
-        let span = crate::call::start(
-            &method,
-            Side::Client,
-            None,
-            uri.host().or(self.target.host.as_deref()),
-            uri.port_u16().or(self.target.port),
-        );
+        let span = crate::call::start(&method, Side::Client, None, || {
+            (
+                uri.host().or(self.target.host.as_deref()),
+                uri.port_u16().or(self.target.port),
+            )
+        });
         traced::propagation::inject_context(span.context(), request.headers_mut());
         let inner = {
             let _entered = span.enter();

@@ -1,7 +1,7 @@
 //! The RPC semantic conventions (semconv 1.42) for gRPC: names, status codes, and
 //! the attribute names of the conventions before them (`rpc/dup`).
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
@@ -125,8 +125,10 @@ impl Side {
 /// The `grpc-status` of a header block (trailers, or a trailers-only answer's
 /// headers), if it has one.
 pub(crate) fn grpc_status(headers: &HeaderMap) -> Option<i32> {
+    // Parsed once: a look-up by a `&str` parses the name at every call.
+    static GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
     headers
-        .get("grpc-status")?
+        .get(&GRPC_STATUS)?
         .to_str()
         .ok()?
         .trim()

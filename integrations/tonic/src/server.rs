@@ -134,11 +134,10 @@ fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
     }
     let parent = traced::propagation::extract(request.headers());
     let authority = request.uri().authority();
-    crate::call::start(
-        &method,
-        Side::Server,
-        Some(parent),
-        authority.map(http::uri::Authority::host),
-        authority.and_then(http::uri::Authority::port_u16),
-    )
+    crate::call::start(&method, Side::Server, Some(parent), || {
+        (
+            authority.map(http::uri::Authority::host),
+            authority.and_then(http::uri::Authority::port_u16),
+        )
+    })
 }
