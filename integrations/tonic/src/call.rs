@@ -36,7 +36,9 @@ pub(crate) fn start<'a>(
     builder.start_with_name_and_attributes(
         || method.name().to_owned().into(),
         |attributes| {
-            attributes.extend(method.attributes());
+            // Room for all a call's span records, its status included.
+            attributes.reserve(10);
+            method.push_attributes(attributes);
             let (host, port) = server();
             if let Some(host) = host {
                 attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));

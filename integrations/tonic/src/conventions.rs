@@ -59,12 +59,10 @@ impl<'a> Method<'a> {
         self.full.map_or("_OTHER", |(full, _)| full)
     }
 
-    /// The attributes known when the call starts.
-    pub(crate) fn attributes(&self) -> Vec<KeyValue> {
-        let mut attributes = vec![
-            KeyValue::new(RPC_SYSTEM_NAME, "grpc"),
-            KeyValue::new(RPC_METHOD, self.name().to_owned()),
-        ];
+    /// Adds the attributes known when the call starts.
+    pub(crate) fn push_attributes(&self, attributes: &mut Vec<KeyValue>) {
+        attributes.push(KeyValue::new(RPC_SYSTEM_NAME, "grpc"));
+        attributes.push(KeyValue::new(RPC_METHOD, self.name().to_owned()));
         if self.full.is_none() {
             attributes.push(KeyValue::new(RPC_METHOD_ORIGINAL, self.path.to_owned()));
         }
@@ -74,7 +72,6 @@ impl<'a> Method<'a> {
                 attributes.push(KeyValue::new(old::RPC_SERVICE, service.to_owned()));
             }
         }
-        attributes
     }
 }
 
@@ -175,8 +172,9 @@ mod tests {
         );
         let odd = Method::of("/not-a-method");
         assert_eq!(odd.name(), "_OTHER");
-        assert!(odd
-            .attributes()
+        let mut attributes = Vec::new();
+        odd.push_attributes(&mut attributes);
+        assert!(attributes
             .iter()
             .any(|kv| kv.key.as_str() == "rpc.method_original"
                 && kv.value.as_str() == "/not-a-method"));

@@ -14,7 +14,14 @@ static KNOWN: [HeaderName; 3] = [
 ];
 
 fn known(key: &str) -> Option<&'static HeaderName> {
-    KNOWN.iter().find(|name| name.as_str() == key)
+    // Told apart by length (11, 10, 7) before one comparison.
+    let name = match key.len() {
+        11 => &KNOWN[0],
+        10 => &KNOWN[1],
+        7 => &KNOWN[2],
+        _ => return None,
+    };
+    (name.as_str() == key).then_some(name)
 }
 
 impl Inject for HeaderMap {

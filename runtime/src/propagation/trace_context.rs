@@ -132,8 +132,8 @@ fn parse_traceparent(lines: &[&str]) -> Option<(TraceId, SpanId, TraceFlags)> {
     {
         return None;
     }
-    let trace_id = u128::from(hex(&value[3..19])?) << 64 | u128::from(hex(&value[19..35])?);
-    let span_id = hex(&value[36..52])?;
+    let trace_id = u128::from(hex16(&value[3..19])?) << 64 | u128::from(hex16(&value[19..35])?);
+    let span_id = hex16(&value[36..52])?;
     let flags = hex(&value[53..55])?;
     if trace_id == 0 || span_id == 0 {
         return None;
@@ -163,6 +163,45 @@ const HEX_DIGITS: [u8; 256] = {
 };
 const NOT_HEX: u8 = 0xff;
 
+/// The number written by 16 lowercase hex `digits`: eight at a time, in the
+/// bytes of one word (a third of the instructions of a digit at a time).
+fn hex16(digits: &[u8]) -> Option<u64> {
+    let (high, low) = digits.split_at_checked(8)?;
+    Some(u64::from(hex8(high.try_into().ok()?)?) << 32 | u64::from(hex8(low.try_into().ok()?)?))
+}
+
+/// Every byte of a word holding `byte`.
+const fn bytes_of(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+const HIGH_BITS: u64 = bytes_of(0x80);
+
+/// The high bit of each byte of `word` (all ASCII) that lies in `lo..=hi`.
+const fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
+    // Neither sum carries nor difference borrows across bytes below 0x80.
+    let at_least_lo = word + bytes_of(0x80 - lo);
+    let at_most_hi = bytes_of(0x80 + hi) - word;
+    at_least_lo & at_most_hi & HIGH_BITS
+}
+
+/// The number written by 8 lowercase hex `digits`, or `None` if one is not.
+fn hex8(digits: [u8; 8]) -> Option<u32> {
+    let word = u64::from_be_bytes(digits);
+    let valid = word & HIGH_BITS == 0
+        && (in_range(word, b'0', b'9') | in_range(word, b'a', b'f')) == HIGH_BITS;
+    if !valid {
+        return None;
+    }
+    // A digit's value is its low nibble, plus 9 for a letter (bit 6 set).
+    let mut nibbles = (word & bytes_of(0x0f)) + ((word >> 6) & bytes_of(0x01)) * 9;
+    // Pairs of nibbles into bytes, bytes into halves, halves into the number.
+    nibbles = (nibbles | nibbles >> 4) & 0x00ff_00ff_00ff_00ff;
+    nibbles = (nibbles | nibbles >> 8) & 0x0000_ffff_0000_ffff;
+    nibbles = (nibbles | nibbles >> 16) & 0xffff_ffff;
+    u32::try_from(nibbles).ok()
+}
+
 /// The number written in lowercase hex by `digits` (at most 16 of them).
 fn hex(digits: &[u8]) -> Option<u64> {
     let mut n = 0u64;
@@ -174,4 +213,42 @@ fn hex(digits: &[u8]) -> Option<u64> {
         n = n << 4 | u64::from(value & 0x0f);
     }
     (invalid == 0).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hex, hex16};
+
+    /// Digit by digit, as the specification reads them.
+    fn reference(digits: &[u8]) -> Option<u64> {
+        digits.iter().try_fold(0u64, |n, &d| {
+            let value = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                _ => return None,
+            };
+            Some(n << 4 | u64::from(value))
+        })
+    }
+
+    #[test]
+    fn eight_digits_at_a_time_read_as_one_at_a_time() {
+        let base = *b"0123456789abcdef";
+        assert_eq!(hex16(&base), Some(0x0123_4567_89ab_cdef));
+        assert_eq!(hex16(b"ffffffffffffffff"), Some(u64::MAX));
+        // Every byte value at every position: only the 16 digits are read.
+        for position in 0..16 {
+            for byte in 0..=255u8 {
+                let mut digits = base;
+                digits[position] = byte;
+                assert_eq!(
+                    hex16(&digits),
+                    reference(&digits),
+                    "byte {byte:#04x} at {position}"
+                );
+                assert_eq!(hex(&digits), reference(&digits));
+            }
+        }
+        assert_eq!(hex16(b"0123"), None, "too short");
+    }
 }

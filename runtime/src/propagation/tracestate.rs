@@ -51,6 +51,10 @@ impl Received {
 /// header `lines`, and, when the `TraceState` cannot hold all of it, the whole
 /// list for the context to carry beside it. An invalid list is no trace state.
 pub(crate) fn extract(lines: &[&str], trace_id: TraceId) -> (TraceState, Option<Received>) {
+    if lines.is_empty() {
+        // No header, the common case: nothing to parse.
+        return (TraceState::NONE, None);
+    }
     let Some(members) = parse(lines) else {
         return (TraceState::NONE, None);
     };
