@@ -10,6 +10,7 @@ use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_REQUEST_RESEND_COUNT, HTTP_RESPONSE_STATUS_CODE, NETWORK_PROTOCOL_VERSION,
     SERVER_ADDRESS, SERVER_PORT, URL_FULL,
 };
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use std::task::{ready, Context, Poll};
 use traced::Span;
 
 type Filter = dyn Fn(&Method, &str) -> bool + Send + Sync;
+type Naming = dyn Fn(&Method, &str) -> Option<String> + Send + Sync;
 
 /// What [`ClientLayer`] and [`ClientMiddleware`] record beyond their defaults:
 /// which requests, and which headers.
@@ -33,6 +35,7 @@ type Filter = dyn Fn(&Method, &str) -> bool + Send + Sync;
 #[derive(Clone, Default)]
 pub struct ClientOptions {
     filter: Option<Arc<Filter>>,
+    span_name: Option<Arc<Naming>>,
     request_headers: HeaderCapture,
     response_headers: HeaderCapture,
 }
@@ -41,6 +44,7 @@ impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientOptions")
             .field("filter", &self.filter.is_some())
+            .field("span_name", &self.span_name.is_some())
             .field("request_headers", &self.request_headers)
             .field("response_headers", &self.response_headers)
             .finish()
@@ -60,6 +64,25 @@ impl ClientOptions {
     #[must_use]
     pub fn filter(mut self, keep: impl Fn(&Method, &str) -> bool + Send + Sync + 'static) -> Self {
         self.filter = Some(Arc::new(keep));
+        self
+    }
+
+    /// The span's name for a request, given the method and the full URL as sent,
+    /// in place of `{method}`; `None` keeps `{method}`. Keep names of low
+    /// cardinality: a template (`GET /users/{id}`), never the URL itself.
+    ///
+    /// ```
+    /// let options = traced_http::ClientOptions::new().span_name(|method, url| {
+    ///     url.contains("/users/").then(|| format!("{method} /users/{{id}}"))
+    /// });
+    /// # drop(options);
+    /// ```
+    #[must_use]
+    pub fn span_name(
+        mut self,
+        name: impl Fn(&Method, &str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.span_name = Some(Arc::new(name));
         self
     }
 
@@ -105,7 +128,8 @@ struct Target {
 /// into `headers`. `target` is asked only for a request that is traced.
 fn start(
     options: &ClientOptions,
-    method: &Method,
+    request_method: &Method,
+    url: impl FnOnce() -> String,
     target: impl FnOnce() -> Target,
     resends: u32,
     headers: &mut HeaderMap,
@@ -113,12 +137,19 @@ fn start(
     if !traced::enabled() {
         return Span::none();
     }
-    let method = MethodName::of(method);
-    let span = traced::span(method.for_span_name().to_owned())
+    let method = MethodName::of(request_method);
+    let name = || {
+        let named = options
+            .span_name
+            .as_ref()
+            .and_then(|name| name(request_method, &url()));
+        named.map_or_else(|| method.for_span_name().to_owned().into(), Cow::Owned)
+    };
+    let span = traced::span("HTTP")
         .kind(SpanKind::Client)
         .scope("traced-http", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location()
-        .start_with_attributes(|attributes| {
+        .start_with_name_and_attributes(name, |attributes| {
             let target = target();
             method.push(attributes);
             attributes.push(KeyValue::new(URL_FULL, target.full));
@@ -283,7 +314,14 @@ where
         let span = if self.options.skips(&method, || uri.to_string()) {
             Span::none()
         } else {
-            start(&self.options, &method, target, 0, request.headers_mut())
+            start(
+                &self.options,
+                &method,
+                || uri.to_string(),
+                target,
+                0,
+                request.headers_mut(),
+            )
         };
         let inner = {
             let _entered = span.enter();
@@ -402,6 +440,7 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
             start(
                 &self.options,
                 &method,
+                || url.as_str().to_owned(),
                 target,
                 resends,
                 request.headers_mut(),

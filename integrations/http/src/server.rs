@@ -604,7 +604,14 @@ mod tests {
     #[cfg(feature = "axum")]
     #[test]
     fn ip_addresses_are_written_as_std_writes_them() {
-        for ip in ["127.0.0.1", "0.0.0.0", "10.200.9.255", "192.168.100.10", "::1", "2001:db8::7"] {
+        for ip in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "10.200.9.255",
+            "192.168.100.10",
+            "::1",
+            "2001:db8::7",
+        ] {
             let ip: std::net::IpAddr = ip.parse().unwrap();
             assert_eq!(ip_text(ip), ip.to_string());
         }

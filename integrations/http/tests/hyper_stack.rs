@@ -161,7 +161,8 @@ async fn client_options_filter_requests_and_capture_named_headers() {
     let options = traced_http::ClientOptions::new()
         .filter(|_, url| !url.ends_with("/health"))
         .capture_request_headers([http::HeaderName::from_static("x-request-id")])
-        .capture_response_headers([http::header::CONTENT_LENGTH]);
+        .capture_response_headers([http::header::CONTENT_LENGTH])
+        .span_name(|method, url| url.ends_with("/kept").then(|| format!("{method} /kept")));
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let client = ServiceBuilder::new()
         .layer(ClientLayer::with_options(options))
@@ -199,6 +200,7 @@ async fn client_options_filter_requests_and_capture_named_headers() {
             .collect::<Vec<_>>()
     );
     let client = of_kind(&spans_now, SpanKind::Client);
+    assert_eq!(client.name(), "GET /kept", "named by the option");
     assert_eq!(
         client.attr("url.full"),
         string(&format!("http://{addr}/kept"))

@@ -163,7 +163,10 @@ impl SpanBuilder {
         add: impl FnOnce(&mut Vec<KeyValue>),
     ) -> Span {
         let mut name = Some(name);
-        self.start_lazily(Some(&mut || name.take().map(|name| name()).unwrap_or_default()), add)
+        self.start_lazily(
+            Some(&mut || name.take().map(|name| name()).unwrap_or_default()),
+            add,
+        )
     }
 
     fn start_lazily(
