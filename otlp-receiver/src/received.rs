@@ -194,6 +194,15 @@ impl ReceivedSpan {
             .map_or("", |status| status.message.as_str())
     }
 
+    /// The span's links, as (trace id, span id) in lower-case hex, in order.
+    pub fn links(&self) -> Vec<(String, String)> {
+        self.span
+            .links
+            .iter()
+            .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
+            .collect()
+    }
+
     /// The names of the span's events, in order.
     pub fn event_names(&self) -> Vec<String> {
         self.span
