@@ -366,7 +366,12 @@ mod tests {
         let capture = traced_sdk::testing::capture();
         let delivery = delivery_with(value);
         let options = ConsumeOptions::new().parent_from_message();
-        drop(process_span(&delivery, "tasks", &Broker::default(), options));
+        drop(process_span(
+            &delivery,
+            "tasks",
+            &Broker::default(),
+            options,
+        ));
         let spans = capture.finish();
         spans.named("process tasks").parent_span_id()
     }
@@ -376,7 +381,10 @@ mod tests {
         let remote = SpanId::from_hex("00f067aa0ba902b7").unwrap();
         let long = |s: &str| AMQPValue::LongString(LongString::from(s));
         assert_eq!(parent_from(Some(long(VALID))), remote);
-        assert_eq!(parent_from(Some(AMQPValue::ShortString(VALID.into()))), remote);
+        assert_eq!(
+            parent_from(Some(AMQPValue::ShortString(VALID.into()))),
+            remote
+        );
         for malformed in [
             AMQPValue::LongInt(7),
             AMQPValue::Boolean(true),

@@ -1,0 +1,231 @@
+//! One query: its span, started before the query is sent and ended when its
+//! results have been read, and the query handed on unchanged.
+
+use crate::system::Connected;
+use crate::text;
+use either::Either;
+use futures_core::future::BoxFuture;
+use futures_core::stream::BoxStream;
+use futures_core::Stream;
+use futures_util::{FutureExt, StreamExt};
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::KeyValue;
+use opentelemetry_semantic_conventions::attribute::{
+    DB_QUERY_SUMMARY, DB_QUERY_TEXT, DB_RESPONSE_RETURNED_ROWS, DB_RESPONSE_STATUS_CODE, ERROR_TYPE,
+};
+use sqlx_core::arguments::Arguments;
+use sqlx_core::database::Database;
+use sqlx_core::error::{BoxDynError, Error};
+use sqlx_core::executor::Execute;
+use sqlx_core::sql_str::SqlStr;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use traced::Span;
+
+/// A query taken apart to be read, then handed to the executor as it was: the
+/// same text, prepared statement, arguments and persistence.
+pub(crate) struct Query<'q, DB: Database> {
+    sql: SqlStr,
+    statement: Option<DB::Statement>,
+    arguments: Option<Result<Option<DB::Arguments>, BoxDynError>>,
+    persistent: bool,
+    _query: PhantomData<&'q ()>,
+}
+
+impl<'q, DB: Database> Query<'q, DB> {
+    /// `query`, and the span of its execution (started now, in the current
+    /// context).
+    pub(crate) fn start(mut query: impl Execute<'q, DB>, connected: &Connected) -> (Self, Span) {
+        let statement = query.statement().cloned();
+        let arguments = query.take_arguments();
+        let persistent = query.persistent();
+        let sql = query.sql();
+        let parameterized = matches!(&arguments, Ok(Some(arguments)) if arguments.len() > 0);
+        let span = start(sql.as_str(), parameterized, connected);
+        let query = Query {
+            sql,
+            statement,
+            arguments: Some(arguments),
+            persistent,
+            _query: PhantomData,
+        };
+        (query, span)
+    }
+}
+
+impl<'q, DB: Database> Execute<'q, DB> for Query<'q, DB> {
+    fn sql(self) -> SqlStr {
+        self.sql
+    }
+
+    fn statement(&self) -> Option<&DB::Statement> {
+        self.statement.as_ref()
+    }
+
+    fn take_arguments(&mut self) -> Result<Option<DB::Arguments>, BoxDynError> {
+        self.arguments.take().unwrap_or(Ok(None))
+    }
+
+    fn persistent(&self) -> bool {
+        self.persistent
+    }
+}
+
+/// The CLIENT span of `sql` on `connected`'s database: named by the query's
+/// summary (`SELECT users`), or by the system when none can be made. The text is
+/// recorded as given when it has parameters, with its literals replaced by `?`
+/// otherwise.
+pub(crate) fn start(sql: &str, parameterized: bool, connected: &Connected) -> Span {
+    let summary = std::cell::OnceCell::new();
+    let summary = || summary.get_or_init(|| text::summary(sql));
+    traced::span("db")
+        .kind(SpanKind::Client)
+        .scope("traced-sqlx", Some(env!("CARGO_PKG_VERSION")))
+        .without_code_location()
+        .start_with_name_and_attributes(
+            || {
+                summary()
+                    .clone()
+                    .unwrap_or_else(|| connected.system.to_owned())
+                    .into()
+            },
+            |attributes| {
+                attributes.reserve(10);
+                connected.push(attributes);
+                if let Some(summary) = summary() {
+                    attributes.push(KeyValue::new(DB_QUERY_SUMMARY, summary.clone()));
+                }
+                let text = if parameterized {
+                    sql.to_owned()
+                } else {
+                    text::sanitize(sql)
+                };
+                attributes.push(KeyValue::new(DB_QUERY_TEXT, text));
+            },
+        )
+}
+
+/// Records a failed query on its span: for an error the database sent, its code
+/// (SQLSTATE for PostgreSQL, the result code for SQLite) as
+/// `db.response.status_code` and `error.type`; otherwise the kind of error.
+pub(crate) fn fail(span: &Span, error: &Error) {
+    if !span.is_recording() {
+        return;
+    }
+    match error {
+        Error::Database(error) => match error.code() {
+            Some(code) => {
+                span.set_attribute(DB_RESPONSE_STATUS_CODE, code.to_string());
+                span.set_attribute(ERROR_TYPE, code.into_owned());
+            }
+            None => span.set_attribute(ERROR_TYPE, "database"),
+        },
+        other => span.set_attribute(ERROR_TYPE, error_type(other)),
+    }
+    span.set_status(Status::error(error.to_string()));
+}
+
+/// `error.type` for an error that is not the database's.
+fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::Configuration(_) => "configuration",
+        Error::InvalidArgument(_) => "invalid_argument",
+        Error::Io(_) => "io",
+        Error::Tls(_) => "tls",
+        Error::Protocol(_) => "protocol",
+        Error::RowNotFound => "row_not_found",
+        Error::TypeNotFound { .. } => "type_not_found",
+        Error::ColumnIndexOutOfBounds { .. } => "column_index_out_of_bounds",
+        Error::ColumnNotFound(_) => "column_not_found",
+        Error::ColumnDecode { .. } => "column_decode",
+        Error::Encode(_) => "encode",
+        Error::Decode(_) => "decode",
+        Error::AnyDriverError(_) => "driver",
+        Error::PoolTimedOut => "pool_timed_out",
+        Error::PoolClosed => "pool_closed",
+        Error::WorkerCrashed => "worker_crashed",
+        Error::InvalidSavePointStatement => "invalid_savepoint_statement",
+        Error::BeginFailed => "begin_failed",
+        _ => "_OTHER",
+    }
+}
+
+/// What a query's results are, for counting the rows it returned.
+pub(crate) type Step<DB> =
+    Result<Either<<DB as Database>::QueryResult, <DB as Database>::Row>, Error>;
+
+/// The results of a query, carrying its span until they have all been read (or
+/// dropped): `db.response.returned_rows` counts the rows read.
+pub(crate) struct Traced<'e, DB: Database> {
+    inner: BoxStream<'e, Step<DB>>,
+    span: Option<Span>,
+    rows: i64,
+}
+
+impl<'e, DB: Database> Traced<'e, DB> {
+    pub(crate) fn boxed(inner: BoxStream<'e, Step<DB>>, span: Span) -> BoxStream<'e, Step<DB>> {
+        Self {
+            inner,
+            span: Some(span),
+            rows: 0,
+        }
+        .boxed()
+    }
+}
+
+impl<DB: Database> Stream for Traced<'_, DB> {
+    type Item = Step<DB>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Step<DB>>> {
+        let this = &mut *self;
+        let step = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            this.inner.as_mut().poll_next(cx)
+        };
+        match &step {
+            Poll::Ready(Some(Ok(Either::Right(_)))) => this.rows += 1,
+            Poll::Ready(Some(Ok(Either::Left(_)))) | Poll::Pending => {}
+            Poll::Ready(Some(Err(error))) => {
+                if let Some(span) = &this.span {
+                    fail(span, error);
+                }
+            }
+            Poll::Ready(None) => {
+                if let Some(span) = this.span.take() {
+                    span.set_attribute(DB_RESPONSE_RETURNED_ROWS, this.rows);
+                }
+            }
+        }
+        step
+    }
+}
+
+/// A query answered with at most one row, in its span.
+pub(crate) fn optional<'e, R: Send + 'e>(
+    inner: BoxFuture<'e, Result<Option<R>, Error>>,
+    span: Span,
+) -> BoxFuture<'e, Result<Option<R>, Error>> {
+    ended(inner, span, |span, row| {
+        span.set_attribute(DB_RESPONSE_RETURNED_ROWS, i64::from(row.is_some()));
+    })
+}
+
+/// `inner` in `span`, which ends when it does; `done` records its success.
+pub(crate) fn ended<'e, T: Send + 'e>(
+    inner: BoxFuture<'e, Result<T, Error>>,
+    span: Span,
+    done: impl FnOnce(&Span, &T) + Send + 'e,
+) -> BoxFuture<'e, Result<T, Error>> {
+    use opentelemetry::context::FutureExt as _;
+    let cx = span.context().clone();
+    async move {
+        let result = inner.with_context(cx).await;
+        match &result {
+            Ok(value) => done(&span, value),
+            Err(error) => fail(&span, error),
+        }
+        result
+    }
+    .boxed()
+}
