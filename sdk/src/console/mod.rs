@@ -135,8 +135,8 @@ impl State {
         let options = self.sink.options();
         let (sink, deliveries) = (&mut self.sink, &self.deliveries);
         self.traces
-            .take(Instant::now(), rule, |spans, drawn, early| {
-                sink.write(&render(spans, drawn, early, &options));
+            .take(Instant::now(), rule, |spans, drawn, linked, early| {
+                sink.write(&render(spans, drawn, linked, early, &options));
                 if let Some(deliveries) = deliveries {
                     deliveries.delivered(spans.len());
                 }

@@ -12,7 +12,7 @@
 //! With a width of 100 columns or more, a timeline column on the right shows when
 //! each span ran within its trace. Every line fits in the width, cut with `…`.
 
-use super::traces::DrawnSpans;
+use super::traces::{DrawnSpans, LinkedNames};
 use opentelemetry::trace::{SpanId, SpanKind, Status};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
@@ -47,6 +47,7 @@ pub(crate) struct RenderOptions {
 pub(crate) fn render(
     spans: &[SpanData],
     earlier: &DrawnSpans,
+    linked: &LinkedNames,
     early: bool,
     options: &RenderOptions,
 ) -> String {
@@ -111,7 +112,7 @@ pub(crate) fn render(
             } else {
                 Parent::Missing(parent)
             };
-            view.span(spans[i], &(prefix + glyph), parent);
+            view.span(spans[i], &(prefix + glyph), parent, linked);
             let under = inner.clone() + if kids.is_empty() { "  " } else { "│ " };
             view.events(spans[i], &under);
             for (n, &kid) in kids.iter().enumerate().rev() {
@@ -163,7 +164,7 @@ impl View {
         self.emit(line, Some((DIM, axis)));
     }
 
-    fn span(&mut self, span: &SpanData, tree: &str, parent: Parent<'_>) {
+    fn span(&mut self, span: &SpanData, tree: &str, parent: Parent<'_>, linked: &LinkedNames) {
         let mut line = Line::default();
         line.add(DIM, tree).add(BOLD, &span.name);
         if span.span_kind != SpanKind::Internal {
@@ -190,6 +191,21 @@ impl View {
             Parent::NotEnded(id) => Some(format!(" ↖ parent {id} not ended yet")),
         };
         if let Some(marker) = marker {
+            line.add(DIM, &marker);
+        }
+        // A link says where the work came from: a message's producer, say.
+        for link in span.links.iter() {
+            let target = &link.span_context;
+            let trace = target.trace_id().to_string();
+            let trace = if target.trace_id() == span.span_context.trace_id() {
+                "this trace".to_owned()
+            } else {
+                format!("trace {}…", &trace[..8])
+            };
+            let marker = match linked.name(target.span_id()) {
+                Some(name) => format!(" ⇠ link to {name} in {trace}"),
+                None => format!(" ⇠ link to span {} in {trace}", target.span_id()),
+            };
             line.add(DIM, &marker);
         }
         for kv in &span.attributes {
@@ -352,7 +368,13 @@ pub(crate) mod tests {
     /// The lines rendered without colour, after `drawn` were drawn.
     fn drawn_after(drawn: &DrawnSpans, spans: &[SpanData], width: Option<usize>) -> Vec<String> {
         let color = false;
-        let text = render(spans, drawn, false, &RenderOptions { width, color });
+        let text = render(
+            spans,
+            drawn,
+            &LinkedNames::default(),
+            false,
+            &RenderOptions { width, color },
+        );
         text.lines().map(str::to_owned).collect()
     }
 
@@ -461,6 +483,7 @@ pub(crate) mod tests {
         let colored = render(
             &spans,
             &DrawnSpans::default(),
+            &LinkedNames::default(),
             false,
             &RenderOptions { width, color },
         );
@@ -533,7 +556,13 @@ pub(crate) mod tests {
             width: None,
             color: false,
         };
-        let text = render(&spans, &DrawnSpans::default(), true, &options);
+        let text = render(
+            &spans,
+            &DrawnSpans::default(),
+            &LinkedNames::default(),
+            true,
+            &options,
+        );
         assert!(
             text.contains("child 2.00ms ↖ parent 0000000000000001 not ended yet"),
             "{text}"
@@ -563,6 +592,49 @@ pub(crate) mod tests {
                 assert!(line.chars().count() <= width, "{width}: {line}");
             }
         }
+    }
+
+    #[test]
+    fn a_link_names_the_span_it_goes_to_and_its_trace() {
+        let producer = span(TRACE, 1, 0, "publish users:user.updated", 0..100);
+        let mut process = span(0x77, 9, 0, "process users:user.updated:notifier", 200..900);
+        process
+            .links
+            .links
+            .push(opentelemetry::trace::Link::with_context(
+                producer.span_context.clone(),
+            ));
+        let names: LinkedNames = [(producer.span_context.span_id(), producer.name.to_string())]
+            .into_iter()
+            .collect();
+        let text = render(
+            &[process.clone()],
+            &DrawnSpans::default(),
+            &names,
+            false,
+            &RenderOptions {
+                width: None,
+                color: false,
+            },
+        );
+        assert!(
+            text.contains("⇠ link to publish users:user.updated in trace 4bf92f35…"),
+            "{text}"
+        );
+        let text = render(
+            &[process],
+            &DrawnSpans::default(),
+            &LinkedNames::default(),
+            false,
+            &RenderOptions {
+                width: None,
+                color: false,
+            },
+        );
+        assert!(
+            text.contains("⇠ link to span 0000000000000001 in trace 4bf92f35…"),
+            "{text}"
+        );
     }
 
     #[test]

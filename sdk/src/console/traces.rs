@@ -71,6 +71,24 @@ impl DrawnSpans {
     }
 }
 
+/// The names of the spans a trace's spans link to, where they are known.
+#[derive(Debug, Default)]
+pub(crate) struct LinkedNames(HashMap<SpanId, String>);
+
+impl LinkedNames {
+    /// The name of the linked span `id`, if it is known.
+    pub(crate) fn name(&self, id: SpanId) -> Option<&str> {
+        self.0.get(&id).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+impl FromIterator<(SpanId, String)> for LinkedNames {
+    fn from_iter<I: IntoIterator<Item = (SpanId, String)>>(names: I) -> Self {
+        LinkedNames(names.into_iter().collect())
+    }
+}
+
 #[cfg(test)]
 impl FromIterator<(SpanId, Cow<'static, str>)> for DrawnSpans {
     fn from_iter<I: IntoIterator<Item = (SpanId, Cow<'static, str>)>>(names: I) -> Self {
@@ -196,7 +214,7 @@ impl Traces {
         &mut self,
         now: Instant,
         rule: Draw,
-        mut draw: impl FnMut(&[SpanData], &DrawnSpans, bool),
+        mut draw: impl FnMut(&[SpanData], &DrawnSpans, &LinkedNames, bool),
     ) {
         let patience = self.patience();
         let mut due: Vec<_> = self
@@ -218,11 +236,12 @@ impl Traces {
                 continue;
             };
             self.total -= held.spans.len();
+            let linked = self.linked_names(&held.spans);
             let drawn = self.drawn.entry(trace).or_insert_with(|| {
                 self.drawn_order.push_back(trace);
                 DrawnSpans::default()
             });
-            draw(&held.spans, drawn, held.early && !held.whole());
+            draw(&held.spans, drawn, &linked, held.early && !held.whole());
             let names = held
                 .spans
                 .into_iter()
@@ -234,6 +253,28 @@ impl Traces {
                 self.drawn.remove(&trace);
             }
         }
+    }
+
+    /// The names of the spans `spans` link to, among them and the spans drawn
+    /// before (in any trace still remembered).
+    fn linked_names(&self, spans: &[SpanData]) -> LinkedNames {
+        let mut names = LinkedNames::default();
+        for link in spans.iter().flat_map(|span| span.links.iter()) {
+            let target = &link.span_context;
+            let name = spans
+                .iter()
+                .find(|span| span.span_context.span_id() == target.span_id())
+                .map(|span| &*span.name)
+                .or_else(|| {
+                    self.drawn
+                        .get(&target.trace_id())
+                        .and_then(|drawn| drawn.name(target.span_id()))
+                });
+            if let Some(name) = name {
+                names.0.insert(target.span_id(), name.to_owned());
+            }
+        }
+        names
     }
 
     fn patience(&self) -> Duration {
@@ -266,7 +307,7 @@ mod tests {
     /// that trace was drawn before.
     fn take(traces: &mut Traces, now: Instant, rule: Draw) -> Vec<(Vec<String>, bool)> {
         let mut out = Vec::new();
-        traces.take(now, rule, |spans, drawn, _| {
+        traces.take(now, rule, |spans, drawn, _, _| {
             let mut names: Vec<String> = spans.iter().map(|s| s.name.to_string()).collect();
             names.sort();
             out.push((names, !drawn.is_empty()));
@@ -276,6 +317,25 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|&name| name.to_owned()).collect()
+    }
+
+    #[test]
+    fn a_link_to_a_trace_drawn_before_is_named() {
+        let t0 = Instant::now();
+        let mut traces = Traces::new(QUIET);
+        let producer = span(1, 5, 0, "publish tasks", 0..10);
+        let mut consumer = span(2, 9, 0, "process tasks", 20..30);
+        consumer.links.links.push(opentelemetry::trace::Link::with_context(
+            producer.span_context.clone(),
+        ));
+        traces.add(vec![producer], t0);
+        traces.take(t0, Draw::Everything, |_, _, _, _| {});
+        traces.add(vec![consumer], t0);
+        let mut seen = None;
+        traces.take(t0, Draw::Everything, |_, _, linked, _| {
+            seen = linked.name(SpanId::from(5)).map(str::to_owned);
+        });
+        assert_eq!(seen.as_deref(), Some("publish tasks"));
     }
 
     #[test]
@@ -405,7 +465,7 @@ mod tests {
         let mut traces = Traces::new(QUIET);
         for trace in 1..=u128::try_from(REMEMBERED).unwrap() + 1 {
             traces.add(vec![span(trace, 1, 0, "root", 0..1)], t0);
-            traces.take(t0, Draw::Everything, |_, _, _| {});
+            traces.take(t0, Draw::Everything, |_, _, _, _| {});
         }
         assert_eq!(traces.drawn.len(), REMEMBERED);
         assert!(
@@ -432,7 +492,7 @@ mod tests {
         );
         traces.add(children(1, 1), t0);
         let mut early = Vec::new();
-        traces.take(t0, Draw::Settled, |spans, _, is_early| {
+        traces.take(t0, Draw::Settled, |spans, _, _, is_early| {
             early.push((spans.len(), is_early))
         });
         assert_eq!(early, [(TRACE_SPANS, true)], "drawn at once, marked early");
@@ -452,7 +512,7 @@ mod tests {
         for trace in 0..traces_over {
             let at = t0 + ms(trace as u64);
             traces.add(children(trace as u128 + 1, per_trace), at);
-            traces.take(at, Draw::Settled, |_, _, _| {});
+            traces.take(at, Draw::Settled, |_, _, _, _| {});
             assert!(traces.held_spans() <= HELD_SPANS, "{}", traces.held_spans());
         }
         // The oldest went first.
