@@ -325,9 +325,12 @@ mod tests {
         let mut traces = Traces::new(QUIET);
         let producer = span(1, 5, 0, "publish tasks", 0..10);
         let mut consumer = span(2, 9, 0, "process tasks", 20..30);
-        consumer.links.links.push(opentelemetry::trace::Link::with_context(
-            producer.span_context.clone(),
-        ));
+        consumer
+            .links
+            .links
+            .push(opentelemetry::trace::Link::with_context(
+                producer.span_context.clone(),
+            ));
         traces.add(vec![producer], t0);
         traces.take(t0, Draw::Everything, |_, _, _, _| {});
         traces.add(vec![consumer], t0);
