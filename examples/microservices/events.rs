@@ -10,7 +10,7 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
-use traced_lapin::{TracedChannel, TracedDelivery};
+use traced_lapin::{ConsumeOptions, TracedChannel, TracedDelivery};
 
 pub const EXCHANGE: &str = "users";
 pub const ROUTING_KEY: &str = "user.updated";
@@ -71,8 +71,8 @@ impl Events {
         Ok(())
     }
 
-    /// Starts the notifier: each `user.updated` event is processed in its own
-    /// trace, linked to the publish, and `processed` is told of each.
+    /// Starts the notifier: each `user.updated` event is processed as a child of
+    /// its publish (and linked to it), and `processed` is told of each.
     pub async fn start_notifier(
         &self,
         store: Store,
@@ -95,13 +95,17 @@ impl Events {
                 FieldTable::default(),
             )
             .await?;
+        // One message at a time, each processed on its own: the producer's span
+        // can be the parent, so that each request is one trace down to the
+        // notifier (the default links instead; see `ConsumeOptions`).
         let mut consumer = self
             .channel
-            .basic_consume(
+            .basic_consume_with(
                 QUEUE.into(),
                 "notifier".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
+                ConsumeOptions::new().parent_from_message(),
             )
             .await?;
         tokio::spawn(async move {

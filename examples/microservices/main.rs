@@ -19,9 +19,9 @@
 //! email is another user's: a unique constraint, gRPC ALREADY_EXISTS, HTTP 409),
 //! one names a user that does not exist (NOT_FOUND, 404). With no collector
 //! configured, each request is drawn in the terminal as one tree from the client
-//! to the database and the broker, and the notifier's work as a tree of its own,
-//! linked to the publish; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the same traces
-//! go to Jaeger, Tempo or a Collector.
+//! down to the database, the broker and the notifier; with
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` set, the same traces go to Jaeger, Tempo or a
+//! Collector.
 
 mod events;
 mod gateway;

@@ -196,6 +196,12 @@ impl View {
         // A link says where the work came from: a message's producer, say.
         for link in span.links.iter() {
             let target = &link.span_context;
+            if target.span_id() == span.parent_span_id
+                && target.trace_id() == span.span_context.trace_id()
+            {
+                // The parent is drawn above: the link says nothing more.
+                continue;
+            }
             let trace = target.trace_id().to_string();
             let trace = if target.trace_id() == span.span_context.trace_id() {
                 "this trace".to_owned()
