@@ -48,6 +48,13 @@ fn a_call_under_an_unsampled_parent_formats_nothing_and_allocates_only_its_conte
         }
     });
     assert_eq!(allocated, 1_000, "a span by hand: its context only");
+    let allocated = allocations_in(|| {
+        for _ in 0..1_000 {
+            let span = traced::span("SELECT users").leaf().start();
+            assert!(!span.is_recording() && !span.span_context().is_valid());
+        }
+    });
+    assert_eq!(allocated, 0, "a leaf needs no context");
     drop(parent);
     drop(tracing);
 }

@@ -193,6 +193,10 @@ where
         return inner.fetch_many(query);
     }
     let (query, span) = Query::start(query, connected);
+    if !span.is_recording() {
+        // Unsampled: nothing to record, nothing to wait for.
+        return inner.fetch_many(query);
+    }
     Traced::<DB>::boxed(inner.fetch_many(query), span)
 }
 
@@ -211,6 +215,9 @@ where
         return inner.fetch_optional(query);
     }
     let (query, span) = Query::start(query, connected);
+    if !span.is_recording() {
+        return inner.fetch_optional(query);
+    }
     query::optional(inner.fetch_optional(query), span)
 }
 

@@ -18,8 +18,11 @@ use sqlx_core::database::Database;
 use sqlx_core::error::{BoxDynError, Error};
 use sqlx_core::executor::Execute;
 use sqlx_core::sql_str::SqlStr;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 use traced::Span;
 
@@ -77,33 +80,66 @@ impl<'q, DB: Database> Execute<'q, DB> for Query<'q, DB> {
 /// recorded as given when it has parameters, with its literals replaced by `?`
 /// otherwise.
 pub(crate) fn start(sql: &str, parameterized: bool, connected: &Connected) -> Span {
-    let summary = std::cell::OnceCell::new();
-    let summary = || summary.get_or_init(|| text::summary(sql));
+    let described = std::cell::OnceCell::new();
+    let described = || described.get_or_init(|| Described::of(sql, parameterized));
     traced::span("db")
         .kind(SpanKind::Client)
         .scope("traced-sqlx", Some(env!("CARGO_PKG_VERSION")))
         .without_code_location()
+        .leaf()
         .start_with_name_and_attributes(
-            || {
-                summary()
-                    .clone()
-                    .unwrap_or_else(|| connected.system.to_owned())
-                    .into()
+            || match &described().summary {
+                Some(summary) => Cow::Owned(summary.to_string()),
+                None => Cow::Borrowed(connected.system),
             },
             |attributes| {
                 attributes.reserve(10);
                 connected.push(attributes);
-                if let Some(summary) = summary() {
-                    attributes.push(KeyValue::new(DB_QUERY_SUMMARY, summary.clone()));
+                let described = described();
+                if let Some(summary) = &described.summary {
+                    attributes.push(KeyValue::new(DB_QUERY_SUMMARY, Arc::clone(summary)));
                 }
-                let text = if parameterized {
-                    sql.to_owned()
-                } else {
-                    text::sanitize(sql)
-                };
-                attributes.push(KeyValue::new(DB_QUERY_TEXT, text));
+                attributes.push(KeyValue::new(DB_QUERY_TEXT, Arc::clone(&described.text)));
             },
         )
+}
+
+/// What a query's text gives its span: its summary, and the text to record.
+/// Found once per distinct text (up to [`Described::KEPT`] of them), since
+/// applications run the same few queries over and over.
+#[derive(Debug)]
+struct Described {
+    summary: Option<Arc<str>>,
+    text: Arc<str>,
+}
+
+impl Described {
+    /// Texts remembered, each for parameterized and plain queries; past that,
+    /// a new text is read every time it runs.
+    const KEPT: usize = 512;
+
+    fn of(sql: &str, parameterized: bool) -> Arc<Described> {
+        type Kept = RwLock<HashMap<Box<str>, Arc<Described>>>;
+        static KEPT: [OnceLock<Kept>; 2] = [OnceLock::new(), OnceLock::new()];
+        let kept = KEPT[usize::from(parameterized)].get_or_init(Kept::default);
+        if let Some(found) = kept.read().ok().and_then(|kept| kept.get(sql).cloned()) {
+            return found;
+        }
+        let described = Arc::new(Described {
+            summary: text::summary(sql).map(Arc::from),
+            text: if parameterized {
+                Arc::from(sql)
+            } else {
+                Arc::from(text::sanitize(sql))
+            },
+        });
+        if let Ok(mut kept) = kept.write() {
+            if kept.len() < Self::KEPT {
+                kept.insert(sql.into(), Arc::clone(&described));
+            }
+        }
+        described
+    }
 }
 
 /// Records a failed query on its span: for an error the database sent, its code
@@ -228,4 +264,29 @@ pub(crate) fn ended<'e, T: Send + 'e>(
         result
     }
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Described;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_text_is_read_once_and_the_kept_texts_are_bounded() {
+        let first = Described::of("SELECT name FROM kept WHERE id = $1", true);
+        let again = Described::of("SELECT name FROM kept WHERE id = $1", true);
+        assert!(Arc::ptr_eq(&first, &again), "read once");
+        assert_eq!(first.summary.as_deref(), Some("SELECT kept"));
+        let plain = Described::of("SELECT name FROM kept WHERE id = 7", false);
+        assert_eq!(&*plain.text, "SELECT name FROM kept WHERE id = ?");
+        // Past the bound, every text is read anew (and still right).
+        for n in 0..Described::KEPT + 10 {
+            let _ = Described::of(&format!("SELECT {n} FROM many"), false);
+        }
+        let late = "SELECT 1 FROM never_kept";
+        let one = Described::of(late, false);
+        let two = Described::of(late, false);
+        assert!(!Arc::ptr_eq(&one, &two), "not kept");
+        assert_eq!(&*two.text, "SELECT ? FROM never_kept");
+    }
 }

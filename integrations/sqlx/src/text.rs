@@ -232,15 +232,15 @@ fn bracket(rest: &str) -> Option<usize> {
 }
 
 /// Tells whether `word` is one of the space-separated `words`, ignoring ASCII case.
-fn is_any(word: &str, words: &str) -> bool {
-    words.split(' ').any(|k| word.eq_ignore_ascii_case(k))
+fn is_any(word: &str, words: &[&str]) -> bool {
+    words.iter().any(|k| word.eq_ignore_ascii_case(k))
 }
 
 /// Tells whether the token is a literal that sanitization replaces with `?`.
 fn is_literal(sql: &str, tok: Token) -> bool {
     match tok.kind {
         Kind::Str | Kind::Number => true,
-        Kind::Word => is_any(tok.text(sql), "TRUE FALSE"),
+        Kind::Word => is_any(tok.text(sql), &["TRUE", "FALSE"]),
         _ => false,
     }
 }
@@ -285,7 +285,7 @@ pub(crate) fn sanitize(sql: &str) -> String {
 /// list of literals (each optionally signed), returns the index just past it.
 fn in_list_end(sql: &str, toks: &[Token], i: usize) -> Option<usize> {
     let word = toks.get(i.checked_sub(1)?)?;
-    if word.kind != Kind::Word || !is_any(word.text(sql), "IN") {
+    if word.kind != Kind::Word || !is_any(word.text(sql), &["IN"]) {
         return None;
     }
     // Steps: 0 wants `(`, 1 wants a sign or literal, 2 a literal, 3 `,` or `)`.
@@ -313,17 +313,70 @@ fn in_list_end(sql: &str, toks: &[Token], i: usize) -> Option<usize> {
 }
 
 /// Operations recognised only at the start of a statement.
-const TOP_OPS: &str = "REPLACE CALL EXEC EXECUTE CREATE ALTER DROP TRUNCATE BEGIN COMMIT \
-    ROLLBACK SAVEPOINT RELEASE SET SHOW PRAGMA VACUUM ANALYZE";
+const TOP_OPS: &[&str] = &[
+    "REPLACE",
+    "CALL",
+    "EXEC",
+    "EXECUTE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TRUNCATE",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "SET",
+    "SHOW",
+    "PRAGMA",
+    "VACUUM",
+    "ANALYZE",
+];
 /// Operations also recognised just inside a parenthesis (Postgres data-changing CTEs).
-const SUB_OPS: &str = "INSERT UPDATE DELETE MERGE WITH";
+const SUB_OPS: &[&str] = &["INSERT", "UPDATE", "DELETE", "MERGE", "WITH"];
 /// Clause keywords that end a comma-separated `FROM` list.
-const CLAUSE_END: &str = "WHERE GROUP ORDER HAVING LIMIT OFFSET FETCH FOR WINDOW RETURNING \
-    SET VALUES ON UNION INTERSECT EXCEPT";
+const CLAUSE_END: &[&str] = &[
+    "WHERE",
+    "GROUP",
+    "ORDER",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "FETCH",
+    "FOR",
+    "WINDOW",
+    "RETURNING",
+    "SET",
+    "VALUES",
+    "ON",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+];
 /// Words that may precede a name without being it (`ONLY t`, `IF EXISTS t`).
-const NAME_PREFIX: &str = "ONLY LATERAL IF NOT EXISTS CONCURRENTLY ON RECURSIVE";
+const NAME_PREFIX: &[&str] = &[
+    "ONLY",
+    "LATERAL",
+    "IF",
+    "NOT",
+    "EXISTS",
+    "CONCURRENTLY",
+    "ON",
+    "RECURSIVE",
+];
 /// Words between `CREATE`/`ALTER`/`DROP` and the object kind, left out of the summary.
-const DDL_MODIFIERS: &str = "OR REPLACE TEMP TEMPORARY UNIQUE UNLOGGED GLOBAL LOCAL VIRTUAL";
+const DDL_MODIFIERS: &[&str] = &[
+    "OR",
+    "REPLACE",
+    "TEMP",
+    "TEMPORARY",
+    "UNIQUE",
+    "UNLOGGED",
+    "GLOBAL",
+    "LOCAL",
+    "VIRTUAL",
+];
 
 /// What the next name at the current nesting level means to the summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -389,7 +442,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Tells whether token `j` is one of the space-separated `words`.
-    fn word_in(&self, j: usize, words: &str) -> bool {
+    fn word_in(&self, j: usize, words: &[&str]) -> bool {
         self.word(j).is_some_and(|w| is_any(w, words))
     }
 
@@ -407,7 +460,7 @@ impl<'a> Summarizer<'a> {
             let name_like = matches!(tok.kind, Kind::Word | Kind::Quoted | Kind::Str);
             if name_like
                 && self.cur.expect != Expect::Nothing
-                && !is_any(text, "SELECT VALUES WITH")
+                && !is_any(text, &["SELECT", "VALUES", "WITH"])
             {
                 self.target(tok);
             } else if tok.kind == Kind::Word {
@@ -457,17 +510,17 @@ impl<'a> Summarizer<'a> {
         let top = here == Start::Top && !call;
         let next = self.toks.get(self.pos).map(|t| t.kind);
         let named = matches!(next, Some(Kind::Word | Kind::Quoted));
-        let is_op = is_any(text, "SELECT")
-            || (here == Start::Top && is_any(text, "EXPLAIN"))
+        let is_op = is_any(text, &["SELECT"])
+            || (here == Start::Top && is_any(text, &["EXPLAIN"]))
             || ((top || (here == Start::Sub && named && !call)) && is_any(text, SUB_OPS))
             || (top && is_any(text, TOP_OPS))
-            || (top && is_any(text, "START") && self.word_in(self.pos, "TRANSACTION"));
+            || (top && is_any(text, &["START"]) && self.word_in(self.pos, &["TRANSACTION"]));
         let up = text.to_ascii_uppercase();
         if is_op {
             self.operation(text, &up);
             return;
         }
-        let after_distinct = self.word_in(self.pos.wrapping_sub(2), "DISTINCT");
+        let after_distinct = self.word_in(self.pos.wrapping_sub(2), &["DISTINCT"]);
         match up.as_str() {
             "QUERY" | "PLAN" | "VERBOSE" if here == Start::Top => self.start = Start::Top,
             "FROM" if after_distinct => {}
@@ -489,7 +542,7 @@ impl<'a> Summarizer<'a> {
         match up {
             "UPDATE" => {
                 self.cur.expect = Expect::Table;
-                self.pos += 2 * usize::from(self.word_in(self.pos, "OR"));
+                self.pos += 2 * usize::from(self.word_in(self.pos, &["OR"]));
             }
             "WITH" => (self.cur.expect, self.cur.list) = (Expect::CteName, Expect::CteName),
             "CALL" | "EXEC" | "EXECUTE" | "PRAGMA" => self.cur.expect = Expect::Table,
@@ -500,11 +553,11 @@ impl<'a> Summarizer<'a> {
                     while self.word_in(self.pos, DDL_MODIFIERS) {
                         self.pos += 1;
                     }
-                    if self.word_in(self.pos, "MATERIALIZED FOREIGN") {
+                    if self.word_in(self.pos, &["MATERIALIZED", "FOREIGN"]) {
                         self.append_word(&mut op);
                     }
                 }
-                if up != "TRUNCATE" || self.word_in(self.pos, "TABLE") {
+                if up != "TRUNCATE" || self.word_in(self.pos, &["TABLE"]) {
                     self.append_word(&mut op);
                 }
                 self.cur.expect = Expect::Table;

@@ -94,6 +94,15 @@ impl SpanBuilder {
         self
     }
 
+    /// Says the span will have no children and its context will be injected
+    /// nowhere, as a database query's: when it is not sampled, no context is made
+    /// for it (its cost is the sampling decision alone). A span that records is
+    /// as any other.
+    pub fn leaf(mut self) -> Self {
+        self.start = self.start.leaf();
+        self
+    }
+
     /// Starts a new trace, whatever the current context is.
     pub fn root(mut self) -> Self {
         self.start = self.start.root();

@@ -34,6 +34,8 @@ pub struct Start {
     parent: Option<Context>,
     root: bool,
     links: Vec<Link>,
+    /// No children and nothing injected: unsampled, it needs no context.
+    leaf: bool,
 }
 
 impl Start {
@@ -44,6 +46,11 @@ impl Start {
 
     pub fn root(mut self) -> Self {
         self.root = true;
+        self
+    }
+
+    pub fn leaf(mut self) -> Self {
+        self.leaf = true;
         self
     }
 
@@ -113,6 +120,8 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
                 let decision = rule.child(parent);
                 Some(if decision.sampled {
                     Ok(decision)
+                } else if start.leaf {
+                    Err(Span::none())
                 } else {
                     Err(unsampled(cx, parent, decision.trace))
                 })
@@ -136,7 +145,11 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
         };
         let decision = decided.unwrap_or_else(|| rule.decide(parent));
         if !decision.sampled {
-            return unsampled(&base, parent, decision.trace);
+            return if start.leaf {
+                Span::none()
+            } else {
+                unsampled(&base, parent, decision.trace)
+            };
         }
         let origin = site.origin();
         let mut attributes = Vec::with_capacity(origin.capacity);
