@@ -197,11 +197,16 @@ impl Sql {
     }
 }
 
+/// The broker: a plain channel and a traced one, and for the consume rows a queue
+/// and a consumer of their own per configuration, kept for the whole run.
 struct Amqp {
     _connection: Connection,
     plain: lapin::Channel,
     traced: traced_lapin::TracedChannel,
-    queue: String,
+    /// The queues of the consume rows, by configuration (`Tracing as usize`).
+    queues: [String; 3],
+    plain_consumer: tokio::sync::Mutex<lapin::Consumer>,
+    traced_consumers: [tokio::sync::Mutex<traced_lapin::TracedConsumer>; 2],
 }
 
 const PAYLOAD: [u8; 64] = [b'x'; 64];
@@ -211,35 +216,57 @@ impl Amqp {
         let connection = Connection::connect(addr, ConnectionProperties::default())
             .await
             .map_err(|error| format!("RabbitMQ is not reachable at {addr} ({error})"))?;
-        let plain = connection
-            .create_channel()
-            .await
-            .map_err(|e| e.to_string())?;
+        let plain = connection.create_channel().await.map_err(|e| e.to_string())?;
         let traced = traced_lapin::TracedChannel::new(
-            connection
-                .create_channel()
-                .await
-                .map_err(|e| e.to_string())?,
+            connection.create_channel().await.map_err(|e| e.to_string())?,
         )
         .server_from_uri(addr);
-        let queue = format!("traced-bench-{}", std::process::id());
-        plain
-            .queue_declare(
-                queue.as_str().into(),
-                // Gone with the connection (not with a consumer: each round starts one).
-                QueueDeclareOptions {
-                    exclusive: true,
-                    ..QueueDeclareOptions::default()
-                },
+        let queues = TRACINGS.map(|t| format!("traced-bench-{}-{t:?}", std::process::id()));
+        for queue in &queues {
+            // Gone with the connection.
+            plain
+                .queue_declare(
+                    queue.as_str().into(),
+                    QueueDeclareOptions {
+                        exclusive: true,
+                        ..QueueDeclareOptions::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let consume = |i: usize| {
+            (
+                queues[i].as_str().into(),
+                format!("bench-{i}").into(),
+                BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
+        };
+        let (q, tag, options, arguments) = consume(0);
+        let plain_consumer = plain
+            .basic_consume(q, tag, options, arguments)
             .await
             .map_err(|e| e.to_string())?;
+        let mut traced_consumers = Vec::new();
+        for i in 1..3 {
+            let (q, tag, options, arguments) = consume(i);
+            traced_consumers.push(tokio::sync::Mutex::new(
+                traced
+                    .basic_consume(q, tag, options, arguments)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ));
+        }
+        let [sampled, unsampled]: [_; 2] = traced_consumers.try_into().expect("two consumers");
         Ok(Amqp {
             _connection: connection,
             plain,
             traced,
-            queue,
+            queues,
+            plain_consumer: tokio::sync::Mutex::new(plain_consumer),
+            traced_consumers: [sampled, unsampled],
         })
     }
 
@@ -257,10 +284,12 @@ impl Amqp {
         drop(confirm);
     }
 
-    /// Publishes `n` messages to the bench's queue, untraced (not measured).
+    /// Publishes `n` messages to each consume row's queue, untraced (not measured).
     async fn fill(&self, n: usize) {
-        for _ in 0..n {
-            self.publish(&self.plain, &self.queue).await;
+        for queue in &self.queues {
+            for _ in 0..n {
+                self.publish(&self.plain, queue).await;
+            }
         }
     }
 
@@ -291,56 +320,23 @@ impl Amqp {
         }
     }
 
-    /// Takes `n` deliveries from a consumer started for them, acknowledging each.
+    /// Takes `n` deliveries from the row's consumer, acknowledging each.
     async fn consume(&self, tracing: Tracing, n: usize) {
-        let tag = format!("bench-{tracing:?}");
         if tracing == Tracing::Plain {
-            let mut consumer = self
-                .plain
-                .basic_consume(
-                    self.queue.as_str().into(),
-                    tag.as_str().into(),
-                    BasicConsumeOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .expect("a consumer");
+            let mut consumer = self.plain_consumer.lock().await;
             for _ in 0..n {
                 let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .expect("acked");
+                delivery.ack(BasicAckOptions::default()).await.expect("acked");
             }
-            cancel(&self.plain, &tag).await;
         } else {
-            let mut consumer = self
-                .traced
-                .basic_consume(
-                    self.queue.as_str().into(),
-                    tag.as_str().into(),
-                    BasicConsumeOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .expect("a consumer");
+            let i = usize::from(tracing == Tracing::Unsampled);
+            let mut consumer = self.traced_consumers[i].lock().await;
             for _ in 0..n {
                 let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .expect("acked");
+                delivery.ack(BasicAckOptions::default()).await.expect("acked");
             }
-            cancel(&self.traced, &tag).await;
         }
     }
-}
-
-async fn cancel(channel: &lapin::Channel, tag: &str) {
-    channel
-        .basic_cancel(tag.into(), lapin::options::BasicCancelOptions::default())
-        .await
-        .expect("cancelled");
 }
 
 struct Options {
@@ -437,53 +433,74 @@ fn main() {
         drop(tracing);
         return;
     }
-    // Per configuration: CPU per operation in each round.
+    // Per configuration: CPU per operation in each round. Within a round, an
+    // operation's three configurations take turns in batches of `BATCH`, so that
+    // whatever else the machine does falls on all three alike.
+    const BATCH: usize = 25;
+    let batches = options.ops.div_ceil(BATCH);
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); configs.len()];
     let mut sampled_ops = 0u64;
+    let operations: Vec<Operation> = OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| configs.iter().any(|(o, _)| o == op))
+        .collect();
     for round in 0..=options.rounds {
         if round % 10 == 0 {
             eprintln!("messages_queries: round {round} of {} ...", options.rounds);
         }
-        for k in 0..configs.len() {
-            let i = (k + round) % configs.len();
-            let (operation, tracing) = configs[i];
+        for k in 0..operations.len() {
+            let operation = operations[(k + round) % operations.len()];
+            let rows: Vec<usize> = (0..configs.len())
+                .filter(|&i| configs[i].0 == operation)
+                .collect();
+            let mut spent = vec![Duration::ZERO; rows.len()];
             runtime.block_on(async {
                 if operation == Operation::Consume {
-                    let amqp = amqp.as_ref().expect("RabbitMQ");
-                    amqp.fill(options.ops).await;
+                    amqp.as_ref().expect("RabbitMQ").fill(batches * BATCH).await;
                     // Every message queued before the clock starts.
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                let cx = parent(tracing == Tracing::Sampled);
-                let start = cpu_time();
-                let work = async {
-                    if operation.is_amqp() {
-                        amqp.as_ref()
-                            .expect("RabbitMQ")
-                            .run(operation, tracing, options.ops)
-                            .await;
-                    } else {
-                        sql.run(operation, tracing, options.ops).await;
+                for batch in 0..batches {
+                    for j in 0..rows.len() {
+                        let slot = (j + batch + round) % rows.len();
+                        let tracing = configs[rows[slot]].1;
+                        let cx = parent(tracing == Tracing::Sampled);
+                        let work = async {
+                            if operation.is_amqp() {
+                                amqp.as_ref()
+                                    .expect("RabbitMQ")
+                                    .run(operation, tracing, BATCH)
+                                    .await;
+                            } else {
+                                sql.run(operation, tracing, BATCH).await;
+                            }
+                        };
+                        let start = cpu_time();
+                        opentelemetry::context::FutureExt::with_context(work, cx).await;
+                        spent[slot] += cpu_time() - start;
+                        if tracing == Tracing::Sampled {
+                            sampled_ops += (BATCH as u64) * operation.spans();
+                        }
                     }
-                };
-                opentelemetry::context::FutureExt::with_context(work, cx).await;
-                let spent = cpu_time() - start;
-                if tracing == Tracing::Sampled {
-                    sampled_ops += options.ops as u64 * operation.spans();
-                }
-                // Round 0 warms up.
-                if round > 0 {
-                    cpu[i].push(nanos(spent) / options.ops as f64);
                 }
             });
+            // Round 0 warms up.
+            if round > 0 {
+                for (slot, &i) in rows.iter().enumerate() {
+                    cpu[i].push(nanos(spent[slot]) / (batches * BATCH) as f64);
+                }
+            }
         }
     }
     if let Some(amqp) = &amqp {
         runtime.block_on(async {
-            let _ = amqp
-                .plain
-                .queue_purge(amqp.queue.as_str().into(), QueuePurgeOptions::default())
-                .await;
+            for queue in &amqp.queues {
+                let _ = amqp
+                    .plain
+                    .queue_purge(queue.as_str().into(), QueuePurgeOptions::default())
+                    .await;
+            }
         });
     }
     let report = tracing.shutdown();
@@ -550,11 +567,11 @@ fn main() {
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let text = format!(
         "Measured by `{command}` on {}; source: {}; load average (1 min) {load_before} before, {load_after} after.\n\n\
-         Each row runs {} operations per round, for {} rounds after one to warm up, the configurations in a different order \
-         each round, on a one-thread tokio runtime. Queries go to one SQLite connection in memory (sqlx 0.9), through the \
+         Each row runs {} operations per round, for {} rounds after one to warm up, on a one-thread tokio runtime; within \
+         a round, the three rows of an operation take turns in batches of 25, in a different order each time. Queries go to one SQLite connection in memory (sqlx 0.9), through the \
          plain pool or a `traced_sqlx::TracedPool` around the same pool; messages to the RabbitMQ at `AMQP_ADDR` (lapin 4), \
-         published with no confirmation to a routing key no queue is bound to, or consumed from a queue filled (untraced, \
-         not measured) before the round and acknowledged one by one, through a plain channel or a \
+         published with no confirmation to a routing key no queue is bound to, or consumed from a queue of the row's own, filled \
+         (untraced, not measured) before the round, by a consumer kept for the whole run, and acknowledged one by one, through a plain channel or a \
          `traced_lapin::TracedChannel`. A sampled operation makes one span (a query, a publish) or two (a delivery's \
          `process` and its `ack`). Sampled rows run under a sampled parent, unsampled rows under an unsampled one \
          (traced-sdk's sampler is parent-based); spans go through traced-sdk's queue at its defaults (2048 spans, \
