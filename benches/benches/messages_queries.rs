@@ -10,7 +10,8 @@
 //! Options (after `--`): `--ops N` per configuration and round (default 500),
 //! `--rounds R` (default 40; configurations run in a different order each round),
 //! `--only TEXT` (only the configurations whose `operation, configuration`
-//! contains it, with no table: for profiling), `--write`. RabbitMQ is used at `AMQP_ADDR` (default `amqp://127.0.0.1:5672`);
+//! contains it, with no table: for profiling), `--instructions` (each row's
+//! instructions per operation too, counted under callgrind), `--write`. RabbitMQ is used at `AMQP_ADDR` (default `amqp://127.0.0.1:5672`);
 //! without one the message rows are left out, and the text says so.
 //!
 //! *CPU* is the process's CPU time (all threads: the caller, lapin's and sqlx's
@@ -343,6 +344,8 @@ struct Options {
     ops: usize,
     rounds: usize,
     write: bool,
+    /// Count each row's instructions under callgrind too (`valgrind` needed).
+    instructions: bool,
     /// Run only the configurations whose `operation, configuration` contains it.
     only: Option<String>,
     args: Vec<String>,
@@ -354,6 +357,7 @@ fn options() -> Options {
         ops: 500,
         rounds: 40,
         write: false,
+        instructions: false,
         only: None,
         args: args.clone(),
     };
@@ -364,6 +368,7 @@ fn options() -> Options {
             "--rounds" => options.rounds = cli::number::<usize>(rest.next(), "--rounds").max(1),
             "--write" => options.write = true,
             "--only" => options.only = rest.next(),
+            "--instructions" => options.instructions = true,
             other => {
                 eprintln!("unknown option {other}");
                 std::process::exit(2);
@@ -371,6 +376,36 @@ fn options() -> Options {
         }
     }
     options
+}
+
+/// Operations in each callgrind run of `--instructions`: 2 rounds of 500.
+const INSTRUCTION_OPS: u64 = 1000;
+
+/// The instructions this bench executes, under callgrind, running configuration
+/// `label` alone for [`INSTRUCTION_OPS`] operations (setup included: it cancels out
+/// in a difference with the uninstrumented row's run).
+fn instructions_of(label: &str) -> Option<u64> {
+    let this = std::env::current_exe().ok()?;
+    let out = std::env::temp_dir().join(format!("messages-queries-{}.callgrind", std::process::id()));
+    eprintln!("messages_queries: counting instructions of {label} under callgrind ...");
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(this)
+        .args(["--only", label, "--rounds", "1", "--ops", "500"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    let text = std::fs::read_to_string(&out).ok();
+    let _ = std::fs::remove_file(&out);
+    if !status.success() {
+        return None;
+    }
+    text?
+        .lines()
+        .find_map(|line| line.strip_prefix("totals: "))
+        .and_then(|total| total.trim().parse().ok())
 }
 
 fn nanos(d: Duration) -> f64 {
@@ -505,10 +540,17 @@ fn main() {
     }
     let report = tracing.shutdown();
     let spans = exported.0.load(Ordering::Relaxed);
+    drop(amqp);
+    let instructions = options.instructions.then(|| {
+        configs
+            .iter()
+            .map(|&(op, t)| instructions_of(&format!("{}, {}", op.label(), t.label())))
+            .collect::<Vec<_>>()
+    });
     let load_after = machine::load_average();
 
     let mut table = String::from(
-        "| operation | configuration | CPU ns/op | added ns/op | target | verdict |\n|---|---|---:|---:|---:|---|\n",
+        "| operation | configuration | CPU ns/op | added ns/op (IQR over rounds) | added instructions/op | target | verdict |\n|---|---|---:|---:|---:|---:|---|\n",
     );
     let mut verdicts = String::new();
     for (i, &(operation, tracing)) in configs.iter().enumerate() {
@@ -526,6 +568,8 @@ fn main() {
             Tracing::Sampled => (Some(2000.0), (String::new(), String::new(), String::new())),
             Tracing::Unsampled => (Some(200.0), (String::new(), String::new(), String::new())),
         };
+        let spread = traced_benches::stats::Summary::of(&added)
+            .map_or_else(String::new, |s| format!(" ({:.0} … {:.0})", s.p25, s.p75));
         let (added_text, target_text, verdict) = match target {
             None => cells,
             Some(target) => {
@@ -540,15 +584,27 @@ fn main() {
                     );
                 }
                 (
-                    format!("{added:.0}"),
+                    format!("{added:.0}{spread}"),
                     format!("≤ {target:.0}"),
                     if met { "met" } else { "**MISSED**" }.to_owned(),
                 )
             }
         };
+        let instructions_text = match (tracing, &instructions) {
+            (Tracing::Plain, _) => "—".to_owned(),
+            (_, Some(counts)) => match (counts[i], counts[plain]) {
+                (Some(traced), Some(plain)) => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let per_op = (traced as f64 - plain as f64) / INSTRUCTION_OPS as f64;
+                    format!("{per_op:.0}")
+                }
+                _ => "(failed)".to_owned(),
+            },
+            (_, None) => "(not measured)".to_owned(),
+        };
         let _ = writeln!(
             table,
-            "| {} | {} | {:.0} | {added_text} | {target_text} | {verdict} |",
+            "| {} | {} | {:.0} | {added_text} | {instructions_text} | {target_text} | {verdict} |",
             operation.label(),
             tracing.label(),
             median(&cpu[i]),
