@@ -217,9 +217,15 @@ impl Amqp {
         let connection = Connection::connect(addr, ConnectionProperties::default())
             .await
             .map_err(|error| format!("RabbitMQ is not reachable at {addr} ({error})"))?;
-        let plain = connection.create_channel().await.map_err(|e| e.to_string())?;
+        let plain = connection
+            .create_channel()
+            .await
+            .map_err(|e| e.to_string())?;
         let traced = traced_lapin::TracedChannel::new(
-            connection.create_channel().await.map_err(|e| e.to_string())?,
+            connection
+                .create_channel()
+                .await
+                .map_err(|e| e.to_string())?,
         )
         .server_from_uri(addr);
         let queues = TRACINGS.map(|t| format!("traced-bench-{}-{t:?}", std::process::id()));
@@ -327,14 +333,20 @@ impl Amqp {
             let mut consumer = self.plain_consumer.lock().await;
             for _ in 0..n {
                 let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery.ack(BasicAckOptions::default()).await.expect("acked");
+                delivery
+                    .ack(BasicAckOptions::default())
+                    .await
+                    .expect("acked");
             }
         } else {
             let i = usize::from(tracing == Tracing::Unsampled);
             let mut consumer = self.traced_consumers[i].lock().await;
             for _ in 0..n {
                 let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery.ack(BasicAckOptions::default()).await.expect("acked");
+                delivery
+                    .ack(BasicAckOptions::default())
+                    .await
+                    .expect("acked");
             }
         }
     }
@@ -386,7 +398,8 @@ const INSTRUCTION_OPS: u64 = 1000;
 /// in a difference with the uninstrumented row's run).
 fn instructions_of(label: &str) -> Option<u64> {
     let this = std::env::current_exe().ok()?;
-    let out = std::env::temp_dir().join(format!("messages-queries-{}.callgrind", std::process::id()));
+    let out =
+        std::env::temp_dir().join(format!("messages-queries-{}.callgrind", std::process::id()));
     eprintln!("messages_queries: counting instructions of {label} under callgrind ...");
     let status = std::process::Command::new("valgrind")
         .arg("--tool=callgrind")
@@ -633,7 +646,10 @@ fn main() {
          (traced-sdk's sampler is parent-based); spans go through traced-sdk's queue at its defaults (2048 spans, \
          batches of 512) into an exporter that counts and discards them. *CPU* is the process's CPU time per operation \
          (all threads: the caller, lapin's and sqlx's workers, export; not the broker's), the median over rounds; *added* \
-         is that minus the same round's uninstrumented figure, its median over rounds. Targets: at most 2 µs added \
+         is that minus the same round's uninstrumented figure, its median over rounds, with the interquartile range over \
+         rounds beside it: what the CPU clock resolves on this machine. *Added instructions* (with `--instructions`) is \
+         the difference per operation between callgrind's count of a run of the row alone and of its uninstrumented row \
+         (1 000 operations each, all threads): it does not depend on the machine's noise. Targets: at most 2 µs added \
          sampled, 200 ns unsampled.\n\n{table}\n{verdicts}{missing}\nSpans exported: {spans} of the {sampled_ops} the \
          sampled rows made (warm-up round included){}.\n",
         Machine::detect().line(),
