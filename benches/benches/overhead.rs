@@ -232,6 +232,8 @@ fn main() {
     let throughput_slow =
         std::fs::read_to_string(workspace_path("benches/throughput-slow.md")).ok();
     let services = std::fs::read_to_string(workspace_path("benches/services.md")).ok();
+    let messages_queries =
+        std::fs::read_to_string(workspace_path("benches/messages_queries.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -243,6 +245,7 @@ fn main() {
         configurations: cases::DESCRIPTION,
         profiles: profiles.as_deref(),
         throughput: throughput.as_deref(),
+        messages_queries: messages_queries.as_deref(),
         throughput_slow: throughput_slow.as_deref(),
         services: services.as_deref(),
     };

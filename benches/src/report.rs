@@ -234,6 +234,9 @@ pub struct Document<'a> {
     /// What a request costs with each HTTP and gRPC server layer, from
     /// `benches/services.md`.
     pub services: Option<&'a str>,
+    /// What a query and a message cost with traced-sqlx and traced-lapin, from
+    /// `benches/messages_queries.md`.
+    pub messages_queries: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -401,6 +404,14 @@ impl Document<'_> {
             }
         }
         out += "\n\n";
+        out += "## RabbitMQ and SQL\n\n";
+        match self.messages_queries {
+            Some(table) => out += table.trim(),
+            None => {
+                out += "Not measured yet: run `cargo bench -p traced-benches --bench messages_queries -- --instructions --write`."
+            }
+        }
+        out += "\n\n";
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -421,6 +432,9 @@ impl Document<'_> {
              cargo bench -p traced-benches --bench throughput -- --slow 5000 --runs 1 --write\n\
              # what a request costs with each HTTP and gRPC server layer (benches/services.md)\n\
              cargo bench -p traced-benches --bench services -- --write\n\
+             # what traced-sqlx adds to a query and traced-lapin to a message (benches/messages_queries.md;\n\
+             # RabbitMQ at AMQP_ADDR, valgrind for the instruction counts)\n\
+             cargo bench -p traced-benches --bench messages_queries -- --instructions --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\
