@@ -107,10 +107,10 @@ impl Directory {
             }
             Err(Refused::Failed(error)) => return Err(Status::internal(error.to_string())),
         };
-        if let Some(events) = &self.events {
-            if let Err(error) = events.user_updated(user.id, &user.email).await {
-                eprintln!("users: user.updated not published: {error}");
-            }
+        if let Some(events) = &self.events
+            && let Err(error) = events.user_updated(user.id, &user.email).await
+        {
+            eprintln!("users: user.updated not published: {error}");
         }
         Ok(user.into())
     }
