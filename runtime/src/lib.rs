@@ -10,6 +10,7 @@ pub mod baggage;
 mod callsite;
 mod clock;
 pub mod context;
+pub mod filter;
 pub mod propagation;
 mod provider;
 mod record;

@@ -124,6 +124,9 @@ struct Target {
     port: Option<u16>,
 }
 
+/// The filter's switch of client spans (see `traced::filter`).
+static CLIENT: traced::filter::Switch = traced::filter::Switch::new("traced_http::client");
+
 /// Starts the CLIENT span of a request and injects its context (and the baggage)
 /// into `headers`. `target` is asked only for a request that is traced.
 fn start(
@@ -135,6 +138,11 @@ fn start(
     headers: &mut HeaderMap,
 ) -> Span {
     if !traced::enabled() {
+        return Span::none();
+    }
+    if !CLIENT.is_on() {
+        // Switched off: no span, and the trace goes on through the current context.
+        traced::propagation::inject(headers);
         return Span::none();
     }
     let method = MethodName::of(request_method);

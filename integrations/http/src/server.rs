@@ -232,9 +232,15 @@ where
     }
 }
 
+/// The filter's switch of server spans (see `traced::filter`).
+static SERVER: traced::filter::Switch = traced::filter::Switch::new("traced_http::server");
+
 /// The request's span, started with everything the request tells.
 fn start(options: &Options, head: &RequestHead<'_>) -> Span {
-    if !traced::enabled() || options.filter.as_ref().is_some_and(|keep| !keep(head)) {
+    if !traced::enabled()
+        || !SERVER.is_on()
+        || options.filter.as_ref().is_some_and(|keep| !keep(head))
+    {
         return Span::none();
     }
     let method = MethodName::of(head.method);

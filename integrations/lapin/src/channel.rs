@@ -200,6 +200,9 @@ impl std::ops::Deref for TracedChannel {
     }
 }
 
+/// The filter's switch of publish spans (see `traced::filter`).
+static PUBLISH: traced::filter::Switch = traced::filter::Switch::new("traced_lapin::publish");
+
 /// Starts the publish span and writes its context into the message's headers.
 fn publish_span(
     broker: &Broker,
@@ -210,6 +213,12 @@ fn publish_span(
 ) -> (Span, BasicProperties) {
     if !traced::enabled() {
         return (Span::none(), properties);
+    }
+    if !PUBLISH.is_on() {
+        // Switched off: no span, and the trace goes on through the current context.
+        let mut headers = properties.headers().clone().unwrap_or_default();
+        traced::propagation::inject(&mut headers);
+        return (Span::none(), properties.with_headers(headers));
     }
     let destination = || conventions::publish_destination(exchange, routing_key);
     let span = traced::span("publish")

@@ -121,7 +121,7 @@ impl TracedConsumer {
 
     /// The delivery with its span.
     fn traced(&self, delivery: Delivery) -> TracedDelivery {
-        let span = if traced::enabled() {
+        let span = if traced::enabled() && PROCESS.is_on() {
             process_span(&delivery, &self.queue, &self.broker, self.options)
         } else {
             Span::none()
@@ -134,6 +134,10 @@ impl TracedConsumer {
         }
     }
 }
+
+/// The filter's switches (see `traced::filter`).
+static PROCESS: traced::filter::Switch = traced::filter::Switch::new("traced_lapin::process");
+static SETTLE: traced::filter::Switch = traced::filter::Switch::new("traced_lapin::settle");
 
 /// The destination a delivery came from, for the names and attributes of spans
 /// that record.
@@ -304,7 +308,7 @@ impl TracedDelivery {
         operation: &'static str,
         settling: impl Future<Output = lapin::Result<bool>>,
     ) -> lapin::Result<bool> {
-        let span = if traced::enabled() {
+        let span = if traced::enabled() && SETTLE.is_on() {
             self.settle_span(operation)
         } else {
             Span::none()

@@ -112,8 +112,16 @@ where
     }
 }
 
+/// The filter's switch of query spans (see `traced::filter`).
+static QUERIES: traced::filter::Switch = traced::filter::Switch::new("traced_sqlx::query");
+
+/// Whether query spans may record: tracing on, and not switched off.
+fn queries_on() -> bool {
+    traced::enabled() && QUERIES.is_on()
+}
+
 fn statement_span(sql: &str, connected: &Connected) -> traced::Span {
-    if traced::enabled() {
+    if queries_on() {
         query::start(sql, false, connected)
     } else {
         traced::Span::none()
@@ -189,7 +197,7 @@ where
     X: Executor<'e, Database = DB>,
     E: 'q + Execute<'q, DB>,
 {
-    if !traced::enabled() {
+    if !queries_on() {
         return inner.fetch_many(query);
     }
     let (query, span) = Query::start(query, connected);
@@ -211,7 +219,7 @@ where
     X: Executor<'e, Database = DB>,
     E: 'q + Execute<'q, DB>,
 {
-    if !traced::enabled() {
+    if !queries_on() {
         return inner.fetch_optional(query);
     }
     let (query, span) = Query::start(query, connected);

@@ -67,6 +67,9 @@ impl<S> tower_layer::Layer<S> for ClientLayer {
     }
 }
 
+/// The filter's switch of client spans (see `traced::filter`).
+static CLIENT: traced::filter::Switch = traced::filter::Switch::new("traced_tonic::client");
+
 /// A channel traced by [`ClientLayer`].
 #[derive(Debug, Clone)]
 pub struct ClientService<S> {
@@ -89,6 +92,11 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         if !traced::enabled() {
+            return CallFuture::new(self.inner.call(request), traced::Span::none(), Side::Client);
+        }
+        if !CLIENT.is_on() {
+            // Switched off: no span, and the trace goes on through the current context.
+            traced::propagation::inject(request.headers_mut());
             return CallFuture::new(self.inner.call(request), traced::Span::none(), Side::Client);
         }
         let method = Method::of(request.uri().path());

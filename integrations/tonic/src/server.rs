@@ -124,8 +124,11 @@ where
     }
 }
 
+/// The filter's switch of server spans (see `traced::filter`).
+static SERVER: traced::filter::Switch = traced::filter::Switch::new("traced_tonic::server");
+
 fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
-    if !traced::enabled() {
+    if !traced::enabled() || !SERVER.is_on() {
         return traced::Span::none();
     }
     let method = Method::of(request.uri().path());

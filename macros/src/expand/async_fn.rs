@@ -25,6 +25,7 @@ pub(super) fn body(item: &Instrumented, names: &Names, callsite: &TokenStream) -
     // written once and, with nothing recording, awaited without a wrapper; when
     // recording, the span starts (borrowing them) first.
     let start = start(item, names, Form::Raw(moved));
+    let site = &names.callsite;
     let body = Ident::new("__traced_body", Span::mixed_site());
     let names: Vec<&Ident> = moved.iter().map(|m| &m.name).collect();
     let binds = rebinds(moved);
@@ -34,7 +35,7 @@ pub(super) fn body(item: &Instrumented, names: &Names, callsite: &TokenStream) -
             let _ = (#(&#names,)*);
             async move #block
         });
-        if #krate::__private::enabled() {
+        if #site.enabled() {
             let (#span, (#(#names,)*)) = #start;
             #krate::__private::Traced::new(#span, #body((#(#names,)*)), #hook).await
         } else {

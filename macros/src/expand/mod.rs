@@ -195,7 +195,7 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
         // Checked before the arguments move: with nothing recording, they stay
         // where they are and the call costs this one load and branch.
         return quote! {
-            if #krate::__private::enabled() {
+            if #callsite.enabled() {
                 #start
             } else {
                 (#krate::__private::CallGuard::none(), #args)
@@ -211,7 +211,7 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
     // call costs this one load and branch.
     match form {
         Form::Sync(_) => quote! {
-            if #krate::__private::enabled() {
+            if #callsite.enabled() {
                 #krate::__private::CallGuard::enter(#start)
             } else {
                 #krate::__private::CallGuard::none()
@@ -219,7 +219,7 @@ pub(super) fn start(item: &Instrumented, names: &Names, form: Form<'_>) -> Token
         },
         Form::Raw(_) => start,
         Form::Checked => quote! {
-            if #krate::__private::enabled() {
+            if #callsite.enabled() {
                 #start
             } else {
                 #krate::__private::Span::none()

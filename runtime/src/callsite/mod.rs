@@ -7,6 +7,7 @@ pub(crate) use guard::prepare_thread;
 pub use guard::CallGuard;
 
 use crate::backend::Backend;
+use crate::filter::Switch;
 use crate::provider;
 use crate::span::{teardown, Span};
 use crate::start::{self, Attrs, Origin, Site, Start};
@@ -43,6 +44,8 @@ pub struct Meta {
 pub struct Callsite {
     meta: Meta,
     route: RwLock<Option<(u64, Route)>>,
+    /// Whether the filter lets this call site record (see `filter`).
+    switch: Switch,
 }
 
 /// What a call site starts spans with during one provider epoch.
@@ -55,9 +58,18 @@ struct Route {
 impl Callsite {
     pub const fn new(meta: Meta) -> Self {
         Callsite {
+            switch: Switch::new(meta.function),
             meta,
             route: RwLock::new(None),
         }
+    }
+
+    /// Whether a call may record: false once the filter switched this call site
+    /// off, or once a start found no provider. One or two loads; the generated
+    /// code checks it before anything else.
+    #[inline(always)]
+    pub fn enabled(&'static self) -> bool {
+        !self.switch.is_known_off() && provider::state() != provider::OFF
     }
 
     /// Starts this call's span in the current context. `attrs` runs only when
@@ -115,7 +127,7 @@ impl Callsite {
     fn start_span(&'static self, start: Start, attrs: &mut dyn FnMut(&mut Attrs)) -> Span {
         // Called from a thread-local's destructor late in the thread's teardown,
         // the function runs untraced.
-        if !teardown::alive() {
+        if !teardown::alive() || !self.switch.is_on() {
             return Span::none();
         }
         start::start(&mut At(self), start, &mut |base, sink| {

@@ -47,6 +47,8 @@ pub(crate) struct EnvSettings {
     pub(crate) bsp_export_timeout: Option<Duration>,
     pub(crate) value_length_limit: Option<usize>,
     pub(crate) limits: CountLimits,
+    /// `TRACED_FILTER`: which call sites record; `None`: not set.
+    pub(crate) filter: Option<traced::filter::Filter>,
 }
 
 /// The `OTEL_*_COUNT_LIMIT` variables; `None`: not set.
@@ -128,6 +130,7 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
         .or_else(|| r.count("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"));
     // The general attribute count limit applies where no specific one is set.
     let attributes = r.limit("OTEL_ATTRIBUTE_COUNT_LIMIT");
+    s.filter = r.filter();
     s.limits = CountLimits {
         attributes_per_span: r.limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT").or(attributes),
         events_per_span: r.limit("OTEL_SPAN_EVENT_COUNT_LIMIT"),
@@ -150,6 +153,20 @@ impl Reader<'_> {
         let value = (self.lookup)(name)?;
         let value = value.trim();
         (!value.is_empty()).then(|| value.to_owned())
+    }
+
+    /// `TRACED_FILTER`: the directives it can read; one warning for each it
+    /// cannot (left out, the rest in force).
+    fn filter(&mut self) -> Option<traced::filter::Filter> {
+        let text = self.string(traced::filter::VARIABLE)?;
+        let (filter, errors) = traced::filter::Filter::parse_lenient(&text);
+        for error in errors {
+            (self.warn)(format!(
+                "{}: {error}; the directive is left out",
+                traced::filter::VARIABLE
+            ));
+        }
+        Some(filter)
     }
 
     fn invalid(&mut self, name: &str, value: &str, expected: &str) {

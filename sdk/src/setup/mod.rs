@@ -49,6 +49,7 @@ pub struct Setup {
     endpoint: Option<String>,
     protocol: Option<Protocol>,
     sampler: Option<SamplerKind>,
+    filter: Option<traced::filter::Filter>,
     shutdown_timeout: Duration,
     max_export_request: usize,
     console: ConsoleSettings,
@@ -82,6 +83,7 @@ impl Setup {
             endpoint: None,
             protocol: None,
             sampler: None,
+            filter: None,
             shutdown_timeout: Duration::from_secs(5),
             max_export_request: DEFAULT_EXPORT_REQUEST,
             console: ConsoleSettings::default(),
@@ -125,6 +127,13 @@ impl Setup {
     /// The sampler, over `OTEL_TRACES_SAMPLER`.
     pub fn sampler(mut self, sampler: SamplerKind) -> Self {
         self.sampler = Some(sampler);
+        self
+    }
+
+    /// Which call sites record, over `TRACED_FILTER` (see [`traced::filter`]);
+    /// [`traced::filter::set`] changes it later, while the program runs.
+    pub fn filter(mut self, filter: traced::filter::Filter) -> Self {
+        self.filter = Some(filter);
         self
     }
 
@@ -241,6 +250,9 @@ impl Setup {
         self.max_export_request = self.max_export_request(&mut warnings);
         crate::install_panic_hook();
         crate::propagators::install(env.propagators.clone());
+        if let Some(filter) = self.filter.take().or_else(|| env.filter.clone()) {
+            traced::filter::set(filter);
+        }
         let mut guard = TracingGuard {
             provider: None,
             pipeline: None,
