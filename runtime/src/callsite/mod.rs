@@ -64,12 +64,13 @@ impl Callsite {
         }
     }
 
-    /// Whether a call may record: false once the filter switched this call site
-    /// off, or once a start found no provider. One or two loads; the generated
-    /// code checks it before anything else.
+    /// Whether a call may record: false once a start found no provider, or once
+    /// the filter switched this call site off. The generated code checks it before
+    /// anything else: with no provider, one load and a branch, as before there
+    /// was a filter; switched off, two.
     #[inline(always)]
     pub fn enabled(&'static self) -> bool {
-        !self.switch.is_known_off() && provider::state() != provider::OFF
+        provider::state() != provider::OFF && !self.switch.is_known_off()
     }
 
     /// Starts this call's span in the current context. `attrs` runs only when
