@@ -21,11 +21,11 @@ fi
 [[ -x "$BENCH_BIN" ]] || { echo "no bench binary (set BENCH_BIN)" >&2; exit 1; }
 
 CASES=(
-    traced/sync/ok/none traced/sync/ok/unsampled traced/sync/ok/setup-unsampled
+    traced/sync/ok/none traced/sync/ok/switched-off traced/sync/ok/unsampled traced/sync/ok/setup-unsampled
     traced/sync/ok/setup-unsampled-child traced/sync/ok/sampled traced/sync/ok/setup-sampled
     traced/sync/err/none traced/sync/err/unsampled traced/sync/err/sampled
     traced/sync/err/setup-sampled
-    traced/async/ok/none traced/async/ok/unsampled traced/async/ok/setup-unsampled
+    traced/async/ok/none traced/async/ok/switched-off traced/async/ok/unsampled traced/async/ok/setup-unsampled
     traced/async/ok/setup-unsampled-child traced/async/ok/sampled traced/async/ok/setup-sampled
     traced/async/err/none traced/async/err/unsampled traced/async/err/sampled
 )

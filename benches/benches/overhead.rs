@@ -64,6 +64,17 @@ impl Bench for Suite {
                     self.telemetry.queue,
                 ));
             }
+            Env::SwitchedOff => {
+                self.telemetry.forget();
+                let arrivals = self.telemetry.arrivals.clone();
+                self.setup = Some(telemetry::traced_setup_sampled(
+                    arrivals,
+                    self.telemetry.queue,
+                ));
+                let off: traced::filter::Filter =
+                    "overhead::workloads=off".parse().expect("a valid filter");
+                traced::filter::set(off);
+            }
             Env::Any | Env::FastraceRoot => {}
         }
     }
@@ -86,9 +97,11 @@ impl Bench for Suite {
                 drop(root);
                 start.elapsed()
             }
-            Env::Any | Env::Provider(_) | Env::TracedSetup | Env::TracedSetupSampled => {
-                time(run, calls, ok)
-            }
+            Env::Any
+            | Env::Provider(_)
+            | Env::TracedSetup
+            | Env::TracedSetupSampled
+            | Env::SwitchedOff => time(run, calls, ok),
         }
     }
 
@@ -103,7 +116,8 @@ impl Bench for Suite {
                 tracing::callsite::rebuild_interest_cache();
             }
             Env::FastraceRoot => fastrace::flush(),
-            Env::TracedSetup | Env::TracedSetupSampled => {
+            Env::TracedSetup | Env::TracedSetupSampled | Env::SwitchedOff => {
+                traced::filter::clear();
                 if let Some(guard) = self.setup.take() {
                     guard.flush();
                     let _ = guard.shutdown();

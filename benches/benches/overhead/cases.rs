@@ -22,6 +22,8 @@ pub enum Env {
     TracedSetup,
     /// The sampled provider of `traced_sdk::Setup`, into the counting exporter.
     TracedSetupSampled,
+    /// The same, with the filter switching the workloads' call sites off.
+    SwitchedOff,
 }
 
 /// A case and how to run it.
@@ -115,6 +117,12 @@ pub fn all() -> Vec<Spec> {
             "traced/sync/ok/none",
             "#[traced], no provider",
             NONE,
+            sync!(traced_work),
+        ),
+        case(
+            "traced/sync/ok/switched-off",
+            "#[traced], switched off by the filter (traced's Setup, sampling on)",
+            Env::SwitchedOff,
             sync!(traced_work),
         ),
         case(
@@ -292,6 +300,12 @@ pub fn all() -> Vec<Spec> {
             "traced/async/ok/none",
             "#[traced], no provider",
             NONE,
+            poll!(traced_work_async),
+        ),
+        case(
+            "traced/async/ok/switched-off",
+            "#[traced], switched off by the filter (traced's Setup, sampling on)",
+            Env::SwitchedOff,
             poll!(traced_work_async),
         ),
         case(

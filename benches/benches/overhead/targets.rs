@@ -47,6 +47,18 @@ pub fn all() -> Vec<Target> {
             "plain/async/err",
             10.0,
         ),
+        plus(
+            "switched off by the filter (issue 14)",
+            "traced/sync/ok/switched-off",
+            "plain/sync/ok",
+            2.0,
+        ),
+        plus(
+            "switched off by the filter (issue 14)",
+            "traced/async/ok/switched-off",
+            "plain/async/ok",
+            2.0,
+        ),
         Target {
             what: "no provider, any configuration",
             check: NoAllocations {
