@@ -31,27 +31,13 @@ use lapin::{BasicProperties, Connection, ConnectionProperties};
 use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fmt::Write as _;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use traced_benches::cli;
+use traced_benches::export::Counting;
 use traced_benches::machine::{self, Machine};
 use traced_benches::measure::cpu_time;
 use traced_benches::stats::median;
-
-/// Counts the spans it gets and discards them.
-#[derive(Debug, Clone, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl SpanExporter for Counting {
-    fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        std::future::ready(Ok(()))
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Operation {
@@ -329,27 +315,39 @@ impl Amqp {
 
     /// Takes `n` deliveries from the row's consumer, acknowledging each.
     async fn consume(&self, tracing: Tracing, n: usize) {
-        if tracing == Tracing::Plain {
-            let mut consumer = self.plain_consumer.lock().await;
-            for _ in 0..n {
-                let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .expect("acked");
-            }
-        } else {
-            let i = usize::from(tracing == Tracing::Unsampled);
-            let mut consumer = self.traced_consumers[i].lock().await;
-            for _ in 0..n {
-                let delivery = consumer.next().await.expect("a delivery").expect("ok");
-                delivery
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .expect("acked");
-            }
+        // The same loop over two consumer types: lapin's, and traced-lapin's
+        // (whose deliveries carry their span, and whose `ack` is traced).
+        macro_rules! take_and_ack {
+            ($consumer:expr) => {{
+                let mut consumer = $consumer.lock().await;
+                for _ in 0..n {
+                    let delivery = consumer.next().await.expect("a delivery").expect("ok");
+                    delivery
+                        .ack(BasicAckOptions::default())
+                        .await
+                        .expect("acked");
+                }
+            }};
+        }
+        match tracing {
+            Tracing::Plain => take_and_ack!(self.plain_consumer),
+            Tracing::Sampled => take_and_ack!(self.traced_consumers[0]),
+            Tracing::Unsampled => take_and_ack!(self.traced_consumers[1]),
         }
     }
+}
+
+/// `n` operations of one row, under the parent its configuration runs under.
+async fn perform(sql: &Sql, amqp: Option<&Amqp>, operation: Operation, tracing: Tracing, n: usize) {
+    let work = async {
+        if operation.is_amqp() {
+            amqp.expect("RabbitMQ").run(operation, tracing, n).await;
+        } else {
+            sql.run(operation, tracing, n).await;
+        }
+    };
+    let cx = parent(tracing == Tracing::Sampled);
+    opentelemetry::context::FutureExt::with_context(work, cx).await;
 }
 
 struct Options {
@@ -462,18 +460,7 @@ fn main() {
                     if operation == Operation::Consume {
                         amqp.as_ref().expect("RabbitMQ").fill(options.ops).await;
                     }
-                    let work = async {
-                        if operation.is_amqp() {
-                            amqp.as_ref()
-                                .expect("RabbitMQ")
-                                .run(operation, tracing, options.ops)
-                                .await;
-                        } else {
-                            sql.run(operation, tracing, options.ops).await;
-                        }
-                    };
-                    let cx = parent(tracing == Tracing::Sampled);
-                    opentelemetry::context::FutureExt::with_context(work, cx).await;
+                    perform(&sql, amqp.as_ref(), operation, tracing, options.ops).await;
                 });
             }
             let _ = round;
@@ -513,19 +500,8 @@ fn main() {
                     for j in 0..rows.len() {
                         let slot = (j + batch + round) % rows.len();
                         let tracing = configs[rows[slot]].1;
-                        let cx = parent(tracing == Tracing::Sampled);
-                        let work = async {
-                            if operation.is_amqp() {
-                                amqp.as_ref()
-                                    .expect("RabbitMQ")
-                                    .run(operation, tracing, BATCH)
-                                    .await;
-                            } else {
-                                sql.run(operation, tracing, BATCH).await;
-                            }
-                        };
                         let start = cpu_time();
-                        opentelemetry::context::FutureExt::with_context(work, cx).await;
+                        perform(&sql, amqp.as_ref(), operation, tracing, BATCH).await;
                         spent[slot] += cpu_time() - start;
                         if tracing == Tracing::Sampled {
                             sampled_ops += (BATCH as u64) * operation.spans();
@@ -552,7 +528,7 @@ fn main() {
         });
     }
     let report = tracing.shutdown();
-    let spans = exported.0.load(Ordering::Relaxed);
+    let spans = exported.count();
     drop(amqp);
     let instructions = options.instructions.then(|| {
         configs

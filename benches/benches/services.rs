@@ -31,29 +31,16 @@ use http_body_util::{BodyExt as _, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use traced_benches::cli;
+use traced_benches::export::Counting;
 use traced_benches::machine::{self, Machine};
 use traced_benches::measure::cpu_time;
 use traced_benches::stats::median;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-/// Counts the spans it gets and discards them.
-#[derive(Debug, Clone, Default)]
-struct Counting(Arc<AtomicU64>);
-
-impl SpanExporter for Counting {
-    fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
-        self.0.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        std::future::ready(Ok(()))
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Protocol {
@@ -461,11 +448,11 @@ fn one_run(options: &Options) -> Option<RunResult> {
             }
             server.run(async {});
             server.runtime.shutdown_background();
-            server.exported.0.load(Ordering::Relaxed)
+            server.exported.count()
         })
         .collect();
     // traced's two configurations of a protocol share one exporter.
-    let traced_spans = traced_exported.0.load(Ordering::Relaxed);
+    let traced_spans = traced_exported.count();
     Some(RunResult {
         results,
         exported,

@@ -16,6 +16,7 @@
 pub mod alloc;
 pub mod cli;
 pub mod compile;
+pub mod export;
 pub mod machine;
 pub mod measure;
 pub mod report;

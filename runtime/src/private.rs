@@ -13,15 +13,6 @@ pub use crate::span::{Span, SpanHandle, Traced};
 pub use crate::start::{Attrs, Start};
 pub use opentelemetry::trace::SpanKind;
 
-use crate::provider;
-
-/// Whether a tracer provider may record: false once the first call found none,
-/// until one is installed. One atomic load.
-#[inline(always)]
-pub fn enabled() -> bool {
-    provider::state() != provider::OFF
-}
-
 /// Keeps a future-returning function's span current while the function itself runs
 /// (the span then follows the future it returns).
 #[must_use]

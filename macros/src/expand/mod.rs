@@ -103,8 +103,8 @@ fn line_of(ident: &Ident) -> TokenStream {
 pub(super) enum Form<'a> {
     /// A synchronous call's `CallGuard`, checked; with parameters moved through it.
     Sync(Option<&'a [Moved]>),
-    /// The start alone, for a caller that checked `enabled()`: a `Span`, and the
-    /// parameters moved through it.
+    /// The start alone, for a caller that checked the call site's `enabled()`: a
+    /// `Span`, and the parameters moved through it.
     Raw(&'a [Moved]),
     /// A `Span`, checked.
     Checked,
