@@ -13,10 +13,10 @@ pub mod suggest;
 pub const VALID: &str =
     "valid options: name = \"...\", kind = internal|server|client|producer|consumer, \
 attrs(key = expr, ...), baggage(key, ...), skip(arg, ...), skip_all, record_err, record_err(Debug), ret, \
-parent = expr, root, links(expr, ...), crate = path, off";
+parent = expr, root, links(expr, ...), metrics, metrics(attrs(key = expr, ...)), crate = path, off";
 
 /// Every option's name, as `parse_one` reads it.
-const OPTIONS: [&str; 13] = [
+const OPTIONS: [&str; 14] = [
     "name",
     "kind",
     "attrs",
@@ -28,6 +28,7 @@ const OPTIONS: [&str; 13] = [
     "parent",
     "root",
     "links",
+    "metrics",
     "crate",
     "off",
 ];
@@ -49,6 +50,9 @@ fn unknown_option(text: &str) -> String {
         "err" | "error" | "errors" => Some("did you mean `record_err`?".to_owned()),
         "fields" | "field" | "attributes" => Some("did you mean `attrs`?".to_owned()),
         "follows_from" => Some("did you mean `links`?".to_owned()),
+        "metric" | "timed" | "counted" | "autometrics" => {
+            Some("did you mean `metrics`?".to_owned())
+        }
         _ => suggest::did_you_mean(text, OPTIONS),
     };
     format!(
@@ -74,6 +78,8 @@ pub struct Options {
     pub links: Option<Vec<Expr>>,
     pub krate: Option<Path>,
     pub off: Option<Span>,
+    /// `metrics` or `metrics(attrs(...))`: a duration histogram of every call.
+    pub metrics: Option<Metrics>,
     /// The option names as written, in order: where later checks point.
     pub given: Vec<Ident>,
 }
@@ -100,6 +106,24 @@ pub struct Attr {
     /// The key's tokens (`user`, `.`, `id`), so errors underline all of it.
     pub key_tokens: TokenStream,
     pub value: Expr,
+}
+
+/// `metrics(...)`: the attributes of the call's measurement.
+#[derive(Clone)]
+pub struct Metrics {
+    pub span: Span,
+    pub attrs: Vec<MetricAttr>,
+}
+
+/// One `metrics(attrs(key = expr))` entry; `key = bounded(arg)` records an
+/// argument, which only that opt-in allows.
+#[derive(Clone)]
+pub struct MetricAttr {
+    pub key: String,
+    pub key_tokens: TokenStream,
+    pub value: Expr,
+    /// `bounded(...)` was written around the value.
+    pub bounded: bool,
 }
 
 /// A span kind, as `kind = ...` names it.
@@ -328,6 +352,7 @@ fn parse_one(
             })?;
             options.krate = Some(path);
         }
+        "metrics" => options.metrics = Some(parse_metrics(span, input)?),
         "skip_all" => options.skip_all = Some(flag(span, text, input)?),
         "ret" => options.ret = Some(flag(span, text, input)?),
         "root" => options.root = Some(flag(span, text, input)?),
@@ -401,6 +426,79 @@ fn parse_attr(input: ParseStream) -> syn::Result<Attr> {
         key_tokens,
         value,
     })
+}
+
+const METRICS_FORM: &str =
+    "`metrics` takes `attrs(key = expr, ...)`: `metrics(attrs(cache = \"users\"))`";
+
+fn parse_metrics(span: Span, input: ParseStream) -> syn::Result<Metrics> {
+    let mut metrics = Metrics {
+        span,
+        attrs: Vec::new(),
+    };
+    if !input.peek(syn::token::Paren) {
+        flag(span, "metrics", input)?;
+        return Ok(metrics);
+    }
+    let content;
+    parenthesized!(content in input);
+    while !content.is_empty() {
+        let word = content
+            .call(Ident::parse_any)
+            .map_err(|e| syn::Error::new(e.span(), METRICS_FORM))?;
+        if word != "attrs" {
+            let hint = suggest::did_you_mean(&word.to_string(), ["attrs"])
+                .unwrap_or_else(|| METRICS_FORM.to_owned());
+            return Err(syn::Error::new(
+                word.span(),
+                format!("unknown `metrics` option `{word}`; {hint}"),
+            ));
+        }
+        if !metrics.attrs.is_empty() {
+            return Err(syn::Error::new(
+                word.span(),
+                "`attrs` is given more than once in `metrics`; list every attribute in one",
+            ));
+        }
+        let inner;
+        parenthesized!(inner in content);
+        let entries = Punctuated::<Attr, Token![,]>::parse_terminated_with(&inner, parse_attr)?;
+        if entries.is_empty() {
+            return Err(syn::Error::new(word.span(), METRICS_FORM));
+        }
+        metrics.attrs = entries.into_iter().map(metric_attr).collect();
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(metrics)
+}
+
+/// An `attrs` entry of `metrics`, with a `bounded(...)` around its value taken off.
+fn metric_attr(attr: Attr) -> MetricAttr {
+    let Attr {
+        key,
+        key_tokens,
+        value,
+    } = attr;
+    if let Expr::Call(call) = &value {
+        if let (Expr::Path(path), 1) = (&*call.func, call.args.len()) {
+            if path.qself.is_none() && path.path.is_ident("bounded") {
+                return MetricAttr {
+                    key,
+                    key_tokens,
+                    value: call.args[0].clone(),
+                    bounded: true,
+                };
+            }
+        }
+    }
+    MetricAttr {
+        key,
+        key_tokens,
+        value,
+        bounded: false,
+    }
 }
 
 /// After a bad option, skips the rest of it so the following options are still read.

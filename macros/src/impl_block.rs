@@ -160,6 +160,7 @@ fn merge(outer: &Options, own: Option<Options>, facts: &Facts) -> Options {
         root: own.root.or(from_impl.root),
         links: own.links.or(from_impl.links),
         krate: own.krate.or(from_impl.krate),
+        metrics: own.metrics.or(from_impl.metrics),
         off: None,
         given: own.given,
     }

@@ -77,6 +77,14 @@ pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
     }
     let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
     if track_caller && item.facts.shape == Shape::Sync {
+        if let Some(metrics) = &options.metrics {
+            errors.push(syn::Error::new(
+                metrics.span,
+                "`metrics` cannot be used on a `#[track_caller]` function: timing it moves \
+                 the body into a closure, and panics in it would report the wrong caller \
+                 location",
+            ));
+        }
         let inspects = options.record_err.map(|e| e.span).or(options.ret);
         if let Some(span) = inspects {
             errors.push(syn::Error::new(
@@ -87,6 +95,7 @@ pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
             ));
         }
     }
+    check_metrics(item, errors);
     let recorded: Vec<String> = item
         .recorded
         .iter()
@@ -103,6 +112,55 @@ pub fn check(item: &Instrumented, in_impl: bool, errors: &mut Errors) {
             errors.push(syn::Error::new_spanned(
                 &attr.key_tokens,
                 format!("attribute `{key}` is also the name of a recorded argument; rename it, or add `skip({key})`"),
+            ));
+        }
+    }
+}
+
+/// `metrics(attrs(...))`: keys given once and not the measurement's own, and no
+/// argument recorded without `bounded(...)`.
+fn check_metrics(item: &Instrumented, errors: &mut Errors) {
+    let Some(metrics) = &item.options.metrics else {
+        return;
+    };
+    const OWN: [&str; 4] = [
+        "code.function.name",
+        "error.type",
+        "operation",
+        "traced.cancelled",
+    ];
+    for (i, attr) in metrics.attrs.iter().enumerate() {
+        let key = &attr.key;
+        if metrics.attrs[..i].iter().any(|earlier| earlier.key == *key) {
+            errors.push(syn::Error::new_spanned(
+                &attr.key_tokens,
+                format!("metric attribute `{key}` is given twice"),
+            ));
+        } else if OWN.contains(&key.as_str()) {
+            errors.push(syn::Error::new_spanned(
+                &attr.key_tokens,
+                format!("`{key}` is set by the measurement itself; choose another key"),
+            ));
+        }
+        if attr.bounded {
+            continue;
+        }
+        let syn::Expr::Path(path) = &attr.value else {
+            continue;
+        };
+        let Some(name) = path.path.get_ident() else {
+            continue;
+        };
+        if name == "self" || item.facts.params.contains(name) {
+            errors.push(syn::Error::new_spanned(
+                &attr.value,
+                format!(
+                    "`{name}` is an argument: as a metric attribute, each distinct value it takes \
+                     makes one more time series to store and query, for every function and \
+                     outcome (an id or a free-form string can make millions). If it only ever \
+                     takes a few values, say so: `metrics(attrs({key} = bounded({name})))`; to \
+                     see it per call, keep it on the span, where arguments are recorded already"
+                ),
             ));
         }
     }

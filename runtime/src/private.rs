@@ -3,6 +3,9 @@
 //! change in any release.
 
 pub use crate::callsite::{CallGuard, Callsite, Meta};
+pub use crate::metrics::{
+    CallMetric, Literal, MeasureOutcome, Measured, MetricMeta, ViaAny, ViaResult,
+};
 pub use crate::record::kind::{
     DebugKind, Recordable, RecordableAttr, RecordableRet, ValueKind, ViaDebug, ViaValue, Wrap,
 };
@@ -53,3 +56,25 @@ pub fn call<R>(body: impl FnOnce() -> R) -> R {
 pub const fn declared<T>() -> Option<T> {
     None
 }
+
+/// Adds a `metrics(attrs(key = expr))` attribute evaluated for this call.
+#[inline]
+pub fn metric_attr<T: MetricValue + ?Sized>(
+    attrs: &mut Vec<opentelemetry::KeyValue>,
+    key: &'static str,
+    value: &T,
+) {
+    if let Some(value) = value.to_value() {
+        attrs.push(opentelemetry::KeyValue::new(key, value));
+    }
+}
+
+/// Values a metric attribute can have.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a metric attribute's value",
+    label = "given in `metrics(attrs(...))`",
+    note = "a metric attribute needs a value of a recordable type (a string, a number, a bool), or one that implements `traced::ToValue`"
+)]
+pub trait MetricValue: crate::ToValue {}
+impl<T: crate::ToValue + ?Sized> MetricValue for T {}

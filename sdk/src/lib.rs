@@ -4,6 +4,7 @@
 
 mod console;
 mod export;
+pub mod metrics;
 mod native;
 mod panic;
 mod propagators;

@@ -25,6 +25,7 @@ pub(super) fn body(
     let mut wrap = WrapFuture {
         boxed,
         hook: hook(item, names),
+        measured: item.options.metrics.is_some(),
         names,
     };
     wrap.block(&mut block);
@@ -45,6 +46,8 @@ pub(super) fn body(
 struct WrapFuture<'a> {
     boxed: bool,
     hook: TokenStream,
+    /// `metrics`: the traced future is measured too.
+    measured: bool,
     names: &'a Names,
 }
 
@@ -61,7 +64,17 @@ impl WrapFuture<'_> {
     fn wrap(&self, expr: &mut Expr) {
         let Names { krate, span, .. } = self.names;
         let hook = &self.hook;
-        let traced = |future: &Expr| quote!(#krate::__private::Traced::new(#span, #future, #hook));
+        let timer = &self.names.timer;
+        let classify = super::metrics::classify(self.names);
+        let measured = self.measured;
+        let traced = |future: &Expr| {
+            let traced = quote!(#krate::__private::Traced::new(#span, #future, #hook));
+            if measured {
+                quote!(#krate::__private::Measured::new(#timer, #traced, #classify))
+            } else {
+                traced
+            }
+        };
         // `Box::pin(future)`: trace the future inside rather than box it twice.
         if let Expr::Call(call) = expr {
             if self.boxed && call.args.len() == 1 && is_box_pin(&call.func) {

@@ -4,6 +4,7 @@
 
 mod async_fn;
 mod future;
+mod metrics;
 mod sync;
 
 use crate::attr::Options;
@@ -23,6 +24,9 @@ pub(super) struct Names {
     pub(super) out: Ident,
     pub(super) attrs: Ident,
     pub(super) value: Ident,
+    pub(super) metric: Ident,
+    pub(super) timer: Ident,
+    pub(super) measured: Ident,
 }
 
 impl Names {
@@ -38,6 +42,9 @@ impl Names {
             out: local("__traced_out"),
             attrs: local("__traced_attrs"),
             value: local("__traced_value"),
+            metric: format_ident!("__TRACED_METRIC", span = Span::mixed_site()),
+            timer: local("__traced_timer"),
+            measured: local("__traced_measured"),
         }
     }
 }
@@ -47,11 +54,42 @@ impl Names {
 pub fn body(item: &Instrumented, owner: Option<&str>) -> TokenStream {
     let names = Names::new(item.options);
     let callsite = callsite(item, owner, &names);
-    match item.facts.shape {
-        Shape::Sync => sync::body(item, &names, &callsite),
-        Shape::Async => async_fn::body(item, &names, &callsite),
+    let Some(measure) = &item.options.metrics else {
+        return match item.facts.shape {
+            Shape::Sync => sync::body(item, &names, &callsite),
+            Shape::Async => async_fn::body(item, &names, &callsite),
+            Shape::Future { boxed } => future::body(item, &names, &callsite, boxed),
+        };
+    };
+    let (function, name) = function_and_name(item, owner);
+    let metric = metrics::static_item(measure, &names, &function, &name);
+    let timer = &names.timer;
+    let start = metrics::start(measure, &names);
+    let body = match item.facts.shape {
+        Shape::Sync => metrics::sync(item, &names, &sync::body(item, &names, &callsite)),
+        Shape::Async => metrics::future(&names, &async_fn::body(item, &names, &callsite)),
         Shape::Future { boxed } => future::body(item, &names, &callsite, boxed),
+    };
+    quote! {
+        #metric
+        let #timer = #start;
+        #body
     }
+}
+
+/// `code.function.name`'s tail (`::Type::method`) and the span name.
+fn function_and_name(item: &Instrumented, owner: Option<&str>) -> (String, String) {
+    let ident = item.f.sig.ident.unraw().to_string();
+    let qualified = match owner {
+        Some(owner) => format!("{owner}::{ident}"),
+        None => ident,
+    };
+    let name = item
+        .options
+        .name
+        .as_ref()
+        .map_or_else(|| qualified.clone(), syn::LitStr::value);
+    (format!("::{qualified}"), name)
 }
 
 /// The call site's static: what the runtime knows of this function.
@@ -60,17 +98,8 @@ fn callsite(item: &Instrumented, owner: Option<&str>, names: &Names) -> TokenStr
         krate, callsite, ..
     } = names;
     let (f, options) = (item.f, item.options);
-    let ident = f.sig.ident.unraw().to_string();
-    let qualified = match owner {
-        Some(owner) => format!("{owner}::{ident}"),
-        None => ident,
-    };
-    let name = options
-        .name
-        .as_ref()
-        .map_or_else(|| qualified.clone(), syn::LitStr::value);
+    let (function, name) = function_and_name(item, owner);
     let kind = Ident::new(item.kind.variant(), Span::call_site());
-    let function = format!("::{qualified}");
     let baggage = options.baggage.iter().map(|key| &key.text);
     let line = line_of(&f.sig.ident);
     quote! {

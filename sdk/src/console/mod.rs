@@ -25,7 +25,7 @@ pub(crate) fn add(
     lookup: &Lookup,
     env: &EnvSettings,
     stats: &Arc<ExportStats>,
-) {
+) -> Printer {
     // The console is read by a person: export soon after spans end.
     let delay = env.bsp_schedule_delay.unwrap_or(Duration::from_millis(200));
     // A span that ended by the time its root was exported comes at most one delay
@@ -42,6 +42,38 @@ pub(crate) fn add(
         stats,
     );
     console.lock().deliveries = Some(deliveries);
+    Printer(Printing::Traces(console))
+}
+
+/// Writes blocks of text (the metrics summary) to the console's output: the
+/// traces console's own when there is one, so that both keep their order.
+#[derive(Clone)]
+pub(crate) struct Printer(Printing);
+
+#[derive(Clone)]
+enum Printing {
+    Traces(Arc<Console>),
+    Own(Arc<Mutex<Sink>>),
+}
+
+impl Printer {
+    /// A printer of its own, for metrics on the console without traces there.
+    pub(crate) fn open(settings: ConsoleSettings, lookup: &Lookup) -> Self {
+        Printer(Printing::Own(Arc::new(Mutex::new(Sink::open(
+            settings, lookup,
+        )))))
+    }
+
+    /// Writes `text` as one block.
+    pub(crate) fn print(&self, text: &str) {
+        match &self.0 {
+            Printing::Traces(console) => console.lock().sink.write(text),
+            Printing::Own(sink) => sink
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write(text),
+        }
+    }
 }
 
 /// The traces held and the output, shared by the exporter, the flush and the thread

@@ -21,6 +21,8 @@ pub(crate) struct GrpcTransport {
     runtime: tokio::runtime::Handle,
     metadata: MetadataMap,
     gzip: bool,
+    /// The export method: spans', or metrics'.
+    path: &'static str,
 }
 
 impl GrpcTransport {
@@ -59,7 +61,14 @@ impl GrpcTransport {
             runtime: runtime.handle().clone(),
             metadata,
             gzip: target.gzip,
+            path: EXPORT,
         })
+    }
+
+    /// This transport, exporting through the method `path`.
+    pub(crate) fn with_path(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
     }
 }
 
@@ -73,12 +82,13 @@ impl Transport for GrpcTransport {
         *request.metadata_mut() = self.metadata.clone();
         // tonic keeps to the shorter of this and the endpoint's timeout.
         request.set_timeout(left);
+        let path = self.path;
         let sent = self.runtime.block_on(async move {
             client
                 .ready()
                 .await
                 .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
-            let path = http::uri::PathAndQuery::from_static(EXPORT);
+            let path = http::uri::PathAndQuery::from_static(path);
             client.unary(request, path, Raw).await.map(drop)
         });
         sent.map_err(|status| Failed {

@@ -70,16 +70,29 @@ pub(crate) fn protocol(
     other
 }
 
-/// The URL to send to. A generic endpoint gets `/v1/traces` for HTTP; one set in
-/// code or by the `_TRACES_` variable is used as given.
+/// The URL to send spans to. A generic endpoint gets `/v1/traces` for HTTP; one
+/// set in code or by the `_TRACES_` variable is used as given.
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: bool) -> String {
+    signal_endpoint(protocol, configured, as_given, "traces")
+}
+
+/// [`endpoint`] for the signal `signal` (`traces`, `metrics`).
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) fn signal_endpoint(
+    protocol: Protocol,
+    configured: Option<&str>,
+    as_given: bool,
+    signal: &str,
+) -> String {
     match (protocol, configured) {
         (_, Some(url)) if as_given => url.to_owned(),
         (Protocol::Grpc, Some(url)) => url.to_owned(),
-        (Protocol::HttpProtobuf, Some(url)) => format!("{}/v1/traces", url.trim_end_matches('/')),
+        (Protocol::HttpProtobuf, Some(url)) => {
+            format!("{}/v1/{signal}", url.trim_end_matches('/'))
+        }
         (Protocol::Grpc, None) => "http://localhost:4317".to_owned(),
-        (Protocol::HttpProtobuf, None) => "http://localhost:4318/v1/traces".to_owned(),
+        (Protocol::HttpProtobuf, None) => format!("http://localhost:4318/v1/{signal}"),
     }
 }
 
@@ -120,6 +133,62 @@ pub(crate) fn grpc(
     let transport = super::grpc::GrpcTransport::new(target, tokio, warnings)?;
     let exporter = OtlpExporter::new(transport, target.timeout, target.max_request);
     Ok((exporter, runtime))
+}
+
+/// The OTLP metric exporter for `target`, over gRPC (with the runtime its
+/// connection lives on) or HTTP.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) fn metrics(
+    target: &Target,
+    temporality: opentelemetry_sdk::metrics::Temporality,
+    warnings: &mut Vec<String>,
+) -> Result<MetricExporter, String> {
+    use super::metrics::OtlpMetrics;
+    match target.protocol {
+        #[cfg(feature = "otlp-grpc")]
+        Protocol::Grpc => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("traced-otlp-metrics")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
+            let runtime = GrpcRuntime(Some(runtime));
+            let Some(tokio) = &runtime.0 else {
+                return Err("no runtime for gRPC export".into());
+            };
+            let transport = super::grpc::GrpcTransport::new(target, tokio, warnings)?
+                .with_path(super::metrics::GRPC_EXPORT);
+            Ok(MetricExporter::Grpc {
+                exporter: OtlpMetrics::new(transport, target.timeout, temporality),
+                _runtime: runtime,
+            })
+        }
+        #[cfg(feature = "otlp-http")]
+        Protocol::HttpProtobuf => {
+            let transport = super::http::HttpTransport::new(target)?;
+            Ok(MetricExporter::Http(OtlpMetrics::new(
+                transport,
+                target.timeout,
+                temporality,
+            )))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err("no OTLP transport compiled in".into()),
+    }
+}
+
+/// The OTLP metric exporter over one of the transports.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) enum MetricExporter {
+    #[cfg(feature = "otlp-grpc")]
+    Grpc {
+        exporter: super::metrics::OtlpMetrics<super::grpc::GrpcTransport>,
+        /// Kept while the exporter is.
+        _runtime: GrpcRuntime,
+    },
+    #[cfg(feature = "otlp-http")]
+    Http(super::metrics::OtlpMetrics<super::http::HttpTransport>),
 }
 
 /// The HTTP/protobuf exporter: traced's own (see [`super::http`]).

@@ -49,6 +49,26 @@ pub(crate) struct EnvSettings {
     pub(crate) limits: CountLimits,
     /// `TRACED_FILTER`: which call sites record; `None`: not set.
     pub(crate) filter: Option<traced::filter::Filter>,
+    pub(crate) metrics: MetricsEnv,
+}
+
+/// The variables of the metrics pipeline.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MetricsEnv {
+    /// `OTEL_METRICS_EXPORTER`; `None`: not set.
+    pub(crate) exporters: Option<Vec<ExporterKind>>,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`.
+    pub(crate) interval: Option<Duration>,
+    /// `OTEL_METRIC_EXPORT_TIMEOUT`.
+    pub(crate) export_timeout: Option<Duration>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) endpoint_is_signal: bool,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) gzip: Option<bool>,
+    /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
+    pub(crate) temporality: Option<opentelemetry_sdk::metrics::Temporality>,
 }
 
 /// The `OTEL_*_COUNT_LIMIT` variables; `None`: not set.
@@ -115,6 +135,7 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
     s.timeout = r.signal("TIMEOUT", Reader::timeout);
     s.gzip = r.signal("COMPRESSION", Reader::compression);
     s.sampler = r.sampler();
+    s.metrics = r.metrics_env();
     s.bsp_schedule_delay = r.millis_within("OTEL_BSP_SCHEDULE_DELAY", MIN_DELAY, MAX_WAIT);
     s.bsp_max_queue_size = r.count_at_most(
         "OTEL_BSP_MAX_QUEUE_SIZE",
@@ -191,9 +212,52 @@ impl Reader<'_> {
 
     /// The `_TRACES_` form of `OTEL_EXPORTER_OTLP_{suffix}` wins over the general one.
     fn signal<T>(&mut self, suffix: &str, parse: fn(&mut Self, &str) -> Option<T>) -> Option<T> {
-        let specific = format!("OTEL_EXPORTER_OTLP_TRACES_{suffix}");
+        self.signal_of("TRACES", suffix, parse)
+    }
+
+    /// The `_{signal}_` form of `OTEL_EXPORTER_OTLP_{suffix}` wins over the general one.
+    fn signal_of<T>(
+        &mut self,
+        signal: &str,
+        suffix: &str,
+        parse: fn(&mut Self, &str) -> Option<T>,
+    ) -> Option<T> {
+        let specific = format!("OTEL_EXPORTER_OTLP_{signal}_{suffix}");
         let general = format!("OTEL_EXPORTER_OTLP_{suffix}");
         parse(self, &specific).or_else(|| parse(self, &general))
+    }
+
+    fn metrics_env(&mut self) -> MetricsEnv {
+        use opentelemetry_sdk::metrics::Temporality;
+        let mut m = MetricsEnv {
+            exporters: self.kinds("OTEL_METRICS_EXPORTER"),
+            interval: self.millis_within("OTEL_METRIC_EXPORT_INTERVAL", MIN_DELAY, MAX_WAIT),
+            export_timeout: self.timeout("OTEL_METRIC_EXPORT_TIMEOUT"),
+            ..MetricsEnv::default()
+        };
+        if let Some(endpoint) = self.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+            m.endpoint = Some(endpoint);
+            m.endpoint_is_signal = true;
+        } else {
+            m.endpoint = self.url("OTEL_EXPORTER_OTLP_ENDPOINT");
+        }
+        m.protocol = self.signal_of("METRICS", "PROTOCOL", Reader::protocol);
+        m.headers = self
+            .signal_of("METRICS", "HEADERS", Reader::headers)
+            .unwrap_or_default();
+        m.timeout = self.signal_of("METRICS", "TIMEOUT", Reader::timeout);
+        m.gzip = self.signal_of("METRICS", "COMPRESSION", Reader::compression);
+        m.temporality = self.parsed(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "expected cumulative, delta or lowmemory",
+            |v| match v.to_ascii_lowercase().as_str() {
+                "cumulative" => Some(Temporality::Cumulative),
+                "delta" => Some(Temporality::Delta),
+                "lowmemory" => Some(Temporality::LowMemory),
+                _ => None,
+            },
+        );
+        m
     }
 
     fn bool(&mut self, name: &str) -> Option<bool> {
@@ -322,9 +386,14 @@ impl Reader<'_> {
     }
 
     fn exporters(&mut self) -> Option<Vec<ExporterKind>> {
-        const NAME: &str = "OTEL_TRACES_EXPORTER";
+        self.kinds("OTEL_TRACES_EXPORTER")
+    }
+
+    /// `otlp`, `console` and `none`, as `OTEL_TRACES_EXPORTER` and
+    /// `OTEL_METRICS_EXPORTER` name them.
+    fn kinds(&mut self, name: &'static str) -> Option<Vec<ExporterKind>> {
         let kinds = self.parsed(
-            NAME,
+            name,
             "expected otlp, console or none, separated by commas",
             |v| {
                 let mut kinds = Vec::new();
@@ -339,7 +408,7 @@ impl Reader<'_> {
                 Some(kinds)
             },
         )?;
-        Some(crate::export::once_each(&kinds, NAME, self.warn))
+        Some(crate::export::once_each(&kinds, name, self.warn))
     }
 
     fn propagators(&mut self) -> Option<Vec<String>> {

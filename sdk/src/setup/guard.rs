@@ -22,6 +22,8 @@ pub struct TracingGuard {
     /// This guard among the live ones (see `live`).
     pub(super) live: Option<u64>,
     pub(super) stats: Arc<ExportStats>,
+    /// The meter provider, shut down after the tracer provider.
+    pub(super) meter: Option<crate::metrics::MeterGuard>,
     pub(super) timeout: Duration,
     pub(super) warnings: Vec<String>,
     /// Shut down in the background when the guard is done with it.
@@ -74,6 +76,9 @@ impl TracingGuard {
         let provider = self.provider.take()?;
         self.pipeline = None;
         let result = provider.shutdown_with_timeout(self.timeout);
+        if let Some(failed) = self.meter.take().and_then(|m| m.shutdown(self.timeout)) {
+            eprintln!("traced: {failed}");
+        }
         // Never blocks, so it is safe inside an async context too.
         #[cfg(feature = "otlp-grpc")]
         drop(self.runtime.take());

@@ -55,6 +55,11 @@ pub struct Setup {
     console: ConsoleSettings,
     custom: Vec<AddExporter>,
     lookup: Box<Lookup>,
+    metrics_exporters: Option<Vec<ExporterKind>>,
+    metric_naming: traced::metrics::Naming,
+    metric_interval: Option<Duration>,
+    /// The traces console's printer, once added: the metrics console shares it.
+    printer: Option<crate::console::Printer>,
 }
 
 /// Adds an exporter given in code to the provider being built.
@@ -89,7 +94,33 @@ impl Setup {
             console: ConsoleSettings::default(),
             custom: Vec::new(),
             lookup: Box::new(|name| std::env::var(name).ok()),
+            metrics_exporters: None,
+            metric_naming: traced::metrics::Naming::Semantic,
+            metric_interval: None,
+            printer: None,
         }
+    }
+
+    /// Where metrics go, over `OTEL_METRICS_EXPORTER`: without either, the same
+    /// rule as spans (OTLP when an endpoint is configured, else the console). An
+    /// empty list installs no meter provider.
+    pub fn metrics_exporters(mut self, exporters: &[ExporterKind]) -> Self {
+        self.metrics_exporters = Some(exporters.to_vec());
+        self
+    }
+
+    /// How `#[traced(metrics)]` names its instruments (see
+    /// [`traced::metrics::Naming`]).
+    pub fn metric_naming(mut self, naming: traced::metrics::Naming) -> Self {
+        self.metric_naming = naming;
+        self
+    }
+
+    /// How often metrics are exported (and the console prints its line), over
+    /// `OTEL_METRIC_EXPORT_INTERVAL`; 60 s by default.
+    pub fn metric_export_interval(mut self, interval: Duration) -> Self {
+        self.metric_interval = Some(interval);
+        self
     }
 
     /// The service name, over `OTEL_SERVICE_NAME` and the package name.
@@ -258,6 +289,7 @@ impl Setup {
             pipeline: None,
             live: None,
             stats: Arc::new(ExportStats::default()),
+            meter: None,
             timeout: self.shutdown_timeout,
             warnings: Vec::new(),
             #[cfg(feature = "otlp-grpc")]
@@ -277,7 +309,7 @@ impl Setup {
             // both paths take them from the settings instead.
             let limits = env.limits.span_limits();
             let pipeline = Pipeline::counted(processors, &resource, limits, &guard.stats);
-            let provider = native::provider(&pipeline, resource, kind.sampler());
+            let provider = native::provider(&pipeline, resource.clone(), kind.sampler());
             // A standard sampler: call sites decide sampling themselves and build
             // sampled spans into the pipeline.
             guard.live = Some(live::enter(Installs::Provider {
@@ -288,12 +320,55 @@ impl Setup {
             }));
             guard.provider = Some(provider);
             guard.pipeline = Some(pipeline);
+            guard.meter = self.install_metrics(&env, resource, &mut warnings);
         }
         for warning in &warnings {
             eprintln!("traced: {warning}");
         }
         guard.warnings = warnings;
         guard
+    }
+
+    fn install_metrics(
+        &mut self,
+        env: &EnvSettings,
+        resource: Resource,
+        warnings: &mut Vec<String>,
+    ) -> Option<crate::metrics::MeterGuard> {
+        let endpoint = self
+            .endpoint
+            .clone()
+            .or_else(|| env.metrics.endpoint.clone());
+        let kinds = self
+            .metrics_exporters
+            .clone()
+            .or_else(|| env.metrics.exporters.clone())
+            .unwrap_or_else(|| {
+                vec![if endpoint.is_some() {
+                    ExporterKind::Otlp
+                } else {
+                    ExporterKind::Console
+                }]
+            });
+        let plan = crate::metrics::Plan {
+            kinds,
+            naming: self.metric_naming,
+            interval: self.metric_interval,
+            endpoint: self.endpoint.clone(),
+            endpoint_as_given: self.endpoint.is_some(),
+            protocol: self.protocol,
+            env,
+        };
+        let shared = self.printer.clone();
+        let console = std::mem::take(&mut self.console);
+        let lookup = &*self.lookup;
+        let mut console = Some(console);
+        let mut printer = || {
+            shared.clone().unwrap_or_else(|| {
+                crate::console::Printer::open(console.take().unwrap_or_default(), lookup)
+            })
+        };
+        crate::metrics::install(&plan, resource, &mut printer, warnings)
     }
 
     /// Settings made in code, checked like the environment's: each invalid one
@@ -387,7 +462,13 @@ impl Setup {
             match kind {
                 ExporterKind::Console => {
                     let settings = std::mem::take(&mut self.console);
-                    console::add(processors, settings, &*self.lookup, env, &guard.stats);
+                    self.printer = Some(console::add(
+                        processors,
+                        settings,
+                        &*self.lookup,
+                        env,
+                        &guard.stats,
+                    ));
                     guard.stats.name_last("console");
                 }
                 ExporterKind::Otlp => {

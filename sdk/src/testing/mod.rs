@@ -16,8 +16,11 @@
 //! assert_eq!(span.attr("a"), Some(&traced::otel::Value::I64(2)));
 //! ```
 
+mod metrics;
 mod spans;
 
+pub use crate::metrics::{MetricPoint, PointValue};
+pub use metrics::{metrics, metrics_with, MetricCapture};
 pub use spans::{FinishedSpan, Spans};
 
 use crate::native::{self, Pipeline};
