@@ -442,6 +442,15 @@ fn parse_metrics(span: Span, input: ParseStream) -> syn::Result<Metrics> {
     }
     let content;
     parenthesized!(content in input);
+    let read = read_metrics(&content, &mut metrics);
+    if read.is_err() {
+        // The rest is not reported again.
+        let _ = content.parse::<TokenStream>();
+    }
+    read.map(|()| metrics)
+}
+
+fn read_metrics(content: ParseStream, metrics: &mut Metrics) -> syn::Result<()> {
     while !content.is_empty() {
         let word = content
             .call(Ident::parse_any)
@@ -471,7 +480,7 @@ fn parse_metrics(span: Span, input: ParseStream) -> syn::Result<Metrics> {
             content.parse::<Token![,]>()?;
         }
     }
-    Ok(metrics)
+    Ok(())
 }
 
 /// An `attrs` entry of `metrics`, with a `bounded(...)` around its value taken off.

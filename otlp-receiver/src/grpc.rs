@@ -5,6 +5,12 @@ use std::sync::Arc;
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -27,12 +33,25 @@ use hyper::{Request, Response};
 
 /// Accepts gRPC connections on `listener` until the runtime shuts down.
 pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
+    let metrics = MetricsServiceServer::new(Collector {
+        inbox: Arc::clone(&inbox),
+    })
+    .accept_compressed(CompressionEncoding::Gzip);
     let service =
         TraceServiceServer::new(Collector { inbox }).accept_compressed(CompressionEncoding::Gzip);
     crate::each_connection(listener, move |stream| {
-        let service = service.clone();
+        let (service, metrics) = (service.clone(), metrics.clone());
         async move {
-            let service = service_fn(move |request| service.clone().call(request));
+            let service = service_fn(move |request: Request<Incoming>| {
+                let (mut service, mut metrics) = (service.clone(), metrics.clone());
+                async move {
+                    if request.uri().path().starts_with(METRICS_SERVICE) {
+                        metrics.call(request).await
+                    } else {
+                        service.call(request).await
+                    }
+                }
+            });
             let _ = http2::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -43,6 +62,23 @@ pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
 
 struct Collector {
     inbox: Arc<Inbox>,
+}
+
+/// The path prefix of the metrics service's methods.
+const METRICS_SERVICE: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/";
+
+#[tonic::async_trait]
+impl MetricsService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        if answer::wait(&self.inbox.answering).await.is_err() {
+            return Err(tonic::Status::unavailable("the collector is unavailable"));
+        }
+        self.inbox.record_metrics(request.into_inner());
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
 }
 
 #[tonic::async_trait]

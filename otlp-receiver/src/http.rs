@@ -12,6 +12,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -25,6 +26,7 @@ use crate::received::header_pairs;
 use crate::{Received, Transport};
 
 const TRACES_PATH: &str = "/v1/traces";
+const METRICS_PATH: &str = "/v1/metrics";
 const PROTOBUF: &str = "application/x-protobuf";
 /// The most a request body may hold, before and after decompression; the
 /// OTLP exporters' own default limit is 64 MiB as well.
@@ -53,6 +55,7 @@ async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
     }
     match receive(request, inbox).await {
         Ok(()) => {
+            // Both responses are empty messages: the same bytes.
             let body = ExportTraceServiceResponse::default().encode_to_vec();
             response(StatusCode::OK, PROTOBUF, body)
         }
@@ -63,17 +66,15 @@ async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
 /// Takes the export request in `request` into `inbox`, or gives the status and
 /// reason to refuse it with.
 async fn receive(request: Request<Incoming>, inbox: &Inbox) -> Result<(), (StatusCode, String)> {
-    if request.uri().path() != TRACES_PATH {
+    let path = request.uri().path().to_owned();
+    if path != TRACES_PATH && path != METRICS_PATH {
         return Err((
             StatusCode::NOT_FOUND,
-            format!("only {TRACES_PATH} is served"),
+            format!("only {TRACES_PATH} and {METRICS_PATH} are served"),
         ));
     }
     if request.method() != Method::POST {
-        return Err((
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("{TRACES_PATH} takes POST"),
-        ));
+        return Err((StatusCode::METHOD_NOT_ALLOWED, format!("{path} takes POST")));
     }
     let content_type = header(&request, CONTENT_TYPE);
     let media_type = content_type.split(';').next().unwrap_or("").trim();
@@ -113,6 +114,16 @@ async fn receive(request: Request<Incoming>, inbox: &Inbox) -> Result<(), (Statu
         })?
         .to_bytes();
     let body = if gzip { gunzip(&body)? } else { body.to_vec() };
+    if path == METRICS_PATH {
+        let request = ExportMetricsServiceRequest::decode(body.as_slice()).map_err(|error| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("not an ExportMetricsServiceRequest: {error}"),
+            )
+        })?;
+        inbox.record_metrics(request);
+        return Ok(());
+    }
     let not_a_request = |error: String| {
         (
             StatusCode::BAD_REQUEST,

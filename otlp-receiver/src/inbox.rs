@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::answer::Answering;
 use crate::Received;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The export requests received so far, shared by both servers and the
 /// [`Receiver`](crate::Receiver) handle. A counting inbox keeps no request, only
@@ -14,6 +15,9 @@ pub(crate) struct Inbox {
     requests: Mutex<Vec<Received>>,
     arrived: Condvar,
     spans: AtomicU64,
+    /// The metrics export requests received, in arrival order.
+    metrics: Mutex<Vec<ExportMetricsServiceRequest>>,
+    metrics_arrived: Condvar,
     /// How requests are answered.
     pub(crate) answering: Answering,
 }
@@ -45,6 +49,29 @@ impl Inbox {
 
     pub(crate) fn span_count(&self) -> u64 {
         self.spans.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn record_metrics(&self, request: ExportMetricsServiceRequest) {
+        self.metrics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(request);
+        self.metrics_arrived.notify_all();
+    }
+
+    /// Blocks until `done` holds for the metrics requests so far, or `timeout`
+    /// passes; those requests.
+    pub(crate) fn wait_for_metrics(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[ExportMetricsServiceRequest]) -> bool,
+    ) -> Vec<ExportMetricsServiceRequest> {
+        let held = self.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+        let (requests, _) = self
+            .metrics_arrived
+            .wait_timeout_while(held, timeout, |requests| !done(requests))
+            .unwrap_or_else(PoisonError::into_inner);
+        requests.clone()
     }
 
     pub(crate) fn requests(&self) -> Vec<Received> {

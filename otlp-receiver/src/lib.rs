@@ -60,6 +60,8 @@ pub use crate::value::Value;
 /// The OTLP protobuf types the receiver hands out, re-exported so that tests
 /// need no dependency of their own to name them.
 pub use opentelemetry_proto as proto;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 
 /// A running OTLP trace receiver: a gRPC server and an HTTP server on
 /// `127.0.0.1`, each on a port of its own, served by a Tokio runtime on a
@@ -202,6 +204,31 @@ impl Receiver {
     /// arrival order.
     pub fn requests(&self) -> Vec<Received> {
         self.inbox.requests()
+    }
+
+    /// Every metrics export request received so far, over either transport
+    /// (`POST /v1/metrics`, or the gRPC `MetricsService`), in arrival order.
+    pub fn metrics_requests(&self) -> Vec<ExportMetricsServiceRequest> {
+        self.inbox.wait_for_metrics(Duration::ZERO, |_| true)
+    }
+
+    /// Waits until a metric named `name` has arrived or `timeout` has passed, then
+    /// returns every metric of that name received so far, in arrival order.
+    pub fn wait_for_metric(&self, name: &str, timeout: Duration) -> Vec<Metric> {
+        let named = |requests: &[ExportMetricsServiceRequest]| -> Vec<Metric> {
+            requests
+                .iter()
+                .flat_map(|r| &r.resource_metrics)
+                .flat_map(|r| &r.scope_metrics)
+                .flat_map(|s| &s.metrics)
+                .filter(|m| m.name == name)
+                .cloned()
+                .collect()
+        };
+        let requests = self
+            .inbox
+            .wait_for_metrics(timeout, |requests| !named(requests).is_empty());
+        named(&requests)
     }
 
     /// All spans of all requests received so far, in arrival order.

@@ -69,17 +69,20 @@ pub struct CallMetric {
     kept: RwLock<Option<(u64, Instruments)>>,
 }
 
-/// The instruments of one installation, and the attribute sets of each outcome.
+/// The instruments of one installation, and the attribute sets of each outcome,
+/// each bound when the outcome first happens (a bound set is exported from then
+/// on, so one bound ahead would show outcomes that never happened).
 #[derive(Debug)]
 struct Instruments {
     histogram: Histogram<f64>,
     counter: Option<Counter<u64>>,
     /// `code.function.name` (or `operation`) and the literal attributes.
     base: Vec<KeyValue>,
-    ok: Recorder,
-    panic: Recorder,
-    cancelled: Recorder,
-    /// An `Err` output's, made at the first: a function has one error type.
+    bound: bool,
+    ok: OnceLock<Recorder>,
+    panic: OnceLock<Recorder>,
+    cancelled: OnceLock<Recorder>,
+    /// An `Err` output's: a function has one error type.
     err: OnceLock<(&'static str, Recorder)>,
 }
 
@@ -126,52 +129,37 @@ impl Instruments {
                 .iter()
                 .map(|(key, value)| KeyValue::new(*key, Value::from(*value))),
         );
-        let bound = binds();
-        let recorder = |outcome| {
-            let attrs = with_outcome(&base, outcome, &[]);
-            if bound {
-                Recorder::Bound(
-                    histogram.bind(&attrs),
-                    counter.as_ref().map(|c| c.bind(&attrs)),
-                )
-            } else {
-                Recorder::Unbound(attrs)
-            }
-        };
-        let (ok, panic, cancelled) = (
-            recorder(Outcome::Ok),
-            recorder(Outcome::Panic),
-            recorder(Outcome::Cancelled),
-        );
         Instruments {
             histogram,
             counter,
             base,
-            ok,
-            panic,
-            cancelled,
+            bound: binds(),
+            ok: OnceLock::new(),
+            panic: OnceLock::new(),
+            cancelled: OnceLock::new(),
             err: OnceLock::new(),
+        }
+    }
+
+    fn recorder(&self, outcome: Outcome) -> Recorder {
+        let attrs = with_outcome(&self.base, outcome, &[]);
+        if self.bound {
+            Recorder::Bound(
+                self.histogram.bind(&attrs),
+                self.counter.as_ref().map(|c| c.bind(&attrs)),
+            )
+        } else {
+            Recorder::Unbound(attrs)
         }
     }
 
     fn record(&self, seconds: f64, outcome: Outcome) {
         let recorder = match outcome {
-            Outcome::Ok => &self.ok,
-            Outcome::Panic => &self.panic,
-            Outcome::Cancelled => &self.cancelled,
+            Outcome::Ok => self.ok.get_or_init(|| self.recorder(outcome)),
+            Outcome::Panic => self.panic.get_or_init(|| self.recorder(outcome)),
+            Outcome::Cancelled => self.cancelled.get_or_init(|| self.recorder(outcome)),
             Outcome::Err(type_name) => {
-                let (kept, recorder) = self.err.get_or_init(|| {
-                    let attrs = with_outcome(&self.base, outcome, &[]);
-                    let recorder = if binds() {
-                        Recorder::Bound(
-                            self.histogram.bind(&attrs),
-                            self.counter.as_ref().map(|c| c.bind(&attrs)),
-                        )
-                    } else {
-                        Recorder::Unbound(attrs)
-                    };
-                    (type_name, recorder)
-                });
+                let (kept, recorder) = self.err.get_or_init(|| (type_name, self.recorder(outcome)));
                 if *kept != type_name {
                     return self.record_with(seconds, outcome, &[]);
                 }

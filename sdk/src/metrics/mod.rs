@@ -12,7 +12,7 @@ pub use points::{MetricPoint, PointValue};
 use crate::console::Printer;
 use crate::export::ExporterKind;
 use crate::setup::env::EnvSettings;
-use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::Resource;
 use std::time::Duration;
 use traced::metrics::Naming;
@@ -39,6 +39,10 @@ impl MeterGuard {
 }
 
 /// What the setup decided for metrics.
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
 pub(crate) struct Plan<'a> {
     pub(crate) kinds: Vec<ExporterKind>,
     pub(crate) naming: Naming,
@@ -125,7 +129,9 @@ fn otlp(
         headers: m.headers.clone(),
         max_request: usize::MAX,
     };
-    let temporality = m.temporality.unwrap_or(Temporality::Cumulative);
+    let temporality = m
+        .temporality
+        .unwrap_or(opentelemetry_sdk::metrics::Temporality::Cumulative);
     match otlp::metrics(&target, temporality, warnings) {
         Ok(exporter) => Some(exporter),
         Err(e) => {

@@ -54,6 +54,10 @@ pub(crate) struct EnvSettings {
 
 /// The variables of the metrics pipeline.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
 pub(crate) struct MetricsEnv {
     /// `OTEL_METRICS_EXPORTER`; `None`: not set.
     pub(crate) exporters: Option<Vec<ExporterKind>>,

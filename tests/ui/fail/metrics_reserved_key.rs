@@ -1,0 +1,6 @@
+use traced::traced;
+
+#[traced(metrics(attrs(error.type = "io", kind = "a", kind = "b")))]
+fn load() {}
+
+fn main() {}

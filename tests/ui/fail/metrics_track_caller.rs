@@ -1,0 +1,7 @@
+use traced::traced;
+
+#[traced(metrics)]
+#[track_caller]
+fn load() {}
+
+fn main() {}

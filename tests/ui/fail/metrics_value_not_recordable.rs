@@ -1,0 +1,8 @@
+use traced::traced;
+
+struct Region;
+
+#[traced(metrics(attrs(region = Region)))]
+fn load() {}
+
+fn main() {}
