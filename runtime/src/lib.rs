@@ -66,6 +66,7 @@ pub use start::{IntoParent, LinkTarget};
 /// | `record_err`, `record_err(Debug)` | an `Err` return fails the span |
 /// | `ret` | records the returned value (the `Ok` value with `record_err`) as `return.value` |
 /// | `parent = expr`, `root`, `links(expr, ...)` | where the span starts and what it links to |
+/// | `metrics`, `metrics(attrs(key = expr, ...))` | every call's duration into a histogram, sampled or not (see [`metrics`]) |
 /// | `crate = path` | where this crate is, for code that re-exports it |
 /// | `off` | on a method of a `#[traced] impl`: leave it uninstrumented |
 pub use traced_macros::traced;

@@ -23,8 +23,11 @@ fn pay(cents: u64) -> Result<u64, Declined> {
     }
 }
 
-/// The histogram points of `metric`: (attributes as text, count, bucket counts).
-fn points(metric: &Metric) -> Vec<(Vec<(String, String)>, u64, Vec<u64>, Vec<f64>)> {
+/// One histogram point: its attributes as text, count, bucket counts and bounds.
+type Point = (Vec<(String, String)>, u64, Vec<u64>, Vec<f64>);
+
+/// The histogram points of `metric`.
+fn points(metric: &Metric) -> Vec<Point> {
     let Some(Data::Histogram(histogram)) = &metric.data else {
         panic!("not a histogram: {metric:?}");
     };

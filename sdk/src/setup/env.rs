@@ -115,7 +115,11 @@ impl CountLimits {
 /// Reads the environment through `lookup`; `warn` receives one message per
 /// invalid value.
 pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings {
-    let mut r = Reader { lookup, warn };
+    let mut r = Reader {
+        lookup,
+        warn,
+        said: Vec::new(),
+    };
     let mut s = EnvSettings {
         disabled: r.bool("OTEL_SDK_DISABLED").unwrap_or(false),
         service_name: r.string("OTEL_SERVICE_NAME"),
@@ -169,9 +173,19 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
 struct Reader<'a> {
     lookup: &'a Lookup,
     warn: &'a mut dyn FnMut(String),
+    /// The warnings given: a general variable read for traces and again for
+    /// metrics is warned about once.
+    said: Vec<String>,
 }
 
 impl Reader<'_> {
+    fn say(&mut self, warning: String) {
+        if !self.said.contains(&warning) {
+            self.said.push(warning.clone());
+            (self.warn)(warning);
+        }
+    }
+
     /// The trimmed value, `None` when unset or empty (the specification treats an
     /// empty value as unset).
     fn string(&mut self, name: &str) -> Option<String> {
@@ -186,7 +200,7 @@ impl Reader<'_> {
         let text = self.string(traced::filter::VARIABLE)?;
         let (filter, errors) = traced::filter::Filter::parse_lenient(&text);
         for error in errors {
-            (self.warn)(format!(
+            self.say(format!(
                 "{}: {error}; the directive is left out",
                 traced::filter::VARIABLE
             ));
@@ -195,7 +209,7 @@ impl Reader<'_> {
     }
 
     fn invalid(&mut self, name: &str, value: &str, expected: &str) {
-        (self.warn)(format!(
+        self.say(format!(
             "{name}={value:?} is not valid ({expected}); using the default"
         ));
     }
@@ -284,7 +298,7 @@ impl Reader<'_> {
     fn count_at_most(&mut self, name: &str, max: usize, what: &str) -> Option<usize> {
         let count = self.count(name)?;
         if count > max {
-            (self.warn)(format!(
+            self.say(format!(
                 "{name}={count} is more than {max}, {what}; using {max}"
             ));
             return Some(max);
@@ -303,7 +317,7 @@ impl Reader<'_> {
             return Some(value);
         };
         let (ms, bound_ms) = (value.as_millis(), bound.as_millis());
-        (self.warn)(format!(
+        self.say(format!(
             "{name}={ms} is {most_or_least} traced takes ({bound_ms} ms); using {bound_ms} ms"
         ));
         Some(bound)
@@ -365,7 +379,7 @@ impl Reader<'_> {
         for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match header(pair) {
                 Ok(header) => headers.push(header),
-                Err(why) => (self.warn)(format!("{name}: {why}; it is not sent")),
+                Err(why) => self.say(format!("{name}: {why}; it is not sent")),
             }
         }
         Some(headers)
