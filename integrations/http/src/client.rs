@@ -15,7 +15,62 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
+
+/// `http.client.request.duration`.
+pub(crate) static CLIENT_DURATION: DurationHistogram = DurationHistogram::new(
+    "http.client.request.duration",
+    "Duration of HTTP client requests.",
+    traced::metrics::DURATION_BUCKETS,
+    ("traced-http", env!("CARGO_PKG_VERSION")),
+);
+
+/// A request's measurement for `http.client.request.duration`, with
+/// `http.request.method`, `server.address` and `server.port`.
+fn measure(method: &Method, host: Option<&str>, port: Option<u16>) -> Option<Measurement> {
+    if !traced::metrics::enabled() || !CLIENT.is_on() {
+        return None;
+    }
+    let mut measurement = Measurement::start(&CLIENT_DURATION, 6)?;
+    measurement.add(KeyValue::new(
+        opentelemetry_semantic_conventions::attribute::HTTP_REQUEST_METHOD,
+        MethodName::of(method).name,
+    ));
+    if let Some(host) = host {
+        measurement.add(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+    }
+    if let Some(port) = port {
+        measurement.add(KeyValue::new(SERVER_PORT, i64::from(port)));
+    }
+    Some(measurement)
+}
+
+/// Adds the answer to a request's measurement: 4xx and 5xx are errors.
+fn measure_answer(
+    measurement: Option<&mut Measurement>,
+    status: StatusCode,
+    version: http::Version,
+) {
+    let Some(m) = measurement else { return };
+    m.add(KeyValue::new(
+        HTTP_RESPONSE_STATUS_CODE,
+        i64::from(status.as_u16()),
+    ));
+    if let Some(version) = conventions::protocol_version(version) {
+        m.add(KeyValue::new(NETWORK_PROTOCOL_VERSION, version));
+    }
+    if status.is_client_error() || status.is_server_error() {
+        m.add(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+    }
+}
+
+/// Adds a failure to a request's measurement.
+fn measure_failure(measurement: Option<&mut Measurement>, error_type: &str) {
+    if let Some(m) = measurement {
+        m.add(KeyValue::new(ERROR_TYPE, error_type.to_owned()));
+    }
+}
 
 type Filter = dyn Fn(&Method, &str) -> bool + Send + Sync;
 type Naming = dyn Fn(&Method, &str) -> Option<String> + Send + Sync;
@@ -319,7 +374,16 @@ where
                 .or_else(|| uri.scheme_str().and_then(default_port)),
         };
         let method = request.method().clone();
-        let span = if self.options.skips(&method, || uri.to_string()) {
+        let skipped = self.options.skips(&method, || uri.to_string());
+        let measurement = if skipped {
+            None
+        } else {
+            let port = uri
+                .port_u16()
+                .or_else(|| uri.scheme_str().and_then(default_port));
+            measure(&method, uri.host(), port)
+        };
+        let span = if skipped {
             Span::none()
         } else {
             start(
@@ -338,6 +402,7 @@ where
         ClientResponseFuture {
             inner,
             span: Some(span),
+            measurement,
             options: Arc::clone(&self.options),
         }
     }
@@ -349,6 +414,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<Span>,
+        // Recorded when the answer's head came, or when dropped before.
+        measurement: Option<Measurement>,
         options: Arc<ClientOptions>,
     }
 }
@@ -365,6 +432,14 @@ where
             let _entered = this.span.as_ref().map(Span::enter);
             ready!(this.inner.poll(cx))
         };
+        let mut measurement = this.measurement.take();
+        match &result {
+            Ok(response) => {
+                measure_answer(measurement.as_mut(), response.status(), response.version());
+            }
+            Err(error) => measure_failure(measurement.as_mut(), conventions::error_type(error)),
+        }
+        drop(measurement);
         if let Some(span) = this.span.take() {
             match &result {
                 Ok(response) => answered(
@@ -437,6 +512,14 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
         }
         let resends = extensions.get::<Sent>().map_or(0, |sent| sent.0);
         extensions.insert(Sent(resends + 1));
+        let mut measurement = {
+            let url = request.url();
+            measure(
+                request.method(),
+                url.host_str(),
+                url.port_or_known_default(),
+            )
+        };
         let span = {
             let url = request.url().clone();
             let target = || Target {
@@ -458,20 +541,26 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
         let result =
             opentelemetry::context::FutureExt::with_context(sending, span.context().clone()).await;
         match &result {
-            Ok(response) => answered(
-                &span,
-                response.status(),
-                response.version(),
-                response.headers(),
-                &self.options.response_headers,
-            ),
+            Ok(response) => {
+                measure_answer(measurement.as_mut(), response.status(), response.version());
+                answered(
+                    &span,
+                    response.status(),
+                    response.version(),
+                    response.headers(),
+                    &self.options.response_headers,
+                );
+            }
             Err(reqwest_middleware::Error::Reqwest(error)) => {
-                failed(&span, reqwest_error_type(error))
+                measure_failure(measurement.as_mut(), reqwest_error_type(error));
+                failed(&span, reqwest_error_type(error));
             }
             Err(reqwest_middleware::Error::Middleware(_)) => {
-                failed(&span, "reqwest_middleware::Error")
+                measure_failure(measurement.as_mut(), "reqwest_middleware::Error");
+                failed(&span, "reqwest_middleware::Error");
             }
         }
+        drop(measurement);
         result
     }
 }

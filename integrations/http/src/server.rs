@@ -14,7 +14,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
+
+/// `http.server.request.duration`.
+pub(crate) static SERVER_DURATION: DurationHistogram = DurationHistogram::new(
+    "http.server.request.duration",
+    "Duration of HTTP server requests.",
+    traced::metrics::DURATION_BUCKETS,
+    ("traced-http", env!("CARGO_PKG_VERSION")),
+);
 
 /// What the options see of a request: its head, borrowed.
 #[derive(Debug, Clone, Copy)]
@@ -219,7 +228,9 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let span = start(&self.options, &RequestHead::of(&request));
+        let head = RequestHead::of(&request);
+        let measurement = measure(&self.options, &head);
+        let span = start(&self.options, &head);
         let inner = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -227,6 +238,7 @@ where
         ResponseFuture {
             inner,
             span: Some(span),
+            measurement,
             options: Arc::clone(&self.options),
         }
     }
@@ -234,6 +246,49 @@ where
 
 /// The filter's switch of server spans (see `traced::filter`).
 static SERVER: traced::filter::Switch = traced::filter::Switch::new("traced_http::server");
+
+/// The request's measurement for `http.server.request.duration`, with the
+/// attributes its head gives: `http.request.method`, `url.scheme`, `http.route`
+/// and `network.protocol.version`.
+fn measure(options: &Options, head: &RequestHead<'_>) -> Option<Measurement> {
+    if !traced::metrics::enabled()
+        || !SERVER.is_on()
+        || options.filter.as_ref().is_some_and(|keep| !keep(head))
+    {
+        return None;
+    }
+    let mut measurement = Measurement::start(&SERVER_DURATION, 6)?;
+    measurement.add(KeyValue::new(
+        opentelemetry_semantic_conventions::attribute::HTTP_REQUEST_METHOD,
+        MethodName::of(head.method).name,
+    ));
+    let seen = Seen::of(head.headers);
+    measurement.add(KeyValue::new(
+        URL_SCHEME,
+        scheme(head.uri, &Forwarded::of(&seen)),
+    ));
+    let route = match options.route.as_ref() {
+        Some(route) => route(head).map(Cow::Owned),
+        None => framework_route(head),
+    };
+    if let Some(route) = route {
+        measurement.add(KeyValue::new(HTTP_ROUTE, route.into_owned()));
+    }
+    if let Some(version) = conventions::protocol_version(head.version) {
+        measurement.add(KeyValue::new(NETWORK_PROTOCOL_VERSION, version));
+    }
+    Some(measurement)
+}
+
+/// `url.scheme`: the request's, else what a proxy forwarded, else `http`.
+fn scheme(uri: &Uri, forwarded: &Forwarded<'_>) -> opentelemetry::StringValue {
+    match uri.scheme_str().or(forwarded.proto) {
+        None => "http".into(),
+        Some(s) if s.eq_ignore_ascii_case("http") => "http".into(),
+        Some(s) if s.eq_ignore_ascii_case("https") => "https".into(),
+        Some(other) => other.to_ascii_lowercase().into(),
+    }
+}
 
 /// The request's span, started with everything the request tells.
 fn start(options: &Options, head: &RequestHead<'_>) -> Span {
@@ -310,13 +365,7 @@ fn request_attributes(head: &RequestHead<'_>, attributes: &mut Vec<KeyValue>) {
     }
     let seen = Seen::of(head.headers);
     let forwarded = Forwarded::of(&seen);
-    let scheme: opentelemetry::StringValue = match uri.scheme_str().or(forwarded.proto) {
-        None => "http".into(),
-        Some(s) if s.eq_ignore_ascii_case("http") => "http".into(),
-        Some(s) if s.eq_ignore_ascii_case("https") => "https".into(),
-        Some(other) => other.to_ascii_lowercase().into(),
-    };
-    attributes.push(KeyValue::new(URL_SCHEME, scheme));
+    attributes.push(KeyValue::new(URL_SCHEME, scheme(uri, &forwarded)));
     let authority = forwarded
         .host
         .or_else(|| uri.authority().map(http::uri::Authority::as_str))
@@ -484,6 +533,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<Span>,
+        // Recorded when dropped: with the response's status once it came.
+        measurement: Option<Measurement>,
         options: Arc<Options>,
     }
 }
@@ -502,15 +553,30 @@ where
             ready!(this.inner.poll(cx))
         };
         let span = this.span.take().unwrap_or_else(Span::none);
+        let mut measurement = this.measurement.take();
         Poll::Ready(match result {
             Ok(response) => {
                 if span.is_recording() {
                     respond(&span, &response, &this.options.response_headers);
                 }
-                Ok(response.map(|body| ResponseBody::new(body, span)))
+                if let Some(m) = &mut measurement {
+                    let status = response.status();
+                    m.add(KeyValue::new(
+                        HTTP_RESPONSE_STATUS_CODE,
+                        i64::from(status.as_u16()),
+                    ));
+                    if status.is_server_error() {
+                        m.add(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+                    }
+                }
+                Ok(response.map(|body| ResponseBody::new(body, span, measurement)))
             }
             Err(error) => {
-                span.set_attribute(ERROR_TYPE, conventions::error_type(&error));
+                let error_type = conventions::error_type(&error);
+                if let Some(m) = &mut measurement {
+                    m.add(KeyValue::new(ERROR_TYPE, error_type));
+                }
+                span.set_attribute(ERROR_TYPE, error_type);
                 span.set_status(Status::error(""));
                 Err(error)
             }
@@ -543,15 +609,23 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: B,
         span: Option<Span>,
+        // Recorded when the body ends, fails or is dropped.
+        measurement: Option<Measurement>,
     }
 }
 
 impl<B: Body> ResponseBody<B> {
-    fn new(inner: B, span: Span) -> Self {
+    fn new(inner: B, span: Span, measurement: Option<Measurement>) -> Self {
         // Nothing will be polled from an empty body: the request is done. A span
         // that records nothing has nothing to wait for.
-        let span = (!inner.is_end_stream() && span.is_recording()).then_some(span);
-        ResponseBody { inner, span }
+        let ended = inner.is_end_stream();
+        let span = (!ended && span.is_recording()).then_some(span);
+        let measurement = measurement.filter(|_| !ended);
+        ResponseBody {
+            inner,
+            span,
+            measurement,
+        }
     }
 }
 
@@ -575,11 +649,18 @@ impl<B: Body> Body for ResponseBody<B> {
         let frame = ready!(this.inner.as_mut().poll_frame(cx));
         match &frame {
             Some(Ok(_)) if !this.inner.is_end_stream() => {}
-            Some(Ok(_)) | None => drop(this.span.take()),
+            Some(Ok(_)) | None => {
+                drop(this.span.take());
+                drop(this.measurement.take());
+            }
             Some(Err(error)) => {
+                let error_type = conventions::error_type(error);
                 if let Some(span) = this.span.take() {
-                    span.set_attribute(ERROR_TYPE, conventions::error_type(error));
+                    span.set_attribute(ERROR_TYPE, error_type);
                     span.set_status(Status::error(""));
+                }
+                if let Some(mut m) = this.measurement.take() {
+                    m.add(KeyValue::new(ERROR_TYPE, error_type));
                 }
             }
         }

@@ -104,3 +104,71 @@ pub(crate) fn meter(scope: &'static str, version: &'static str) -> opentelemetry
             .build(),
     )
 }
+
+/// One measurement under way: its duration, recorded into a
+/// [`DurationHistogram`] with the attributes gathered meanwhile when it is
+/// finished or dropped. What the integrations time requests, calls and queries
+/// with.
+///
+/// ```
+/// use traced::metrics::{DurationHistogram, Measurement};
+/// use traced::otel::KeyValue;
+///
+/// static DURATION: DurationHistogram = DurationHistogram::new(
+///     "my.operation.duration",
+///     "Duration of my operations.",
+///     traced::metrics::DURATION_BUCKETS,
+///     ("my-crate", "1.0.0"),
+/// );
+///
+/// // `None` when no meter provider is installed: nothing is timed.
+/// let mut measurement = Measurement::start(&DURATION, 2);
+/// // ... the operation ...
+/// if let Some(m) = &mut measurement {
+///     m.add(KeyValue::new("my.outcome", "ok"));
+/// }
+/// drop(measurement); // recorded
+/// ```
+#[derive(Debug)]
+pub struct Measurement {
+    watch: crate::clock::Stopwatch,
+    histogram: &'static DurationHistogram,
+    attributes: Vec<KeyValue>,
+}
+
+impl Measurement {
+    /// Starts timing, with room for `attributes` attributes, when a meter
+    /// provider is installed.
+    #[must_use]
+    pub fn start(histogram: &'static DurationHistogram, attributes: usize) -> Option<Self> {
+        enabled().then(|| Measurement {
+            watch: crate::clock::Stopwatch::start(),
+            histogram,
+            attributes: Vec::with_capacity(attributes),
+        })
+    }
+
+    /// Adds an attribute, or replaces the one with the same key.
+    pub fn add(&mut self, attribute: KeyValue) {
+        match self.attributes.iter_mut().find(|a| a.key == attribute.key) {
+            Some(kept) => *kept = attribute,
+            None => self.attributes.push(attribute),
+        }
+    }
+
+    /// Whether the attribute `key` was added.
+    #[must_use]
+    pub fn has(&self, key: &str) -> bool {
+        self.attributes.iter().any(|a| a.key.as_str() == key)
+    }
+
+    /// Records now (dropping it does the same).
+    pub fn finish(self) {}
+}
+
+impl Drop for Measurement {
+    fn drop(&mut self) {
+        self.histogram
+            .record(self.watch.seconds(), &self.attributes);
+    }
+}

@@ -26,7 +26,7 @@ mod call;
 mod histogram;
 
 pub use crate::clock::Stopwatch;
-pub use histogram::DurationHistogram;
+pub use histogram::{DurationHistogram, Measurement};
 
 #[doc(hidden)]
 pub use call::{

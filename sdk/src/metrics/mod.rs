@@ -117,7 +117,11 @@ fn otlp(
         endpoint: otlp::signal_endpoint(
             protocol,
             endpoint.as_deref(),
-            plan.endpoint_as_given || m.endpoint_is_signal,
+            if plan.endpoint.is_some() {
+                plan.endpoint_as_given
+            } else {
+                m.endpoint_is_signal
+            },
             "metrics",
         ),
         protocol,

@@ -143,7 +143,10 @@ impl Setup {
         self
     }
 
-    /// The OTLP endpoint, used as given, over `OTEL_EXPORTER_OTLP_*ENDPOINT`.
+    /// The OTLP endpoint spans are sent to, used as given, over
+    /// `OTEL_EXPORTER_OTLP_*ENDPOINT`. Metrics go to the same collector: over
+    /// HTTP, to this URL with its `/v1/traces` (if any) replaced by
+    /// `/v1/metrics`; over gRPC, to this URL.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -354,8 +357,12 @@ impl Setup {
             kinds,
             naming: self.metric_naming,
             interval: self.metric_interval,
-            endpoint: self.endpoint.clone(),
-            endpoint_as_given: self.endpoint.is_some(),
+            // The collector's base URL: metrics have a path of their own.
+            endpoint: self.endpoint.as_deref().map(|url| {
+                let url = url.trim_end_matches('/');
+                url.strip_suffix("/v1/traces").unwrap_or(url).to_owned()
+            }),
+            endpoint_as_given: false,
             protocol: self.protocol,
             env,
         };
