@@ -6,11 +6,56 @@ use crate::conventions::{self, Method, Side};
 use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
+use opentelemetry_semantic_conventions::attribute::{
+    RPC_METHOD, RPC_SYSTEM_NAME, SERVER_ADDRESS, SERVER_PORT,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
+
+/// `rpc.server.call.duration`.
+static SERVER_DURATION: DurationHistogram = DurationHistogram::new(
+    "rpc.server.call.duration",
+    "Duration of RPC calls served.",
+    traced::metrics::DURATION_BUCKETS,
+    ("traced-tonic", env!("CARGO_PKG_VERSION")),
+);
+
+/// `rpc.client.call.duration`.
+static CLIENT_DURATION: DurationHistogram = DurationHistogram::new(
+    "rpc.client.call.duration",
+    "Duration of RPC calls made.",
+    traced::metrics::DURATION_BUCKETS,
+    ("traced-tonic", env!("CARGO_PKG_VERSION")),
+);
+
+/// The call's measurement: `rpc.system.name`, `rpc.method`, and on the client
+/// `server.address` and `server.port` (opt-in on the server, left out there).
+/// Called when the side's switch is on.
+pub(crate) fn measure(
+    method: &Method<'_>,
+    side: Side,
+    server: (Option<&str>, Option<u16>),
+) -> Option<Measurement> {
+    let histogram = match side {
+        Side::Client => &CLIENT_DURATION,
+        Side::Server => &SERVER_DURATION,
+    };
+    let mut measurement = Measurement::start(histogram, 6)?;
+    measurement.add(KeyValue::new(RPC_SYSTEM_NAME, "grpc"));
+    measurement.add(KeyValue::new(RPC_METHOD, method.name().to_owned()));
+    if side == Side::Client {
+        if let Some(host) = server.0 {
+            measurement.add(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+            if let Some(port) = server.1 {
+                measurement.add(KeyValue::new(SERVER_PORT, i64::from(port)));
+            }
+        }
+    }
+    Some(measurement)
+}
 
 /// Starts the span of a call to `method` on `side`, under `parent` (the current
 /// context when `None`), with the server's host and port as far as `server`
@@ -56,15 +101,18 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<Span>,
+        // Recorded with the status, or when dropped before it came.
+        measurement: Option<Measurement>,
         side: Side,
     }
 }
 
 impl<F> CallFuture<F> {
-    pub(crate) fn new(inner: F, span: Span, side: Side) -> Self {
+    pub(crate) fn new(inner: F, span: Span, measurement: Option<Measurement>, side: Side) -> Self {
         CallFuture {
             inner,
             span: Some(span),
+            measurement,
             side,
         }
     }
@@ -84,42 +132,42 @@ where
             ready!(this.inner.poll(cx))
         };
         // A span that records nothing has nothing to wait for.
-        let span = this.span.take().filter(Span::is_recording);
+        let mut span = this.span.take().filter(Span::is_recording);
+        let mut measurement = this.measurement.take();
         let side = *this.side;
         Poll::Ready(match result {
             Ok(response) => {
-                let Some(span) = span else {
-                    return Poll::Ready(Ok(response.map(|body| CallBody {
-                        inner: body,
-                        span: None,
-                        side,
-                    })));
-                };
-                let mut span = Some(span);
                 // A trailers-only answer: the status is in the headers.
                 if let Some(code) = conventions::grpc_status(response.headers()) {
                     if let Some(span) = &span {
                         conventions::record_status(span, side, code);
                     }
+                    conventions::measure_status(measurement.as_mut(), side, code);
                     if response.body().is_end_stream() {
                         span = None;
+                        measurement = None;
                     }
                 } else if !response.status().is_success() {
                     // Not a gRPC answer (a proxy's error page, say).
+                    let error_type = http_status_type(response.status());
                     if let Some(span) = &span {
-                        conventions::record_failure(span, http_status_type(response.status()));
+                        conventions::record_failure(span, error_type);
                     }
+                    conventions::measure_failure(measurement.as_mut(), error_type);
                 }
                 Ok(response.map(|body| CallBody {
                     inner: body,
                     span,
+                    measurement,
                     side,
                 }))
             }
             Err(error) => {
+                let error_type = std::any::type_name_of_val(&error);
                 if let Some(span) = &span {
-                    conventions::record_failure(span, std::any::type_name_of_val(&error));
+                    conventions::record_failure(span, error_type);
                 }
+                conventions::measure_failure(measurement.as_mut(), error_type);
                 Err(error)
             }
         })
@@ -138,6 +186,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: B,
         span: Option<Span>,
+        measurement: Option<Measurement>,
         side: Side,
     }
 }
@@ -163,19 +212,28 @@ impl<B: Body> Body for CallBody<B> {
         match &frame {
             Some(Ok(frame)) => {
                 if let Some(trailers) = frame.trailers_ref() {
-                    if let Some(span) = this.span.take() {
-                        if let Some(code) = conventions::grpc_status(trailers) {
-                            conventions::record_status(&span, *this.side, code);
-                        }
+                    let code = conventions::grpc_status(trailers);
+                    if let (Some(span), Some(code)) = (this.span.take(), code) {
+                        conventions::record_status(&span, *this.side, code);
+                    }
+                    if let (Some(mut m), Some(code)) = (this.measurement.take(), code) {
+                        conventions::measure_status(Some(&mut m), *this.side, code);
                     }
                 }
             }
             Some(Err(error)) => {
+                let error_type = std::any::type_name_of_val(error);
                 if let Some(span) = this.span.take() {
-                    conventions::record_failure(&span, std::any::type_name_of_val(error));
+                    conventions::record_failure(&span, error_type);
+                }
+                if let Some(mut m) = this.measurement.take() {
+                    conventions::measure_failure(Some(&mut m), error_type);
                 }
             }
-            None => drop(this.span.take()),
+            None => {
+                drop(this.span.take());
+                drop(this.measurement.take());
+            }
         }
         Poll::Ready(frame)
     }

@@ -91,13 +91,28 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let measurement = if traced::metrics::enabled() && CLIENT.is_on() {
+            let uri = request.uri();
+            crate::call::measure(
+                &Method::of(uri.path()),
+                Side::Client,
+                (
+                    uri.host().or(self.target.host.as_deref()),
+                    uri.port_u16().or(self.target.port),
+                ),
+            )
+        } else {
+            None
+        };
         if !traced::enabled() {
-            return CallFuture::new(self.inner.call(request), traced::Span::none(), Side::Client);
+            let inner = self.inner.call(request);
+            return CallFuture::new(inner, traced::Span::none(), measurement, Side::Client);
         }
         if !CLIENT.is_on() {
             // Switched off: no span, and the trace goes on through the current context.
             traced::propagation::inject(request.headers_mut());
-            return CallFuture::new(self.inner.call(request), traced::Span::none(), Side::Client);
+            let inner = self.inner.call(request);
+            return CallFuture::new(inner, traced::Span::none(), measurement, Side::Client);
         }
         let method = Method::of(request.uri().path());
         let uri = request.uri();
@@ -112,6 +127,6 @@ where
             let _entered = span.enter();
             self.inner.call(request)
         };
-        CallFuture::new(inner, span, Side::Client)
+        CallFuture::new(inner, span, measurement, Side::Client)
     }
 }

@@ -149,6 +149,31 @@ pub(crate) fn record_status(span: &Span, side: Side, code: i32) {
     }
 }
 
+/// Adds the call's status to its measurement: `rpc.response.status_code`, and
+/// `error.type` when the status is an error on this side.
+pub(crate) fn measure_status(
+    measurement: Option<&mut traced::metrics::Measurement>,
+    side: Side,
+    code: i32,
+) {
+    let Some(m) = measurement else { return };
+    let name = code_name(code);
+    m.add(KeyValue::new(RPC_RESPONSE_STATUS_CODE, name));
+    if side.is_error(code) {
+        m.add(KeyValue::new(ERROR_TYPE, name));
+    }
+}
+
+/// Adds a failure without a status to the call's measurement.
+pub(crate) fn measure_failure(
+    measurement: Option<&mut traced::metrics::Measurement>,
+    error_type: &'static str,
+) {
+    if let Some(m) = measurement {
+        m.add(KeyValue::new(ERROR_TYPE, error_type));
+    }
+}
+
 /// Records a call that failed without a status (the transport failed).
 pub(crate) fn record_failure(span: &Span, error_type: &'static str) {
     if !span.is_recording() {

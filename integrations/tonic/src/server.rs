@@ -115,17 +115,34 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let measurement = measure(self.filter.as_deref(), &request);
         let span = start(self.filter.as_deref(), &request);
         let inner = {
             let _entered = span.enter();
             self.inner.call(request)
         };
-        CallFuture::new(inner, span, Side::Server)
+        CallFuture::new(inner, span, measurement, Side::Server)
     }
 }
 
 /// The filter's switch of server spans (see `traced::filter`).
 static SERVER: traced::filter::Switch = traced::filter::Switch::new("traced_tonic::server");
+
+/// The call's `rpc.server.call.duration` measurement, unless switched off or
+/// filtered out.
+fn measure<B>(
+    filter: Option<&Filter>,
+    request: &Request<B>,
+) -> Option<traced::metrics::Measurement> {
+    if !traced::metrics::enabled() || !SERVER.is_on() {
+        return None;
+    }
+    let method = Method::of(request.uri().path());
+    if filter.is_some_and(|keep| !keep(method.name())) {
+        return None;
+    }
+    crate::call::measure(&method, Side::Server, (None, None))
+}
 
 fn start<B>(filter: Option<&Filter>, request: &Request<B>) -> traced::Span {
     if !traced::enabled() || !SERVER.is_on() {
