@@ -88,8 +88,8 @@ where
     /// # Errors
     /// The pool's.
     pub async fn begin(&self) -> Result<TracedTransaction<'static, DB>, Error> {
-        let span = self.statement_span("BEGIN");
-        let begun = query::ended(self.pool.begin().boxed(), span, |_, _| {}).await?;
+        let (span, measurement) = statement("BEGIN", &self.connected);
+        let begun = query::ended(self.pool.begin().boxed(), span, measurement, |_, _| {}).await?;
         Ok(TracedTransaction {
             inner: begun,
             connected: Arc::clone(&self.connected),
@@ -106,26 +106,31 @@ where
             connected: Arc::clone(&self.connected),
         })
     }
-
-    fn statement_span(&self, sql: &str) -> traced::Span {
-        statement_span(sql, &self.connected)
-    }
 }
 
 /// The filter's switch of query spans (see `traced::filter`).
 static QUERIES: traced::filter::Switch = traced::filter::Switch::new("traced_sqlx::query");
 
-/// Whether query spans may record: tracing on, and not switched off.
+/// Whether queries may be traced or measured: tracing or metrics on, and not
+/// switched off.
 fn queries_on() -> bool {
-    traced::enabled() && QUERIES.is_on()
+    (traced::enabled() || traced::metrics::enabled()) && QUERIES.is_on()
 }
 
-fn statement_span(sql: &str, connected: &Connected) -> traced::Span {
-    if queries_on() {
+/// The span and measurement of a statement a transaction sends itself.
+fn statement(
+    sql: &str,
+    connected: &Connected,
+) -> (traced::Span, Option<traced::metrics::Measurement>) {
+    if !queries_on() {
+        return (traced::Span::none(), None);
+    }
+    let span = if traced::enabled() {
         query::start(sql, false, connected)
     } else {
         traced::Span::none()
-    }
+    };
+    (span, query::measure(sql, false, connected))
 }
 
 impl<DB: System> std::ops::Deref for TracedPool<DB> {
@@ -151,8 +156,8 @@ impl<'c, DB: System> TracedTransaction<'c, DB> {
     /// # Errors
     /// The database's.
     pub async fn commit(self) -> Result<(), Error> {
-        let span = statement_span("COMMIT", &self.connected);
-        query::ended(self.inner.commit().boxed(), span, |_, ()| {}).await
+        let (span, measurement) = statement("COMMIT", &self.connected);
+        query::ended(self.inner.commit().boxed(), span, measurement, |_, ()| {}).await
     }
 
     /// Rolls back, in a span `ROLLBACK`.
@@ -160,8 +165,8 @@ impl<'c, DB: System> TracedTransaction<'c, DB> {
     /// # Errors
     /// The database's.
     pub async fn rollback(self) -> Result<(), Error> {
-        let span = statement_span("ROLLBACK", &self.connected);
-        query::ended(self.inner.rollback().boxed(), span, |_, ()| {}).await
+        let (span, measurement) = statement("ROLLBACK", &self.connected);
+        query::ended(self.inner.rollback().boxed(), span, measurement, |_, ()| {}).await
     }
 
     /// The transaction itself.
@@ -200,12 +205,12 @@ where
     if !queries_on() {
         return inner.fetch_many(query);
     }
-    let (query, span) = Query::start(query, connected);
-    if !span.is_recording() {
-        // Unsampled: nothing to record, nothing to wait for.
+    let (query, span, measurement) = Query::start(query, connected);
+    if !span.is_recording() && measurement.is_none() {
+        // Unsampled and unmeasured: nothing to record, nothing to wait for.
         return inner.fetch_many(query);
     }
-    Traced::<DB>::boxed(inner.fetch_many(query), span)
+    Traced::<DB>::boxed(inner.fetch_many(query), span, measurement)
 }
 
 /// `inner.fetch_optional(query)`, in a span.
@@ -222,11 +227,11 @@ where
     if !queries_on() {
         return inner.fetch_optional(query);
     }
-    let (query, span) = Query::start(query, connected);
-    if !span.is_recording() {
+    let (query, span, measurement) = Query::start(query, connected);
+    if !span.is_recording() && measurement.is_none() {
         return inner.fetch_optional(query);
     }
-    query::optional(inner.fetch_optional(query), span)
+    query::optional(inner.fetch_optional(query), span, measurement)
 }
 
 /// The `Executor` of a traced pool, connection or transaction: `fetch_many` and

@@ -24,7 +24,37 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
+use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
+
+/// `db.client.operation.duration`.
+static DURATION: DurationHistogram = DurationHistogram::new(
+    "db.client.operation.duration",
+    "Duration of database client operations.",
+    traced::metrics::DB_DURATION_BUCKETS,
+    ("traced-sqlx", env!("CARGO_PKG_VERSION")),
+);
+
+/// The measurement of `sql` on `connected`'s database for
+/// `db.client.operation.duration`: `db.system.name`, `db.namespace`,
+/// `server.address`, `server.port` (as on the span) and `db.query.summary`. The
+/// text is left out (opt-in): it is not of low cardinality.
+pub(crate) fn measure(
+    sql: &str,
+    parameterized: bool,
+    connected: &Connected,
+) -> Option<Measurement> {
+    let mut measurement = Measurement::start(&DURATION, 8)?;
+    let mut attributes = Vec::with_capacity(5);
+    connected.push(&mut attributes);
+    if let Some(summary) = &Described::of(sql, parameterized).summary {
+        attributes.push(KeyValue::new(DB_QUERY_SUMMARY, Arc::clone(summary)));
+    }
+    for attribute in attributes {
+        measurement.add(attribute);
+    }
+    Some(measurement)
+}
 
 /// A query taken apart to be read, then handed to the executor as it was: the
 /// same text, prepared statement, arguments and persistence.
@@ -37,15 +67,23 @@ pub(crate) struct Query<'q, DB: Database> {
 }
 
 impl<'q, DB: Database> Query<'q, DB> {
-    /// `query`, and the span of its execution (started now, in the current
-    /// context).
-    pub(crate) fn start(mut query: impl Execute<'q, DB>, connected: &Connected) -> (Self, Span) {
+    /// `query`, the span of its execution (started now, in the current context,
+    /// when tracing is on) and its measurement (when metrics are).
+    pub(crate) fn start(
+        mut query: impl Execute<'q, DB>,
+        connected: &Connected,
+    ) -> (Self, Span, Option<Measurement>) {
         let statement = query.statement().cloned();
         let arguments = query.take_arguments();
         let persistent = query.persistent();
         let sql = query.sql();
         let parameterized = matches!(&arguments, Ok(Some(arguments)) if arguments.len() > 0);
-        let span = start(sql.as_str(), parameterized, connected);
+        let measurement = measure(sql.as_str(), parameterized, connected);
+        let span = if traced::enabled() {
+            start(sql.as_str(), parameterized, connected)
+        } else {
+            Span::none()
+        };
         let query = Query {
             sql,
             statement,
@@ -53,7 +91,7 @@ impl<'q, DB: Database> Query<'q, DB> {
             persistent,
             _query: PhantomData,
         };
-        (query, span)
+        (query, span, measurement)
     }
 }
 
@@ -149,17 +187,35 @@ pub(crate) fn fail(span: &Span, error: &Error) {
     if !span.is_recording() {
         return;
     }
-    match error {
-        Error::Database(error) => match error.code() {
-            Some(code) => {
-                span.set_attribute(DB_RESPONSE_STATUS_CODE, code.to_string());
-                span.set_attribute(ERROR_TYPE, code.into_owned());
-            }
-            None => span.set_attribute(ERROR_TYPE, "database"),
-        },
-        other => span.set_attribute(ERROR_TYPE, error_type(other)),
+    for attribute in failure(error) {
+        span.set_attribute(attribute.key, attribute.value);
     }
     span.set_status(Status::error(error.to_string()));
+}
+
+/// Adds a failed query's `db.response.status_code` and `error.type` to its
+/// measurement.
+pub(crate) fn fail_measurement(measurement: Option<&mut Measurement>, error: &Error) {
+    if let Some(m) = measurement {
+        for attribute in failure(error) {
+            m.add(attribute);
+        }
+    }
+}
+
+/// `db.response.status_code` (for an error the database sent with a code) and
+/// `error.type`.
+fn failure(error: &Error) -> Vec<KeyValue> {
+    match error {
+        Error::Database(error) => match error.code() {
+            Some(code) => vec![
+                KeyValue::new(DB_RESPONSE_STATUS_CODE, code.to_string()),
+                KeyValue::new(ERROR_TYPE, code.into_owned()),
+            ],
+            None => vec![KeyValue::new(ERROR_TYPE, "database")],
+        },
+        other => vec![KeyValue::new(ERROR_TYPE, error_type(other))],
+    }
 }
 
 /// `error.type` for an error that is not the database's.
@@ -196,14 +252,21 @@ pub(crate) type Step<DB> =
 pub(crate) struct Traced<'e, DB: Database> {
     inner: BoxStream<'e, Step<DB>>,
     span: Option<Span>,
+    /// Recorded when the results end, or are dropped.
+    measurement: Option<Measurement>,
     rows: i64,
 }
 
 impl<'e, DB: Database> Traced<'e, DB> {
-    pub(crate) fn boxed(inner: BoxStream<'e, Step<DB>>, span: Span) -> BoxStream<'e, Step<DB>> {
+    pub(crate) fn boxed(
+        inner: BoxStream<'e, Step<DB>>,
+        span: Span,
+        measurement: Option<Measurement>,
+    ) -> BoxStream<'e, Step<DB>> {
         Self {
             inner,
-            span: Some(span),
+            span: span.is_recording().then_some(span),
+            measurement,
             rows: 0,
         }
         .boxed()
@@ -226,11 +289,13 @@ impl<DB: Database> Stream for Traced<'_, DB> {
                 if let Some(span) = &this.span {
                     fail(span, error);
                 }
+                fail_measurement(this.measurement.as_mut(), error);
             }
             Poll::Ready(None) => {
                 if let Some(span) = this.span.take() {
                     span.set_attribute(DB_RESPONSE_RETURNED_ROWS, this.rows);
                 }
+                drop(this.measurement.take());
             }
         }
         step
@@ -241,16 +306,19 @@ impl<DB: Database> Stream for Traced<'_, DB> {
 pub(crate) fn optional<'e, R: Send + 'e>(
     inner: BoxFuture<'e, Result<Option<R>, Error>>,
     span: Span,
+    measurement: Option<Measurement>,
 ) -> BoxFuture<'e, Result<Option<R>, Error>> {
-    ended(inner, span, |span, row| {
+    ended(inner, span, measurement, |span, row| {
         span.set_attribute(DB_RESPONSE_RETURNED_ROWS, i64::from(row.is_some()));
     })
 }
 
-/// `inner` in `span`, which ends when it does; `done` records its success.
+/// `inner` in `span`, which ends when it does, and `measurement`, recorded
+/// then (or when dropped before); `done` records its success on the span.
 pub(crate) fn ended<'e, T: Send + 'e>(
     inner: BoxFuture<'e, Result<T, Error>>,
     span: Span,
+    mut measurement: Option<Measurement>,
     done: impl FnOnce(&Span, &T) + Send + 'e,
 ) -> BoxFuture<'e, Result<T, Error>> {
     use opentelemetry::context::FutureExt as _;
@@ -258,9 +326,17 @@ pub(crate) fn ended<'e, T: Send + 'e>(
     async move {
         let result = inner.with_context(cx).await;
         match &result {
-            Ok(value) => done(&span, value),
-            Err(error) => fail(&span, error),
+            Ok(value) => {
+                if span.is_recording() {
+                    done(&span, value);
+                }
+            }
+            Err(error) => {
+                fail(&span, error);
+                fail_measurement(measurement.as_mut(), error);
+            }
         }
+        drop(measurement);
         result
     }
     .boxed()
