@@ -120,6 +120,17 @@ impl TracedChannel {
         payload: &[u8],
         properties: BasicProperties,
     ) -> lapin::Result<TracedConfirm> {
+        let mut measurement = if traced::metrics::enabled() && PUBLISH.is_on() {
+            conventions::measure(
+                &conventions::CLIENT_DURATION,
+                "publish",
+                "send",
+                || conventions::publish_destination(exchange.as_str(), routing_key.as_str()),
+                &self.broker,
+            )
+        } else {
+            None
+        };
         let (span, properties) = publish_span(
             &self.broker,
             exchange.as_str(),
@@ -135,9 +146,11 @@ impl TracedChannel {
             Ok(confirm) => Ok(TracedConfirm {
                 inner: confirm,
                 span: Some(span),
+                measurement,
             }),
             Err(error) => {
                 fail(&span, conventions::error_type(&error));
+                conventions::measure_failure(measurement.as_mut(), conventions::error_type(&error));
                 Err(error)
             }
         }
@@ -275,6 +288,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: PublisherConfirm,
         span: Option<Span>,
+        // Recorded with the confirmation, or when dropped before it.
+        measurement: Option<traced::metrics::Measurement>,
     }
 }
 
@@ -299,16 +314,22 @@ impl Future for TracedConfirm {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = ready!(this.inner.poll(cx));
-        if let Some(span) = this.span.take() {
-            match &result {
-                Ok(Confirmation::Nack(_)) => fail(&span, "nack"),
-                Ok(Confirmation::Ack(Some(returned))) => {
-                    fail(&span, conventions::returned_type(returned.reply_code));
-                }
-                Ok(_) => {}
-                Err(error) => fail(&span, conventions::error_type(error)),
+        let failure = match &result {
+            Ok(Confirmation::Nack(_)) => Some("nack"),
+            Ok(Confirmation::Ack(Some(returned))) => {
+                Some(conventions::returned_type(returned.reply_code))
             }
+            Ok(_) => None,
+            Err(error) => Some(conventions::error_type(error)),
+        };
+        if let (Some(span), Some(failure)) = (this.span.take(), failure) {
+            fail(&span, failure);
         }
+        let mut measurement = this.measurement.take();
+        if let Some(failure) = failure {
+            conventions::measure_failure(measurement.as_mut(), failure);
+        }
+        drop(measurement);
         Poll::Ready(result)
     }
 }

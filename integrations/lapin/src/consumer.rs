@@ -13,7 +13,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use traced::Span;
 
@@ -126,9 +126,21 @@ impl TracedConsumer {
         } else {
             Span::none()
         };
+        let measurement = if traced::metrics::enabled() && PROCESS.is_on() {
+            conventions::measure(
+                &conventions::PROCESS_DURATION,
+                "process",
+                "process",
+                || destination(&delivery, &self.queue),
+                &self.broker,
+            )
+        } else {
+            None
+        };
         TracedDelivery {
             inner: delivery,
             span,
+            measurement: Mutex::new(measurement),
             queue: Arc::clone(&self.queue),
             broker: Arc::clone(&self.broker),
         }
@@ -236,6 +248,9 @@ impl Stream for TracedConsumer {
 pub struct TracedDelivery {
     inner: Delivery,
     span: Span,
+    /// `messaging.process.duration`, recorded when the delivery is dropped (a
+    /// failed `process` adds its `error.type` first).
+    measurement: Mutex<Option<traced::metrics::Measurement>>,
     queue: Arc<str>,
     broker: Arc<Broker>,
 }
@@ -270,6 +285,11 @@ impl TracedDelivery {
         let result = self.in_span(handler).await;
         if let Err(error) = &result {
             self.span.record_error(error);
+            let mut measurement = self
+                .measurement
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            conventions::measure_failure(measurement.as_mut(), std::any::type_name::<E>());
         }
         result
     }
@@ -313,10 +333,23 @@ impl TracedDelivery {
         } else {
             Span::none()
         };
+        let mut measurement = if traced::metrics::enabled() && SETTLE.is_on() {
+            conventions::measure(
+                &conventions::CLIENT_DURATION,
+                operation,
+                "settle",
+                || crate::consumer::destination(&self.inner, &self.queue),
+                &self.broker,
+            )
+        } else {
+            None
+        };
         let result = settling.await;
         if let Err(error) = &result {
             fail(&span, conventions::error_type(error));
+            conventions::measure_failure(measurement.as_mut(), conventions::error_type(error));
         }
+        drop(measurement);
         result
     }
 

@@ -68,6 +68,59 @@ pub(crate) fn operation(
     }
 }
 
+/// `messaging.client.operation.duration`: publishing and settling.
+pub(crate) static CLIENT_DURATION: traced::metrics::DurationHistogram =
+    traced::metrics::DurationHistogram::new(
+        "messaging.client.operation.duration",
+        "Duration of messaging operations.",
+        traced::metrics::DURATION_BUCKETS,
+        ("traced-lapin", env!("CARGO_PKG_VERSION")),
+    );
+
+/// `messaging.process.duration`: handling a delivery.
+pub(crate) static PROCESS_DURATION: traced::metrics::DurationHistogram =
+    traced::metrics::DurationHistogram::new(
+        "messaging.process.duration",
+        "Duration of processing operations.",
+        traced::metrics::DURATION_BUCKETS,
+        ("traced-lapin", env!("CARGO_PKG_VERSION")),
+    );
+
+/// The measurement of an operation: the span's operation attributes
+/// (`messaging.operation.type` only for client operations: the process metric
+/// has none), without the message's own.
+pub(crate) fn measure(
+    histogram: &'static traced::metrics::DurationHistogram,
+    name: &'static str,
+    kind: &'static str,
+    destination: impl FnOnce() -> String,
+    broker: &Broker,
+) -> Option<traced::metrics::Measurement> {
+    let mut measurement = traced::metrics::Measurement::start(histogram, 7)?;
+    let mut attributes = Vec::with_capacity(6);
+    operation(&mut attributes, name, kind, destination(), broker);
+    for attribute in attributes {
+        if kind == "process" && attribute.key.as_str() == MESSAGING_OPERATION_TYPE {
+            continue;
+        }
+        measurement.add(attribute);
+    }
+    Some(measurement)
+}
+
+/// Adds `error_type` to a measurement.
+pub(crate) fn measure_failure(
+    measurement: Option<&mut traced::metrics::Measurement>,
+    error_type: &'static str,
+) {
+    if let Some(m) = measurement {
+        m.add(KeyValue::new(
+            opentelemetry_semantic_conventions::attribute::ERROR_TYPE,
+            error_type,
+        ));
+    }
+}
+
 /// `messaging.rabbitmq.destination.routing_key`, when not empty.
 pub(crate) fn routing_key(attributes: &mut Vec<KeyValue>, routing_key: &str) {
     if !routing_key.is_empty() {
