@@ -248,6 +248,7 @@ fn main() {
     let services = std::fs::read_to_string(workspace_path("benches/services.md")).ok();
     let messages_queries =
         std::fs::read_to_string(workspace_path("benches/messages_queries.md")).ok();
+    let metrics = std::fs::read_to_string(workspace_path("benches/metrics.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -260,6 +261,7 @@ fn main() {
         profiles: profiles.as_deref(),
         throughput: throughput.as_deref(),
         messages_queries: messages_queries.as_deref(),
+        metrics: metrics.as_deref(),
         throughput_slow: throughput_slow.as_deref(),
         services: services.as_deref(),
     };

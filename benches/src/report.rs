@@ -237,6 +237,8 @@ pub struct Document<'a> {
     /// What a query and a message cost with traced-sqlx and traced-lapin, from
     /// `benches/messages_queries.md`.
     pub messages_queries: Option<&'a str>,
+    /// What `#[traced(metrics)]` adds to a call, from `benches/metrics.md`.
+    pub metrics: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -412,6 +414,14 @@ impl Document<'_> {
             }
         }
         out += "\n\n";
+        out += "## Metrics\n\n";
+        match self.metrics {
+            Some(table) => out += table.trim(),
+            None => {
+                out += "Not measured yet: run `cargo bench -p traced-benches --bench metrics -- --instructions --write`."
+            }
+        }
+        out += "\n\n";
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -435,6 +445,9 @@ impl Document<'_> {
              # what traced-sqlx adds to a query and traced-lapin to a message (benches/messages_queries.md;\n\
              # RabbitMQ at AMQP_ADDR, valgrind for the instruction counts)\n\
              cargo bench -p traced-benches --bench messages_queries -- --instructions --write\n\
+             # what #[traced(metrics)] adds to a call, beside a hand-written histogram and autometrics\n\
+             # (benches/metrics.md; valgrind for the instruction counts)\n\
+             cargo bench -p traced-benches --bench metrics -- --instructions --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\

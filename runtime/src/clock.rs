@@ -204,13 +204,23 @@ mod tsc {
         Some(wall)
     }
 
-    /// The counter, where it is usable and its rate known.
+    /// The counter, where it is usable and its rate known. Until then (a
+    /// program that measures durations but starts no span), each call moves the
+    /// calibration on, as span timestamps do.
     #[inline]
     pub(super) fn mono_ticks() -> Option<u64> {
         if MODE.load(Ordering::Relaxed) == USABLE && SCALE.load(Ordering::Relaxed) != 0 {
             Some(ticks())
         } else {
+            calibrate();
             None
+        }
+    }
+
+    #[cold]
+    fn calibrate() {
+        if MODE.load(Ordering::Relaxed) != UNUSABLE {
+            let _ = now();
         }
     }
 

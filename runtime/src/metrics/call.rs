@@ -13,7 +13,8 @@ use opentelemetry_semantic_conventions::attribute::{CODE_FUNCTION_NAME, ERROR_TY
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 
 /// What a measured call site knows at compile time.
@@ -66,7 +67,13 @@ enum Outcome {
 pub struct CallMetric {
     meta: MetricMeta,
     switch: Switch,
-    kept: RwLock<Option<(u64, Instruments)>>,
+    /// The instruments of the current installation: read with one load, no lock.
+    current: AtomicPtr<Kept>,
+    /// Every `Kept` this call site made, the current one included. A reader may
+    /// still hold an older one when the provider changes, so none is freed while
+    /// the call site (a `static`) lives: one per meter-provider installation that
+    /// recorded here, a few hundred bytes each.
+    made: Mutex<Vec<Box<Kept>>>,
 }
 
 /// The instruments of one installation, and the attribute sets of each outcome,
@@ -84,6 +91,19 @@ struct Instruments {
     cancelled: OnceLock<Recorder>,
     /// An `Err` output's: a function has one error type.
     err: OnceLock<(&'static str, Recorder)>,
+}
+
+// `current` hands `&Instruments` to every thread.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Instruments>();
+};
+
+/// The instruments made for one installation.
+#[derive(Debug)]
+struct Kept {
+    epoch: u64,
+    instruments: Instruments,
 }
 
 /// Records one outcome: through bound instruments, or with its attribute set.
@@ -209,7 +229,8 @@ impl CallMetric {
         CallMetric {
             switch: Switch::new(meta.function),
             meta,
-            kept: RwLock::new(None),
+            current: AtomicPtr::new(std::ptr::null_mut()),
+            made: Mutex::new(Vec::new()),
         }
     }
 
@@ -235,17 +256,35 @@ impl CallMetric {
     #[inline(never)]
     fn record(&self, seconds: f64, outcome: Outcome, dynamic: &[KeyValue]) {
         let now = epoch();
-        {
-            let kept = self.kept.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((at, instruments)) = kept.as_ref() {
-                if *at == now {
-                    return instruments.record_dynamic(seconds, outcome, dynamic);
-                }
+        let current = self.current.load(Ordering::Acquire);
+        // SAFETY: a non-null `current` points into a box of `made`, which is never
+        // dropped or moved out while `self` lives.
+        if let Some(kept) = unsafe { current.as_ref() } {
+            if kept.epoch == now {
+                return kept.instruments.record_dynamic(seconds, outcome, dynamic);
             }
         }
-        let instruments = Instruments::new(&self.meta);
-        instruments.record_dynamic(seconds, outcome, dynamic);
-        *self.kept.write().unwrap_or_else(PoisonError::into_inner) = Some((now, instruments));
+        self.renew(now).record_dynamic(seconds, outcome, dynamic);
+    }
+
+    /// The instruments of installation `now`, made once.
+    #[cold]
+    fn renew(&self, now: u64) -> &Instruments {
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let kept = match made.iter().position(|k| k.epoch == now) {
+            Some(i) => &*made[i],
+            None => {
+                made.push(Box::new(Kept {
+                    epoch: now,
+                    instruments: Instruments::new(&self.meta),
+                }));
+                &**made.last().expect("just pushed")
+            }
+        };
+        let pointer: *const Kept = kept;
+        self.current.store(pointer.cast_mut(), Ordering::Release);
+        // SAFETY: as in `record`: the box outlives the guard, and `self`.
+        unsafe { &(*pointer).instruments }
     }
 }
 
