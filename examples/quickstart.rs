@@ -30,7 +30,8 @@ impl fmt::Display for UserError {
 impl std::error::Error for UserError {}
 
 /// The entry point of a request: a server span, parent of the two calls below.
-#[traced(kind = server, record_err, skip(user_id), attrs(user.id = user_id))]
+/// `metrics`: every call is counted and timed too (the table at shutdown).
+#[traced(kind = server, record_err, metrics, skip(user_id), attrs(user.id = user_id))]
 fn process_user_request(user_id: u64, new_name: &str) -> Result<User, UserError> {
     let mut user = fetch_user(user_id)?;
     update_user(&mut user, new_name)?;

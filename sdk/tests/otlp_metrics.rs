@@ -11,6 +11,15 @@ use traced_otlp_receiver::proto::tonic::metrics::v1::{metric::Data, Metric};
 use traced_otlp_receiver::Receiver;
 use traced_sdk::{ExporterKind, Setup, SharedOutput};
 
+/// One test at a time: each installs the global providers.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[derive(Debug)]
 struct Declined;
 
@@ -99,6 +108,7 @@ fn export_to(receiver: &Receiver, vars: &[(&str, &str)]) {
 
 #[test]
 fn metrics_arrive_over_http_and_grpc_and_the_console_sums_them_up() {
+    let _serial = serial();
     let receiver = Receiver::start();
     let http = receiver.http_endpoint();
     export_to(
@@ -149,6 +159,7 @@ fn metrics_arrive_over_http_and_grpc_and_the_console_sums_them_up() {
 
 #[test]
 fn bad_metric_settings_get_one_warning_each() {
+    let _serial = serial();
     let tracing = Setup::new("payments", "1.0.0")
         .environment(support::export::environment(&[
             ("OTEL_METRICS_EXPORTER", "prometheus"),
@@ -173,4 +184,34 @@ fn bad_metric_settings_get_one_warning_each() {
             "{variable}: {warnings:?}"
         );
     }
+}
+
+#[test]
+fn a_long_running_program_gets_a_line_each_interval() {
+    let _serial = serial();
+    let output = SharedOutput::default();
+    let tracing = Setup::new("payments", "1.0.0")
+        .environment(support::export::environment(&[]))
+        .exporters(&[])
+        .metrics_exporters(&[ExporterKind::Console])
+        .metric_export_interval(Duration::from_millis(100))
+        .console_output(output.clone())
+        .install();
+    let _ = pay(3);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !output.text().contains("traced metrics: otlp_metrics::pay") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no line in {:?}",
+            output.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let line = output.text();
+    assert!(line.contains("1 call, 0 errors"), "{line}");
+    drop(tracing);
+    // Shutdown prints the table, not one more line.
+    let text = output.text();
+    assert_eq!(text.matches("traced metrics:").count(), 1, "{text}");
+    assert!(text.contains("traced metrics at shutdown"), "{text}");
 }

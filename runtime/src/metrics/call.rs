@@ -73,6 +73,8 @@ pub struct CallMetric {
     /// still hold an older one when the provider changes, so none is freed while
     /// the call site (a `static`) lives: one per meter-provider installation that
     /// recorded here, a few hundred bytes each.
+    // Boxed: a reader's pointer must stay valid when the vector grows.
+    #[allow(clippy::vec_box)]
     made: Mutex<Vec<Box<Kept>>>,
 }
 

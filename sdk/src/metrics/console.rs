@@ -11,7 +11,7 @@ use opentelemetry_sdk::metrics::Temporality;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Attributes that tell outcomes of one operation apart, not operations.
 const OUTCOME_KEYS: [&str; 5] = [
@@ -25,24 +25,30 @@ const OUTCOME_KEYS: [&str; 5] = [
 /// The console's metric exporter (cumulative: every export holds the totals).
 pub(crate) struct ConsoleMetrics {
     printer: Printer,
-    /// Print a line at each export (the periodic ones), not only the table.
-    lines: bool,
+    /// The export interval: a line is printed for the periodic exports, not for
+    /// the one shutdown makes (the table follows it).
+    interval: Duration,
     last: Mutex<Last>,
 }
 
-#[derive(Default)]
 struct Last {
     rows: Vec<Row>,
     /// The calls counted at the last line printed, to print only on change.
     printed_calls: u64,
+    /// When the last line was printed (or the exporter made).
+    printed_at: Instant,
 }
 
 impl ConsoleMetrics {
-    pub(crate) fn new(printer: Printer, lines: bool) -> Self {
+    pub(crate) fn new(printer: Printer, interval: Duration) -> Self {
         ConsoleMetrics {
             printer,
-            lines,
-            last: Mutex::new(Last::default()),
+            interval,
+            last: Mutex::new(Last {
+                rows: Vec::new(),
+                printed_calls: 0,
+                printed_at: Instant::now(),
+            }),
         }
     }
 }
@@ -61,9 +67,12 @@ impl PushMetricExporter for ConsoleMetrics {
         let rows = rows(&points(metrics));
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let calls: u64 = rows.iter().map(|r| r.calls).sum();
-        if self.lines && calls != last.printed_calls && !rows.is_empty() {
+        // A periodic export comes an interval after the last; shutdown's sooner.
+        let periodic = last.printed_at.elapsed() >= self.interval.mul_f64(0.9);
+        if periodic && calls != last.printed_calls && !rows.is_empty() {
             self.printer.print(&line(&rows));
             last.printed_calls = calls;
+            last.printed_at = Instant::now();
         }
         last.rows = rows;
         std::future::ready(Ok(()))

@@ -71,7 +71,7 @@ pub(crate) fn install(
     for kind in &plan.kinds {
         match kind {
             ExporterKind::Console => {
-                let exporter = console::ConsoleMetrics::new(printer(), true);
+                let exporter = console::ConsoleMetrics::new(printer(), interval);
                 builder = builder.with_reader(
                     PeriodicReader::builder(exporter)
                         .with_interval(interval)
