@@ -13,13 +13,15 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// Attributes that tell outcomes of one operation apart, not operations.
-const OUTCOME_KEYS: [&str; 5] = [
-    "error.type",
-    "traced.cancelled",
-    "http.response.status_code",
-    "rpc.response.status_code",
-    "db.response.status_code",
+/// The attributes that name an integration's operation, in the order shown.
+const NAMING_KEYS: [&str; 7] = [
+    "http.request.method",
+    "http.route",
+    "rpc.method",
+    "db.query.summary",
+    "messaging.operation.name",
+    "messaging.destination.name",
+    "server.address",
 ];
 
 /// The console's metric exporter (cumulative: every export holds the totals).
@@ -159,9 +161,9 @@ fn label(point: &MetricPoint) -> String {
         }
     }
     let mut label = point.name.clone();
-    for kv in &point.attributes {
-        if !OUTCOME_KEYS.contains(&kv.key.as_str()) {
-            let _ = write!(label, " {}", kv.value);
+    for key in NAMING_KEYS {
+        if let Some(value) = point.attr(key) {
+            let _ = write!(label, " {value}");
         }
     }
     label
@@ -311,6 +313,28 @@ mod tests {
         let table = table(&rows);
         assert!(table.contains("demo::a"), "{table}");
         assert!(table.lines().count() == 4, "{table}");
+    }
+
+    #[test]
+    fn an_integration_operation_is_named_by_its_method_and_route_not_its_outcome() {
+        let mut ok = point("unused", None, &[0.001]);
+        ok.name = "http.server.request.duration".into();
+        ok.attributes = vec![
+            KeyValue::new("http.request.method", "GET"),
+            KeyValue::new("http.response.status_code", 200_i64),
+            KeyValue::new("http.route", "/users/{id}"),
+            KeyValue::new("url.scheme", "http"),
+        ];
+        let mut failed = ok.clone();
+        failed.attributes[1] = KeyValue::new("http.response.status_code", 500_i64);
+        failed.attributes.push(KeyValue::new("error.type", "500"));
+        let rows = rows(&[ok, failed]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].label,
+            "http.server.request.duration GET /users/{id}"
+        );
+        assert_eq!((rows[0].calls, rows[0].errors), (2, 1));
     }
 
     #[test]
