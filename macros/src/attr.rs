@@ -113,6 +113,21 @@ pub struct Attr {
 pub struct Metrics {
     pub span: Span,
     pub attrs: Vec<MetricAttr>,
+    /// Not written: every function is measured (the `metrics-everywhere`
+    /// feature), recording only while the setup turns that on.
+    pub implicit: bool,
+}
+
+impl Metrics {
+    /// The measurement a function without `metrics` gets with the
+    /// `metrics-everywhere` feature.
+    pub fn implicit() -> Metrics {
+        Metrics {
+            span: Span::call_site(),
+            attrs: Vec::new(),
+            implicit: true,
+        }
+    }
 }
 
 /// One `metrics(attrs(key = expr))` entry; `key = bounded(arg)` records an
@@ -435,6 +450,7 @@ fn parse_metrics(span: Span, input: ParseStream) -> syn::Result<Metrics> {
     let mut metrics = Metrics {
         span,
         attrs: Vec::new(),
+        implicit: false,
     };
     if !input.peek(syn::token::Paren) {
         flag(span, "metrics", input)?;

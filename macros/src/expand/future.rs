@@ -14,6 +14,7 @@ pub(super) fn body(
     names: &Names,
     callsite: &TokenStream,
     boxed: bool,
+    measured: bool,
 ) -> TokenStream {
     let mut block = item
         .f
@@ -23,9 +24,10 @@ pub(super) fn body(
     let Names { krate, span, .. } = names;
     let start = start(item, names, Form::Checked);
     let mut wrap = WrapFuture {
+        item,
         boxed,
         hook: hook(item, names),
-        measured: item.options.metrics.is_some(),
+        measured,
         names,
     };
     wrap.block(&mut block);
@@ -44,6 +46,7 @@ pub(super) fn body(
 /// Wraps every future a future-returning function hands back (its tail and its
 /// `return`s) in the call's span.
 struct WrapFuture<'a> {
+    item: &'a Instrumented<'a>,
     boxed: bool,
     hook: TokenStream,
     /// `metrics`: the traced future is measured too.
@@ -65,7 +68,7 @@ impl WrapFuture<'_> {
         let Names { krate, span, .. } = self.names;
         let hook = &self.hook;
         let timer = &self.names.timer;
-        let classify = super::metrics::classify(self.names);
+        let classify = super::metrics::classify(self.item, self.names);
         let measured = self.measured;
         let traced = |future: &Expr| {
             let traced = quote!(#krate::__private::Traced::new(#span, #future, #hook));

@@ -20,6 +20,7 @@ pub(super) fn static_item(
         let key = &attr.key;
         literal(&attr.value).map(|value| quote!((#key, #krate::__private::Literal::#value)))
     });
+    let implicit = metrics.implicit;
     quote! {
         static #metric: #krate::__private::CallMetric = #krate::__private::CallMetric::new(#krate::__private::MetricMeta {
             function: ::core::concat!(::core::module_path!(), #function),
@@ -27,6 +28,7 @@ pub(super) fn static_item(
             scope: ::core::env!("CARGO_PKG_NAME"),
             version: ::core::env!("CARGO_PKG_VERSION"),
             attrs: &[#(#literals),*],
+            implicit: #implicit,
         });
     }
 }
@@ -64,10 +66,21 @@ pub(super) fn start(metrics: &Metrics, names: &Names) -> TokenStream {
     }))
 }
 
-/// The closure that tells the timer an output's error type.
-pub(super) fn classify(names: &Names) -> TokenStream {
+/// The closure that tells the timer an output's error type, typed by the
+/// function's output where it can be named (a body that diverges leaves it to
+/// inference otherwise).
+pub(super) fn classify(item: &Instrumented, names: &Names) -> TokenStream {
     let Names { krate, out, .. } = names;
-    quote!(|#out: &_| {
+    let ty = match (&item.f.sig.output, item.facts.shape) {
+        (syn::ReturnType::Default, crate::shape::Shape::Async) => quote!(()),
+        (_, crate::shape::Shape::Async) => item
+            .nameable_return()
+            .map_or_else(|| quote!(_), quote::ToTokens::to_token_stream),
+        _ => item
+            .hook_output()
+            .map_or_else(|| quote!(_), quote::ToTokens::to_token_stream),
+    };
+    quote!(|#out: &#ty| {
         use #krate::__private::{ViaAny as _, ViaResult as _};
         (&#krate::__private::MeasureOutcome(#out)).error_type()
     })
@@ -82,7 +95,12 @@ pub(super) fn sync(item: &Instrumented, names: &Names, traced: &TokenStream) -> 
         measured,
         ..
     } = names;
-    let out_ty = item.nameable_return().map(|ty| quote!(: #ty));
+    // Typed, so that the error type is read off the declared output (a body that
+    // diverges leaves it to inference otherwise).
+    let out_ty = match &item.f.sig.output {
+        syn::ReturnType::Default => Some(quote!(: ())),
+        syn::ReturnType::Type(..) => item.nameable_return().map(|ty| quote!(: #ty)),
+    };
     quote! {
         let #measured #out_ty = #krate::__private::call(move || { #traced });
         #timer.finish({
@@ -94,9 +112,9 @@ pub(super) fn sync(item: &Instrumented, names: &Names, traced: &TokenStream) -> 
 }
 
 /// An `async fn`'s body, measured until its future completes or is dropped.
-pub(super) fn future(names: &Names, traced: &TokenStream) -> TokenStream {
+pub(super) fn future(item: &Instrumented, names: &Names, traced: &TokenStream) -> TokenStream {
     let Names { krate, timer, .. } = names;
-    let classify = classify(names);
+    let classify = classify(item, names);
     quote!(#krate::__private::Measured::new(#timer, async move { #traced }, #classify).await)
 }
 

@@ -54,12 +54,20 @@ impl Names {
 pub fn body(item: &Instrumented, owner: Option<&str>) -> TokenStream {
     let names = Names::new(item.options);
     let callsite = callsite(item, owner, &names);
-    let Some(measure) = &item.options.metrics else {
-        return match item.facts.shape {
-            Shape::Sync => sync::body(item, &names, &callsite),
-            Shape::Async => async_fn::body(item, &names, &callsite),
-            Shape::Future { boxed } => future::body(item, &names, &callsite, boxed),
-        };
+    let implicit;
+    let measure = match &item.options.metrics {
+        Some(measure) => measure,
+        None if measured_everywhere(item) => {
+            implicit = crate::attr::Metrics::implicit();
+            &implicit
+        }
+        None => {
+            return match item.facts.shape {
+                Shape::Sync => sync::body(item, &names, &callsite),
+                Shape::Async => async_fn::body(item, &names, &callsite),
+                Shape::Future { boxed } => future::body(item, &names, &callsite, boxed, false),
+            };
+        }
     };
     let (function, name) = function_and_name(item, owner);
     let metric = metrics::static_item(measure, &names, &function, &name);
@@ -67,14 +75,26 @@ pub fn body(item: &Instrumented, owner: Option<&str>) -> TokenStream {
     let start = metrics::start(measure, &names);
     let body = match item.facts.shape {
         Shape::Sync => metrics::sync(item, &names, &sync::body(item, &names, &callsite)),
-        Shape::Async => metrics::future(&names, &async_fn::body(item, &names, &callsite)),
-        Shape::Future { boxed } => future::body(item, &names, &callsite, boxed),
+        Shape::Async => metrics::future(item, &names, &async_fn::body(item, &names, &callsite)),
+        Shape::Future { boxed } => future::body(item, &names, &callsite, boxed, true),
     };
     quote! {
         #metric
         let #timer = #start;
         #body
     }
+}
+
+/// Whether a function without `metrics` is measured: with the
+/// `metrics-everywhere` feature, every one but a `#[track_caller]` one (timing
+/// would move its body into a closure).
+fn measured_everywhere(item: &Instrumented) -> bool {
+    cfg!(feature = "metrics-everywhere")
+        && !item
+            .f
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("track_caller"))
 }
 
 /// `code.function.name`'s tail (`::Type::method`) and the span name.

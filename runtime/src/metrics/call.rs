@@ -29,6 +29,9 @@ pub struct MetricMeta {
     pub version: &'static str,
     /// `metrics(attrs(...))` whose values are literals: bound with the rest.
     pub attrs: &'static [(&'static str, Literal)],
+    /// Measured because every function is (the `metrics-everywhere` feature):
+    /// records only while [`super::set_everywhere`] says so.
+    pub implicit: bool,
 }
 
 /// A literal attribute value.
@@ -241,16 +244,21 @@ impl CallMetric {
     #[inline]
     pub fn start(&'static self) -> Timer {
         Timer {
-            started: (enabled() && self.switch.is_on()).then(|| (Stopwatch::start(), [])),
+            started: self.records().then(|| (Stopwatch::start(), [])),
             metric: self,
         }
+    }
+
+    #[inline]
+    fn records(&'static self) -> bool {
+        enabled() && (!self.meta.implicit || super::everywhere()) && self.switch.is_on()
     }
 
     /// [`CallMetric::start`] with attributes evaluated for this call.
     #[inline]
     pub fn start_with<A: AsRef<[KeyValue]>>(&'static self, attrs: impl FnOnce() -> A) -> Timer<A> {
         Timer {
-            started: (enabled() && self.switch.is_on()).then(|| (Stopwatch::start(), attrs())),
+            started: self.records().then(|| (Stopwatch::start(), attrs())),
             metric: self,
         }
     }

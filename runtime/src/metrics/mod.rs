@@ -16,6 +16,9 @@
 //! | [`Naming::GoCompatible`] | `operation.duration` | histogram | `s` | `operation` (the span name), `error.type` on failure, the `metrics(attrs(...))` |
 //! | [`Naming::GoCompatible`] | `operations.total` | counter | `{operation}` | the same |
 //!
+//! With the `metrics-everywhere` feature and [`set_everywhere`]`(true)`, every
+//! `#[traced]` function records as if it had `metrics`.
+//!
 //! Both histograms have the buckets the semantic conventions advise for
 //! durations, [`DURATION_BUCKETS`]. A call that returns `Err` has
 //! `error.type` = the error's type name (what `record_err` sets on the span), a
@@ -34,7 +37,7 @@ pub use call::{
 };
 
 use opentelemetry::metrics::MeterProvider;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// The buckets, in seconds, the semantic conventions advise for durations
@@ -65,6 +68,7 @@ const UNBOUND: u8 = 1;
 const BOUND: u8 = 2;
 
 static STATE: AtomicU8 = AtomicU8::new(OFF);
+static EVERYWHERE: AtomicBool = AtomicBool::new(false);
 static NAMING: AtomicU8 = AtomicU8::new(0);
 static EPOCH: AtomicU64 = AtomicU64::new(1);
 static INSTALL: Mutex<()> = Mutex::new(());
@@ -93,6 +97,24 @@ pub(crate) fn naming() -> Naming {
     } else {
         Naming::Semantic
     }
+}
+
+/// Whether this build measures every `#[traced]` function: `traced`'s
+/// `metrics-everywhere` feature, which an application enables for its whole
+/// dependency graph.
+pub const EVERYWHERE_BUILT: bool = cfg!(feature = "metrics-everywhere");
+
+/// Makes every `#[traced]` function record its metric, as with `metrics`, from
+/// its next call on (`false`: only those with `metrics`). Takes effect only in a
+/// build with the `metrics-everywhere` feature ([`EVERYWHERE_BUILT`]): without
+/// it, a function without `metrics` has no timer to start.
+pub fn set_everywhere(on: bool) {
+    EVERYWHERE.store(on, Ordering::Relaxed);
+}
+
+#[inline]
+pub(crate) fn everywhere() -> bool {
+    EVERYWHERE.load(Ordering::Relaxed)
 }
 
 /// Installs `provider` as the global meter provider, and makes every measured call

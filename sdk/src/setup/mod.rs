@@ -58,6 +58,7 @@ pub struct Setup {
     metrics_exporters: Option<Vec<ExporterKind>>,
     metric_naming: traced::metrics::Naming,
     metric_interval: Option<Duration>,
+    metrics_everywhere: Option<bool>,
     /// The traces console's printer, once added: the metrics console shares it.
     printer: Option<crate::console::Printer>,
 }
@@ -97,6 +98,7 @@ impl Setup {
             metrics_exporters: None,
             metric_naming: traced::metrics::Naming::Semantic,
             metric_interval: None,
+            metrics_everywhere: None,
             printer: None,
         }
     }
@@ -106,6 +108,15 @@ impl Setup {
     /// empty list installs no meter provider.
     pub fn metrics_exporters(mut self, exporters: &[ExporterKind]) -> Self {
         self.metrics_exporters = Some(exporters.to_vec());
+        self
+    }
+
+    /// Every `#[traced]` function records the metric of `#[traced(metrics)]`, not
+    /// only those with `metrics`. Needs `traced`'s `metrics-everywhere` feature
+    /// in the application's build (without it, a warning says so and only
+    /// functions with `metrics` record).
+    pub fn metrics_everywhere(mut self, on: bool) -> Self {
+        self.metrics_everywhere = Some(on);
         self
     }
 
@@ -366,6 +377,15 @@ impl Setup {
             protocol: self.protocol,
             env,
         };
+        if let Some(on) = self.metrics_everywhere {
+            if on && !traced::metrics::EVERYWHERE_BUILT {
+                warnings.push(
+                    "Setup::metrics_everywhere needs traced's `metrics-everywhere` feature; only functions with `metrics` record"
+                        .to_owned(),
+                );
+            }
+            traced::metrics::set_everywhere(on);
+        }
         let shared = self.printer.clone();
         let console = std::mem::take(&mut self.console);
         let lookup = &*self.lookup;
