@@ -49,6 +49,12 @@ pub struct Filter {
     default: Option<bool>,
     /// `(path, on)`, most specific (most segments) first.
     directives: Vec<(String, bool)>,
+    /// Instrumentation scopes switched on or off (the declarative
+    /// configuration's tracer configurator): `(name pattern, on)`, the first
+    /// match deciding, for call sites no directive names.
+    scopes: Vec<(String, bool)>,
+    /// The configurator's default, for call sites no directive or scope names.
+    scope_default: Option<bool>,
 }
 
 /// A directive [`Filter`] cannot read, and why.
@@ -120,15 +126,112 @@ impl Filter {
     /// Whether a call site named `path` records under this filter.
     #[must_use]
     pub fn enables(&self, path: &str) -> bool {
-        let path = path.strip_prefix("::").unwrap_or(path);
-        self.directives
-            .iter()
-            .find(|(prefix, _)| {
-                path.strip_prefix(prefix.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-            })
-            .map_or(self.default.unwrap_or(true), |&(_, on)| on)
+        self.enables_in(path, None)
     }
+
+    /// [`Filter::enables`] for a call site of the instrumentation scope `scope`
+    /// (its crate's package name), which the scope rules match; without one, the
+    /// path's first segment stands for it.
+    #[must_use]
+    pub fn enables_in(&self, path: &str, scope: Option<&str>) -> bool {
+        let path = path.strip_prefix("::").unwrap_or(path);
+        if let Some(&(_, on)) = self.directives.iter().find(|(prefix, _)| {
+            path.strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        }) {
+            return on;
+        }
+        let krate = scope.unwrap_or_else(|| path.split("::").next().unwrap_or(path));
+        if let Some(&(_, on)) = self
+            .scopes
+            .iter()
+            .find(|(pattern, _)| scope_matches(pattern, krate))
+        {
+            return on;
+        }
+        self.default.or(self.scope_default).unwrap_or(true)
+    }
+
+    /// This filter, with the instrumentation scopes matching `pattern` (a crate's
+    /// package name, `*` matching any characters and `?` one) switched on or off,
+    /// after the scope rules it has: the declarative configuration's
+    /// `tracer_configurator/development` `tracers` entries, in order. Directives
+    /// by path still win over them.
+    ///
+    /// ```
+    /// use traced::filter::Filter;
+    ///
+    /// let filter = Filter::everything().with_scope("traced-sqlx", false);
+    /// assert!(!filter.enables("traced_sqlx::query"));
+    /// assert!(filter.enables("traced_http::server"));
+    /// ```
+    #[must_use]
+    pub fn with_scope(mut self, pattern: &str, on: bool) -> Filter {
+        self.scopes.push((pattern.to_owned(), on));
+        self
+    }
+
+    /// This filter, with the scopes no rule names switched on or off (the
+    /// configurator's `default_config`); the bare value of the directives still
+    /// wins when given.
+    #[must_use]
+    pub fn with_scope_default(mut self, on: bool) -> Filter {
+        self.scope_default = Some(on);
+        self
+    }
+
+    /// This filter's directives by path, and `other`'s where this one has none.
+    #[must_use]
+    pub fn or(mut self, other: &Filter) -> Filter {
+        for (path, on) in &other.directives {
+            if !self.directives.iter().any(|(p, _)| p == path) {
+                self.directives.push((path.clone(), *on));
+            }
+        }
+        self.directives
+            .sort_by_key(|(path, _)| std::cmp::Reverse(path.split("::").count()));
+        self.default = self.default.or(other.default);
+        self.scopes.extend(other.scopes.iter().cloned());
+        self.scope_default = self.scope_default.or(other.scope_default);
+        self
+    }
+}
+
+/// Whether the scope `pattern` names the crate `krate` (a package name, or a
+/// module path's first segment: `-` and `_` match each other); `*` matches any
+/// characters, `?` one.
+fn scope_matches(pattern: &str, krate: &str) -> bool {
+    let dash = |c: char| if c == '-' { '_' } else { c };
+    let pattern: Vec<char> = pattern.chars().map(dash).collect();
+    let name: Vec<char> = krate.chars().map(dash).collect();
+    glob(&pattern, &name)
+}
+
+fn glob(pattern: &[char], name: &[char]) -> bool {
+    // The classic two-pointer match, backtracking to the last `*`.
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// One directive: its path (`None` for a bare value) and whether it switches on.
@@ -171,6 +274,9 @@ fn read(directive: &str) -> Result<(Option<&str>, bool), &'static str> {
 #[derive(Debug)]
 pub struct Switch {
     path: &'static str,
+    /// The instrumentation scope (a crate's package name), for the scope rules;
+    /// `None`: the path's first segment stands for it.
+    scope: Option<&'static str>,
     state: AtomicU8,
 }
 
@@ -188,6 +294,8 @@ static SWITCHES: Mutex<Switches> = Mutex::new(Switches {
     filter: Filter {
         default: None,
         directives: Vec::new(),
+        scopes: Vec::new(),
+        scope_default: None,
     },
     known: Vec::new(),
 });
@@ -198,6 +306,18 @@ impl Switch {
     pub const fn new(path: &'static str) -> Switch {
         Switch {
             path,
+            scope: None,
+            state: AtomicU8::new(UNKNOWN),
+        }
+    }
+
+    /// The switch of the spans named `path`, of the instrumentation scope
+    /// `scope` (the crate's package name).
+    #[must_use]
+    pub const fn scoped(path: &'static str, scope: &'static str) -> Switch {
+        Switch {
+            path,
+            scope: Some(scope),
             state: AtomicU8::new(UNKNOWN),
         }
     }
@@ -222,7 +342,7 @@ impl Switch {
     #[cold]
     fn ask(&'static self) -> bool {
         let mut switches = SWITCHES.lock().unwrap_or_else(PoisonError::into_inner);
-        let on = switches.filter.enables(self.path);
+        let on = switches.filter.enables_in(self.path, self.scope);
         if self
             .state
             .swap(if on { ON } else { OFF }, Ordering::Relaxed)
@@ -238,7 +358,7 @@ impl Switch {
 pub fn set(filter: Filter) {
     let mut switches = SWITCHES.lock().unwrap_or_else(PoisonError::into_inner);
     for switch in &switches.known {
-        let on = filter.enables(switch.path);
+        let on = filter.enables_in(switch.path, switch.scope);
         switch
             .state
             .store(if on { ON } else { OFF }, Ordering::Relaxed);
@@ -264,6 +384,31 @@ pub fn current() -> Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_match_by_package_name_with_wildcards_the_first_rule_deciding() {
+        let filter = Filter::everything()
+            .with_scope("traced-*", false)
+            .with_scope("traced-http", true)
+            .with_scope("my-?pp", false)
+            .with_scope_default(true);
+        // The first matching rule decides: `traced-*` before `traced-http`.
+        assert!(!filter.enables("traced_http::server"));
+        assert!(!filter.enables("traced_sqlx::query"));
+        assert!(!filter.enables("my_app::handlers::get"));
+        assert!(filter.enables("my_apps::get"));
+        assert!(filter.enables("other::f"));
+        // A directive by path wins over the scopes.
+        let filter = "traced_sqlx=on".parse::<Filter>().unwrap().or(&filter);
+        assert!(filter.enables("traced_sqlx::query"));
+        assert!(!filter.enables("traced_lapin::publish"));
+        // The configurator's default applies where nothing else does.
+        let off = Filter::everything().with_scope_default(false);
+        assert!(!off.enables("any::thing"));
+        assert!(glob(&['*'], &[]));
+        assert!(!glob(&['a', '?'], &['a']));
+        assert!(glob(&['*', 'b', '*'], &['a', 'b', 'c']));
+    }
 
     #[test]
     fn the_most_specific_directive_decides() {

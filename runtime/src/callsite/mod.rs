@@ -58,7 +58,7 @@ struct Route {
 impl Callsite {
     pub const fn new(meta: Meta) -> Self {
         Callsite {
-            switch: Switch::new(meta.function),
+            switch: Switch::scoped(meta.function, meta.scope),
             meta,
             route: RwLock::new(None),
         }

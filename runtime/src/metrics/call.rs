@@ -232,7 +232,7 @@ impl CallMetric {
     #[must_use]
     pub const fn new(meta: MetricMeta) -> Self {
         CallMetric {
-            switch: Switch::new(meta.function),
+            switch: Switch::scoped(meta.function, meta.scope),
             meta,
             current: AtomicPtr::new(std::ptr::null_mut()),
             made: Mutex::new(Vec::new()),

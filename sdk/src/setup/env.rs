@@ -49,6 +49,8 @@ pub(crate) struct EnvSettings {
     pub(crate) limits: CountLimits,
     /// `TRACED_FILTER`: which call sites record; `None`: not set.
     pub(crate) filter: Option<traced::filter::Filter>,
+    /// `OTEL_CONFIG_FILE`'s tracer configurator, as scope rules.
+    pub(crate) file_filter: Option<traced::filter::Filter>,
     pub(crate) metrics: MetricsEnv,
 }
 
@@ -144,6 +146,9 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
     s.gzip = r.signal("COMPRESSION", Reader::compression);
     s.sampler = r.sampler();
     s.metrics = r.metrics_env();
+    if let Some(path) = r.string("OTEL_CONFIG_FILE") {
+        r.config_file(&path, &mut s);
+    }
     s.bsp_schedule_delay = r.millis_within("OTEL_BSP_SCHEDULE_DELAY", MIN_DELAY, MAX_WAIT);
     s.bsp_max_queue_size = r.count_at_most(
         "OTEL_BSP_MAX_QUEUE_SIZE",
@@ -243,6 +248,22 @@ impl Reader<'_> {
         let specific = format!("OTEL_EXPORTER_OTLP_{signal}_{suffix}");
         let general = format!("OTEL_EXPORTER_OTLP_{suffix}");
         parse(self, &specific).or_else(|| parse(self, &general))
+    }
+
+    /// `OTEL_CONFIG_FILE`: its `disabled` and its tracer configurator.
+    #[cfg(feature = "config-file")]
+    fn config_file(&mut self, path: &str, s: &mut EnvSettings) {
+        let lookup = self.lookup;
+        let file = super::config_file::read(path, lookup, &mut |w| self.say(w));
+        s.disabled |= file.disabled;
+        s.file_filter = file.filter;
+    }
+
+    #[cfg(not(feature = "config-file"))]
+    fn config_file(&mut self, path: &str, _: &mut EnvSettings) {
+        self.say(format!(
+            "OTEL_CONFIG_FILE={path:?} needs traced-sdk's `config-file` feature; the file is not read"
+        ));
     }
 
     fn metrics_env(&mut self) -> MetricsEnv {

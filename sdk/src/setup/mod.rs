@@ -1,6 +1,8 @@
 //! One-call setup: the SDK tracer provider, its exporters, the propagators and the
 //! panic hook, configured from code and from the standard `OTEL_*` variables.
 
+#[cfg(feature = "config-file")]
+mod config_file;
 mod endpoint;
 pub(crate) mod env;
 mod guard;
@@ -295,7 +297,15 @@ impl Setup {
         self.max_export_request = self.max_export_request(&mut warnings);
         crate::install_panic_hook();
         crate::propagators::install(env.propagators.clone());
-        if let Some(filter) = self.filter.take().or_else(|| env.filter.clone()) {
+        // Directives by path (code, then TRACED_FILTER) win over the file's scopes.
+        let filter = match (
+            self.filter.take().or_else(|| env.filter.clone()),
+            &env.file_filter,
+        ) {
+            (Some(filter), Some(file)) => Some(filter.or(file)),
+            (filter, file) => filter.or_else(|| file.clone()),
+        };
+        if let Some(filter) = filter {
             traced::filter::set(filter);
         }
         let mut guard = TracingGuard {
