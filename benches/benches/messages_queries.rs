@@ -395,28 +395,10 @@ const INSTRUCTION_OPS: u64 = 1000;
 /// `label` alone for [`INSTRUCTION_OPS`] operations (setup included: it cancels out
 /// in a difference with the uninstrumented row's run).
 fn instructions_of(label: &str) -> Option<u64> {
-    let this = std::env::current_exe().ok()?;
-    let out =
-        std::env::temp_dir().join(format!("messages-queries-{}.callgrind", std::process::id()));
     eprintln!("messages_queries: counting instructions of {label} under callgrind ...");
-    let status = std::process::Command::new("valgrind")
-        .arg("--tool=callgrind")
-        .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(this)
-        .args(["--only", label, "--rounds", "1", "--ops", "500"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .ok()?;
-    let text = std::fs::read_to_string(&out).ok();
-    let _ = std::fs::remove_file(&out);
-    if !status.success() {
-        return None;
-    }
-    text?
-        .lines()
-        .find_map(|line| line.strip_prefix("totals: "))
-        .and_then(|total| total.trim().parse().ok())
+    traced_benches::measure::callgrind_instructions(&[
+        "--only", label, "--rounds", "1", "--ops", "500",
+    ])
 }
 
 fn nanos(d: Duration) -> f64 {

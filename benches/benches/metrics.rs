@@ -30,7 +30,7 @@ use traced_benches::alloc::{self, CountingAlloc};
 use traced_benches::cli;
 use traced_benches::export::Counting;
 use traced_benches::machine::{self, Machine};
-use traced_benches::measure::cpu_time;
+use traced_benches::measure::{cpu_time, thread_cpu_time};
 use traced_benches::stats::{Summary, median};
 
 #[global_allocator]
@@ -295,25 +295,10 @@ fn install(group: Group) -> Installed {
     }
 }
 
-/// CPU time of the calling thread.
-fn thread_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable timespec.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut now) };
-    if status != 0 {
-        return Duration::ZERO;
-    }
-    #[allow(clippy::cast_sign_loss)]
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
-}
-
 /// One batch of `calls` calls: (calling thread ns/call, process ns/call,
 /// allocations/call).
 fn batch(row: &Row, calls: u64) -> (f64, f64, f64) {
-    let (thread, process, allocs) = (thread_time(), cpu_time(), alloc::this_thread());
+    let (thread, process, allocs) = (thread_cpu_time(), cpu_time(), alloc::this_thread());
     for i in 0..calls {
         let _ = black_box((row.work)(
             black_box(i),
@@ -321,7 +306,7 @@ fn batch(row: &Row, calls: u64) -> (f64, f64, f64) {
             black_box(true),
         ));
     }
-    let (thread, process) = (thread_time() - thread, cpu_time() - process);
+    let (thread, process) = (thread_cpu_time() - thread, cpu_time() - process);
     let allocs = alloc::this_thread() - allocs;
     #[allow(clippy::cast_precision_loss)]
     let per = |d: Duration| d.as_secs_f64() * 1e9 / calls as f64;
@@ -365,26 +350,7 @@ fn options() -> Options {
 
 /// The instructions of running `id` alone for `calls` calls under callgrind.
 fn instructions_of(id: &str, calls: u64) -> Option<u64> {
-    let this = std::env::current_exe().ok()?;
-    let out = std::env::temp_dir().join(format!("metrics-bench-{}.callgrind", std::process::id()));
-    let status = std::process::Command::new("valgrind")
-        .arg("--tool=callgrind")
-        .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(this)
-        .args(["--only", id, "--calls", &calls.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .ok()?;
-    let text = std::fs::read_to_string(&out).ok();
-    let _ = std::fs::remove_file(&out);
-    if !status.success() {
-        return None;
-    }
-    text?
-        .lines()
-        .find_map(|line| line.strip_prefix("totals: "))
-        .and_then(|total| total.trim().parse().ok())
+    traced_benches::measure::callgrind_instructions(&["--only", id, "--calls", &calls.to_string()])
 }
 
 /// Instructions per call of `id`: the difference of two runs (20 000 and 40 000

@@ -169,15 +169,55 @@ fn shuffle(order: &mut [usize], seed: &mut u64) {
 /// CPU time used so far by every thread of the process.
 #[must_use]
 pub fn cpu_time() -> Duration {
+    clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// CPU time used so far by the calling thread.
+#[must_use]
+pub fn thread_cpu_time() -> Duration {
+    clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn clock(id: libc::clockid_t) -> Duration {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `now` is a valid, writable timespec.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut now) };
+    let status = unsafe { libc::clock_gettime(id, &raw mut now) };
     if status != 0 {
         return Duration::ZERO;
     }
     #[allow(clippy::cast_sign_loss)]
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// The instructions callgrind counts running this bench binary again with
+/// `args` (`valgrind` needed); `None` when it cannot be run.
+#[must_use]
+pub fn callgrind_instructions(args: &[&str]) -> Option<u64> {
+    let this = std::env::current_exe().ok()?;
+    let out = std::env::temp_dir().join(format!(
+        "traced-bench-{}-{}.callgrind",
+        std::process::id(),
+        args.join("-").replace(['/', ' ', ','], "_")
+    ));
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(this)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    let text = std::fs::read_to_string(&out).ok();
+    let _ = std::fs::remove_file(&out);
+    if !status.success() {
+        return None;
+    }
+    text?
+        .lines()
+        .find_map(|line| line.strip_prefix("totals: "))
+        .and_then(|total| total.trim().parse().ok())
 }

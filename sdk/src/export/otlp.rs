@@ -120,9 +120,22 @@ pub(crate) fn grpc(
     target: &Target,
     warnings: &mut Vec<String>,
 ) -> Result<(OtlpExporter<super::grpc::GrpcTransport>, GrpcRuntime), String> {
+    let (transport, runtime) = grpc_transport(target, "traced-otlp-grpc", warnings)?;
+    let exporter = OtlpExporter::new(transport, target.timeout, target.max_request);
+    Ok((exporter, runtime))
+}
+
+/// A gRPC transport to `target`, and the runtime of its own (threads named
+/// `thread`) its connection lives on.
+#[cfg(feature = "otlp-grpc")]
+fn grpc_transport(
+    target: &Target,
+    thread: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(super::grpc::GrpcTransport, GrpcRuntime), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
-        .thread_name("traced-otlp-grpc")
+        .thread_name(thread)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
@@ -131,8 +144,7 @@ pub(crate) fn grpc(
         return Err("no runtime for gRPC export".into());
     };
     let transport = super::grpc::GrpcTransport::new(target, tokio, warnings)?;
-    let exporter = OtlpExporter::new(transport, target.timeout, target.max_request);
-    Ok((exporter, runtime))
+    Ok((transport, runtime))
 }
 
 /// The OTLP metric exporter for `target`, over gRPC (with the runtime its
@@ -147,18 +159,8 @@ pub(crate) fn metrics(
     match target.protocol {
         #[cfg(feature = "otlp-grpc")]
         Protocol::Grpc => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("traced-otlp-metrics")
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the runtime for gRPC export: {e}"))?;
-            let runtime = GrpcRuntime(Some(runtime));
-            let Some(tokio) = &runtime.0 else {
-                return Err("no runtime for gRPC export".into());
-            };
-            let transport = super::grpc::GrpcTransport::new(target, tokio, warnings)?
-                .with_path(super::metrics::GRPC_EXPORT);
+            let (transport, runtime) = grpc_transport(target, "traced-otlp-metrics", warnings)?;
+            let transport = transport.with_path(super::metrics::GRPC_EXPORT);
             Ok(MetricExporter::Grpc {
                 exporter: OtlpMetrics::new(transport, target.timeout, temporality),
                 _runtime: runtime,
