@@ -1,0 +1,38 @@
+//! traced and the `tracing` ecosystem.
+//!
+//! [`EventsLayer`] is a `tracing_subscriber` layer that turns `tracing` events
+//! (`info!`, `error!`, ...) into events of the current OpenTelemetry span: the
+//! span of the `#[traced]` function (or any span made current) they happen in,
+//! whether or not a `tracing` span is open.
+//!
+//! ```
+//! use tracing_subscriber::layer::SubscriberExt as _;
+//!
+//! let subscriber = tracing_subscriber::registry().with(traced_tracing::EventsLayer::new());
+//! let _guard = tracing_core::dispatcher::set_default(&subscriber.into());
+//! ```
+//!
+//! Each event becomes a span event named by its message (`event` when it has
+//! none), with the attributes `level` (`ERROR`, `WARN`, `INFO`, `DEBUG`,
+//! `TRACE`), `target`, `code.file.path` and `code.line.number` where the event
+//! tells them, and each of its fields with its type: integers as integers
+//! (an unsigned one above `i64::MAX` as text), floats, booleans and strings as
+//! themselves, anything else through `Debug`, an error through `Display` (as
+//! `exception.message` for a field named `error`). Strings are cut to the value
+//! length limit, as every value traced records. An event in a span that is not
+//! sampled, or with no span current, costs one check and records nothing.
+//!
+//! **Beside tracing-opentelemetry.** tracing-opentelemetry records the events
+//! that happen inside `tracing` spans on their own OpenTelemetry spans. Add this
+//! layer with [`EventsLayer::beside_tracing_opentelemetry`] there: it then leaves
+//! those events to tracing-opentelemetry and records only the ones outside every
+//! `tracing` span, which tracing-opentelemetry drops. No event is recorded twice.
+//!
+//! **Errors fail the span, if asked.** With [`EventsLayer::errors_fail_span`], an
+//! `error!` event that carries an error value (a field recorded as an error, such
+//! as `error!(error = &e as &dyn std::error::Error, "...")`) sets the span's
+//! status to Error, described by the error.
+
+mod event;
+
+pub use event::EventsLayer;
