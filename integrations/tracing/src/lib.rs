@@ -28,11 +28,17 @@
 //! those events to tracing-opentelemetry and records only the ones outside every
 //! `tracing` span, which tracing-opentelemetry drops. No event is recorded twice.
 //!
+//! **Log lines carry their trace.** [`WithTraceIds`] wraps a
+//! `tracing_subscriber::fmt` format (text or JSON) so that every line has the
+//! current span's `trace_id` and `span_id`.
+//!
 //! **Errors fail the span, if asked.** With [`EventsLayer::errors_fail_span`], an
 //! `error!` event that carries an error value (a field recorded as an error, such
 //! as `error!(error = &e as &dyn std::error::Error, "...")`) sets the span's
 //! status to Error, described by the error.
 
 mod event;
+mod ids;
 
 pub use event::EventsLayer;
+pub use ids::WithTraceIds;
