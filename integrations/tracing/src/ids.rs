@@ -38,7 +38,7 @@ impl<F> WithTraceIds<F> {
 }
 
 /// The current span's ids as hex, when a valid span context is current.
-fn current_ids() -> Option<(String, String)> {
+pub(crate) fn current_ids() -> Option<(String, String)> {
     opentelemetry::Context::map_current(|cx| {
         let span = cx.span();
         let context = span.span_context();

@@ -30,7 +30,8 @@
 //!
 //! **Log lines carry their trace.** [`WithTraceIds`] wraps a
 //! `tracing_subscriber::fmt` format (text or JSON) so that every line has the
-//! current span's `trace_id` and `span_id`.
+//! current span's `trace_id` and `span_id`; [`LogWithTraceIds`] (the `log`
+//! feature) does the same for a `log` logger.
 //!
 //! **Errors fail the span, if asked.** With [`EventsLayer::errors_fail_span`], an
 //! `error!` event that carries an error value (a field recorded as an error, such
@@ -39,6 +40,10 @@
 
 mod event;
 mod ids;
+#[cfg(feature = "log")]
+mod log_ids;
 
 pub use event::EventsLayer;
 pub use ids::WithTraceIds;
+#[cfg(feature = "log")]
+pub use log_ids::LogWithTraceIds;
