@@ -15,10 +15,14 @@ impl log::Log for Keep {
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        LINES
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", record.level(), record.args()));
+        // Only this test's records: others (OpenTelemetry's own diagnostics,
+        // forwarded from `tracing` to `log` in some builds) are not its concern.
+        if record.target() == module_path!() {
+            LINES
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", record.level(), record.args()));
+        }
     }
 
     fn flush(&self) {}
