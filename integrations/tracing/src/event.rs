@@ -53,8 +53,12 @@ where
         if self.beside && ctx.event_span(event).is_some() {
             return;
         }
-        let cx = opentelemetry::Context::current();
-        let span = cx.span();
+        opentelemetry::Context::map_current(|cx| self.record(event, &cx.span()));
+    }
+}
+
+impl EventsLayer {
+    fn record(&self, event: &Event<'_>, span: &opentelemetry::trace::SpanRef<'_>) {
         if !span.is_recording() {
             return;
         }
@@ -67,13 +71,12 @@ where
         fields
             .attributes
             .push(KeyValue::new("level", meta.level().as_str()));
+        // The metadata is static: its strings are recorded without a copy.
         fields
             .attributes
-            .push(KeyValue::new("target", meta.target().to_owned()));
+            .push(KeyValue::new("target", meta.target()));
         if let Some(file) = meta.file() {
-            fields
-                .attributes
-                .push(KeyValue::new(CODE_FILE_PATH, file.to_owned()));
+            fields.attributes.push(KeyValue::new(CODE_FILE_PATH, file));
         }
         if let Some(line) = meta.line() {
             fields
@@ -91,7 +94,7 @@ where
                 span.set_status(Status::error(error.clone()));
             }
         }
-        let name = message.unwrap_or_else(|| "event".to_owned());
+        let name = message.map_or(std::borrow::Cow::Borrowed("event"), std::borrow::Cow::Owned);
         span.add_event(name, attributes);
     }
 }

@@ -50,7 +50,7 @@ fn text_and_json_lines_carry_the_ids_of_the_span_they_were_written_in() {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(move || j.clone())
-                .event_format(WithTraceIds::new(tracing_subscriber::fmt::format().json())),
+                .event_format(WithTraceIds::json(tracing_subscriber::fmt::format().json())),
         );
     tracing::subscriber::with_default(subscriber, || {
         handle(7);
