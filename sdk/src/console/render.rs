@@ -219,11 +219,7 @@ impl View {
             if key.starts_with("code.") || (bar_style == RED && key == "error.type") {
                 continue;
             }
-            let value = kv.value.to_string();
-            let quote = matches!(kv.value, Value::String(_))
-                && (value.is_empty() || value.contains(|c: char| c.is_whitespace() || c == '='));
-            let value = if quote { format!("{value:?}") } else { value };
-            line.add(DIM, &format!(" {key}=")).add(PLAIN, &value);
+            add_attribute(&mut line, key, &kv.value);
         }
         let from = self.cell(span.start_time, false).min(TIMELINE - 1);
         let to = self.cell(span.end_time, true).clamp(from + 1, TIMELINE);
@@ -242,7 +238,18 @@ impl View {
                 let text = type_and_message(error_type, message.as_deref());
                 line.add(RED, &format!("! {text}"));
             } else {
-                line.add(PLAIN, &format!("• {}", event.name));
+                // A `tracing` event's level first, its fields after its message.
+                let level = attr(&event.attributes, "level").map(Value::as_str);
+                match level {
+                    Some(level) => line.add(PLAIN, &format!("• {level} {}", event.name)),
+                    None => line.add(PLAIN, &format!("• {}", event.name)),
+                };
+                for kv in &event.attributes {
+                    let key = kv.key.as_str();
+                    if !(key.starts_with("code.") || key == "level" || key == "target") {
+                        add_attribute(&mut line, key, &kv.value);
+                    }
+                }
             }
             let offset = human(since(span.start_time, event.timestamp));
             line.add(DIM, &format!(" +{offset}"));
@@ -320,6 +327,15 @@ fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
         .iter()
         .find(|kv| kv.key.as_str() == key)
         .map(|kv| &kv.value)
+}
+
+/// ` key=value`, the value quoted when it is an empty string or holds spaces or `=`.
+fn add_attribute(line: &mut Line, key: &str, value: &Value) {
+    let text = value.to_string();
+    let quote = matches!(value, Value::String(_))
+        && (text.is_empty() || text.contains(|c: char| c.is_whitespace() || c == '='));
+    let text = if quote { format!("{text:?}") } else { text };
+    line.add(DIM, &format!(" {key}=")).add(PLAIN, &text);
 }
 
 /// `type: message`, or whichever of the two there is (once if they are the same).
@@ -472,6 +488,23 @@ pub(crate) mod tests {
             "└─ late 100µs",
         ];
         assert_eq!(plain(&spans, None)[1..], expected);
+    }
+
+    #[test]
+    fn a_tracing_event_shows_its_level_and_fields() {
+        let mut lookup = span(TRACE, 1, 0, "lookup", 0..5_000);
+        let attributes = vec![
+            KeyValue::new("level", "WARN"),
+            KeyValue::new("target", "app::db"),
+            KeyValue::new("code.line.number", 12_i64),
+            KeyValue::new("attempt", 2_i64),
+            KeyValue::new("who", "ada lovelace"),
+        ];
+        lookup.events.events = vec![Event::new("retrying", at(1_020), attributes, 0)];
+        assert_eq!(
+            plain(&[lookup], None)[2],
+            "  • WARN retrying attempt=2 who=\"ada lovelace\" +1.02ms"
+        );
     }
 
     #[test]
