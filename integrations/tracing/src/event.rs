@@ -99,8 +99,8 @@ impl EventsLayer {
     }
 }
 
-/// An event's fields, as attributes.
-struct Fields {
+/// An event's (or a span's) fields, as attributes.
+pub(crate) struct Fields {
     message: Option<String>,
     /// The first error value, described by `Display`.
     error: Option<String>,
@@ -108,6 +108,23 @@ struct Fields {
 }
 
 impl Fields {
+    /// Fields added to `attributes`.
+    pub(crate) fn with(attributes: Vec<KeyValue>) -> Self {
+        Fields {
+            message: None,
+            error: None,
+            attributes,
+        }
+    }
+
+    /// The attributes, a message among them (a span's fields have no message).
+    pub(crate) fn into_attributes(mut self) -> Vec<KeyValue> {
+        if let Some(message) = self.message.take() {
+            self.attributes.push(KeyValue::new("message", message));
+        }
+        self.attributes
+    }
+
     fn push(&mut self, field: &Field, value: Option<Value>) {
         if let Some(value) = value {
             self.attributes

@@ -28,6 +28,11 @@
 //! those events to tracing-opentelemetry and records only the ones outside every
 //! `tracing` span, which tracing-opentelemetry drops. No event is recorded twice.
 //!
+//! **Without tracing-opentelemetry.** [`SpansLayer`] is a light bridge of its
+//! own: every `tracing` span becomes an OpenTelemetry span made by traced,
+//! current while it is entered, so `#[instrument]` and `#[traced]` spans nest
+//! in one trace either way round.
+//!
 //! **Log lines carry their trace.** [`WithTraceIds`] wraps a
 //! `tracing_subscriber::fmt` format (text or JSON) so that every line has the
 //! current span's `trace_id` and `span_id`; [`LogWithTraceIds`] (the `log`
@@ -42,8 +47,10 @@ mod event;
 mod ids;
 #[cfg(feature = "log")]
 mod log_ids;
+mod spans;
 
 pub use event::EventsLayer;
 pub use ids::WithTraceIds;
 #[cfg(feature = "log")]
 pub use log_ids::LogWithTraceIds;
+pub use spans::SpansLayer;

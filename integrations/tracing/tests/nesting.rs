@@ -2,79 +2,16 @@
 //! tracing-opentelemetry installed (its context activation on, as by default):
 //! sync, async across an `.await`, and spawned.
 
+mod common;
+
+use common::*;
 use traced::traced;
-use traced_sdk::testing::{capture, Spans};
-use tracing::Instrument as _;
+use traced_sdk::testing::capture;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 fn subscriber() -> impl tracing::Subscriber + Send + Sync {
     tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(opentelemetry::global::tracer("nesting")))
-}
-
-#[traced]
-fn traced_leaf() {}
-
-#[tracing::instrument]
-fn instrumented_calls_traced() {
-    traced_leaf();
-}
-
-#[tracing::instrument]
-fn instrumented_leaf() {}
-
-#[traced]
-fn traced_calls_instrumented() {
-    instrumented_leaf();
-}
-
-#[traced]
-async fn traced_leaf_async() {
-    tokio::task::yield_now().await;
-}
-
-#[tracing::instrument]
-async fn instrumented_calls_traced_async() {
-    tokio::task::yield_now().await;
-    traced_leaf_async().await;
-}
-
-#[tracing::instrument]
-async fn instrumented_leaf_async() {
-    tokio::task::yield_now().await;
-}
-
-#[traced]
-async fn traced_calls_instrumented_async() {
-    tokio::task::yield_now().await;
-    instrumented_leaf_async().await;
-}
-
-#[traced]
-async fn traced_spawns_instrumented() {
-    // The task carries the context current now (traced's), so the tracing span
-    // started in it has the traced span for parent.
-    traced::context::spawn(instrumented_leaf_async())
-        .await
-        .unwrap();
-}
-
-#[tracing::instrument]
-async fn instrumented_spawns_traced() {
-    // A tracing span carried into a task by `.instrument(...)`: entered at each
-    // poll, it makes its OpenTelemetry context current there.
-    tokio::spawn(traced_leaf_async().instrument(tracing::Span::current()))
-        .await
-        .unwrap();
-}
-
-/// A span named `child` is a child of the one named `parent`, in its trace.
-fn parent_and_child(spans: &Spans, parent: &str, child: &str) {
-    let p = spans.named(parent);
-    let found = spans
-        .all_named(child)
-        .any(|c| c.is_child_of(p) && c.trace_id() == p.trace_id());
-    assert!(found, "no {child} under {parent}: {:?}", spans.names());
 }
 
 #[test]

@@ -1,0 +1,72 @@
+//! The functions both nesting tests call: `#[instrument]` and `#[traced]`, each
+//! calling the other, sync, async and spawned.
+#![allow(dead_code)]
+
+use traced::traced;
+use traced_sdk::testing::Spans;
+use tracing::Instrument as _;
+
+#[traced]
+pub fn traced_leaf() {}
+
+#[tracing::instrument]
+pub fn instrumented_calls_traced() {
+    traced_leaf();
+}
+
+#[tracing::instrument]
+pub fn instrumented_leaf() {}
+
+#[traced]
+pub fn traced_calls_instrumented() {
+    instrumented_leaf();
+}
+
+#[traced]
+pub async fn traced_leaf_async() {
+    tokio::task::yield_now().await;
+}
+
+#[tracing::instrument]
+pub async fn instrumented_calls_traced_async() {
+    tokio::task::yield_now().await;
+    traced_leaf_async().await;
+}
+
+#[tracing::instrument]
+pub async fn instrumented_leaf_async() {
+    tokio::task::yield_now().await;
+}
+
+#[traced]
+pub async fn traced_calls_instrumented_async() {
+    tokio::task::yield_now().await;
+    instrumented_leaf_async().await;
+}
+
+#[traced]
+pub async fn traced_spawns_instrumented() {
+    // The task carries the context current now (traced's), so the tracing span
+    // started in it has the traced span for parent.
+    traced::context::spawn(instrumented_leaf_async())
+        .await
+        .unwrap();
+}
+
+#[tracing::instrument]
+pub async fn instrumented_spawns_traced() {
+    // A tracing span carried into a task by `.instrument(...)`: entered at each
+    // poll, it makes its OpenTelemetry context current there.
+    tokio::spawn(traced_leaf_async().instrument(tracing::Span::current()))
+        .await
+        .unwrap();
+}
+
+/// A span named `child` is a child of the one named `parent`, in its trace.
+pub fn parent_and_child(spans: &Spans, parent: &str, child: &str) {
+    let p = spans.named(parent);
+    let found = spans
+        .all_named(child)
+        .any(|c| c.is_child_of(p) && c.trace_id() == p.trace_id());
+    assert!(found, "no {child} under {parent}: {:?}", spans.names());
+}
