@@ -3,6 +3,10 @@
 //! service handles, one CLIENT span per request it sends, with the trace carried
 //! across in W3C headers.
 //!
+//! Each request is also measured, sampled or not, into
+//! `http.server.request.duration` and `http.client.request.duration` (see the
+//! workspace README's *Metrics*).
+//!
 //! - Servers: [`ServerLayer`], a tower layer for axum, hyper and any tower-based
 //!   server.
 //! - Clients: [`ClientMiddleware`] for reqwest (through reqwest-middleware, feature

@@ -10,6 +10,10 @@
 //!   current while the message is handled;
 //! - a CLIENT span `ack`, `nack` or `reject` `{destination}` per settlement.
 //!
+//! Publishing and settling are also measured, sampled or not, into
+//! `messaging.client.operation.duration`, and each delivery into
+//! `messaging.process.duration` (see the workspace README's *Metrics*).
+//!
 //! Wrap the channel, and the rest of the code stays as it was:
 //!
 //! ```no_run

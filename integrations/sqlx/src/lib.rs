@@ -24,6 +24,9 @@
 //! The spans are `CREATE TABLE users`, `BEGIN`, `INSERT users` and `COMMIT`; see
 //! [`TracedPool`] for what each records.
 //!
+//! Each query is also measured, sampled or not, into
+//! `db.client.operation.duration` (see the workspace README's *Metrics*).
+//!
 //! ## A repository function that is one operation
 //!
 //! A function that stands for one database operation, as an ORM's spans do, can

@@ -4,6 +4,9 @@
 //! channel ([`ClientLayer`]), with the trace carried across in the calls' metadata
 //! (W3C `traceparent`, `tracestate`, `baggage`).
 //!
+//! Each call is also measured, sampled or not, into `rpc.server.call.duration`
+//! and `rpc.client.call.duration` (see the workspace README's *Metrics*).
+//!
 //! Both are tower layers on HTTP types, so they fit tonic's `Server::layer` and
 //! any channel; like every traced crate, they cost nothing when the application
 //! installs no tracing.
