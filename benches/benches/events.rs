@@ -21,11 +21,11 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
-use traced_benches::alloc::{self, CountingAlloc};
+use traced_benches::alloc::CountingAlloc;
 use traced_benches::cli;
 use traced_benches::export::Counting;
 use traced_benches::machine::{self, Machine};
-use traced_benches::measure::{callgrind_instructions, cpu_time, thread_cpu_time};
+use traced_benches::measure::{costs_per_call, instructions_per_call};
 use traced_benches::stats::{Summary, median};
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -144,24 +144,13 @@ fn dispatch(with: With) -> tracing::Dispatch {
 /// (thread ns/call, process ns/call, allocations/call) of `calls` calls.
 fn batch(row: &Row, dispatch: &tracing::Dispatch, calls: u64) -> (f64, f64, f64) {
     tracing::dispatcher::with_default(dispatch, || {
-        let (thread, process, allocs) = (thread_cpu_time(), cpu_time(), alloc::this_thread());
-        for i in 0..calls {
+        costs_per_call(calls, |i| {
             black_box((row.work)(
                 black_box(i),
                 black_box("user-7"),
                 black_box(true),
             ));
-        }
-        let (thread, process) = (thread_cpu_time() - thread, cpu_time() - process);
-        let allocs = alloc::this_thread() - allocs;
-        #[allow(clippy::cast_precision_loss)]
-        let per = |d: Duration| d.as_secs_f64() * 1e9 / calls as f64;
-        #[allow(clippy::cast_precision_loss)]
-        (
-            per(thread),
-            per(process),
-            allocs.count as f64 / calls as f64,
-        )
+        })
     })
 }
 
@@ -230,14 +219,7 @@ fn main() {
             if !instructions {
                 return None;
             }
-            eprintln!(
-                "events: counting instructions of {} under callgrind ...",
-                r.id
-            );
-            let run = |n: u64| callgrind_instructions(&["--only", r.id, "--calls", &n.to_string()]);
-            let (a, b) = (run(10_000)?, run(20_000)?);
-            #[allow(clippy::cast_precision_loss)]
-            Some(b.saturating_sub(a) as f64 / 10_000.0)
+            instructions_per_call(r.id, 10_000, 20_000)
         })
         .collect();
 

@@ -26,11 +26,11 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use traced_benches::alloc::{self, CountingAlloc};
+use traced_benches::alloc::CountingAlloc;
 use traced_benches::cli;
 use traced_benches::export::Counting;
 use traced_benches::machine::{self, Machine};
-use traced_benches::measure::{cpu_time, thread_cpu_time};
+use traced_benches::measure::{costs_per_call, instructions_per_call};
 use traced_benches::stats::{Summary, median};
 
 #[global_allocator]
@@ -298,24 +298,13 @@ fn install(group: Group) -> Installed {
 /// One batch of `calls` calls: (calling thread ns/call, process ns/call,
 /// allocations/call).
 fn batch(row: &Row, calls: u64) -> (f64, f64, f64) {
-    let (thread, process, allocs) = (thread_cpu_time(), cpu_time(), alloc::this_thread());
-    for i in 0..calls {
+    costs_per_call(calls, |i| {
         let _ = black_box((row.work)(
             black_box(i),
             black_box("user-7"),
             black_box(true),
         ));
-    }
-    let (thread, process) = (thread_cpu_time() - thread, cpu_time() - process);
-    let allocs = alloc::this_thread() - allocs;
-    #[allow(clippy::cast_precision_loss)]
-    let per = |d: Duration| d.as_secs_f64() * 1e9 / calls as f64;
-    #[allow(clippy::cast_precision_loss)]
-    (
-        per(thread),
-        per(process),
-        allocs.count as f64 / calls as f64,
-    )
+    })
 }
 
 struct Options {
@@ -346,21 +335,6 @@ fn options() -> Options {
         }
     }
     options
-}
-
-/// The instructions of running `id` alone for `calls` calls under callgrind.
-fn instructions_of(id: &str, calls: u64) -> Option<u64> {
-    traced_benches::measure::callgrind_instructions(&["--only", id, "--calls", &calls.to_string()])
-}
-
-/// Instructions per call of `id`: the difference of two runs (20 000 and 40 000
-/// calls), so that setup and teardown cancel out.
-fn instructions_per_call(id: &str) -> Option<f64> {
-    eprintln!("metrics: counting instructions of {id} under callgrind ...");
-    let (short, long) = (20_000, 40_000);
-    let (a, b) = (instructions_of(id, short)?, instructions_of(id, long)?);
-    #[allow(clippy::cast_precision_loss)]
-    Some(b.saturating_sub(a) as f64 / (long - short) as f64)
 }
 
 /// Calls per row before the rounds.
@@ -438,7 +412,9 @@ fn main() {
     }
     let load_after = machine::load_average();
     let instructions: Vec<Option<f64>> = if options.instructions {
-        ROWS.iter().map(|r| instructions_per_call(r.id)).collect()
+        ROWS.iter()
+            .map(|r| instructions_per_call(r.id, 20_000, 40_000))
+            .collect()
     } else {
         vec![None; ROWS.len()]
     };

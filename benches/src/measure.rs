@@ -192,6 +192,37 @@ fn clock(id: libc::clockid_t) -> Duration {
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
+/// What `calls` calls of `call` cost: (calling thread's CPU ns per call, all
+/// threads' CPU ns per call, allocations per call on the calling thread).
+pub fn costs_per_call(calls: u64, mut call: impl FnMut(u64)) -> (f64, f64, f64) {
+    let (thread, process, allocs) = (thread_cpu_time(), cpu_time(), alloc::this_thread());
+    for i in 0..calls {
+        call(i);
+    }
+    let (thread, process) = (thread_cpu_time() - thread, cpu_time() - process);
+    let allocs = alloc::this_thread() - allocs;
+    #[allow(clippy::cast_precision_loss)]
+    let per = |d: Duration| d.as_secs_f64() * 1e9 / calls as f64;
+    #[allow(clippy::cast_precision_loss)]
+    (
+        per(thread),
+        per(process),
+        allocs.count as f64 / calls as f64,
+    )
+}
+
+/// Instructions per call of row `id` of this bench binary, from callgrind: the
+/// difference between its runs of `long` and `short` calls (`--only id --calls
+/// n`), so that setup and teardown cancel out.
+#[must_use]
+pub fn instructions_per_call(id: &str, short: u64, long: u64) -> Option<f64> {
+    eprintln!("counting instructions of {id} under callgrind ...");
+    let run = |n: u64| callgrind_instructions(&["--only", id, "--calls", &n.to_string()]);
+    let (a, b) = (run(short)?, run(long)?);
+    #[allow(clippy::cast_precision_loss)]
+    Some(b.saturating_sub(a) as f64 / (long - short) as f64)
+}
+
 /// The instructions callgrind counts running this bench binary again with
 /// `args` (`valgrind` needed); `None` when it cannot be run.
 #[must_use]
