@@ -25,15 +25,13 @@ fn with_fields(order: u64, who: &str) {
 fn sync_both_ways_with_fields_and_events() {
     let capture = capture();
     tracing::subscriber::with_default(subscriber(), || {
-        instrumented_calls_traced();
-        traced_calls_instrumented();
+        sync_matrix();
         with_fields(3, "ada");
         let root = tracing::info_span!(parent: None, "a root");
         root.in_scope(traced_leaf);
     });
     let spans = capture.finish();
-    parent_and_child(&spans, "instrumented_calls_traced", "traced_leaf");
-    parent_and_child(&spans, "traced_calls_instrumented", "instrumented_leaf");
+    assert_sync_matrix(&spans);
     let fields = spans.named("with_fields");
     assert_eq!(fields.attr("order"), Some(&Value::I64(3)));
     assert_eq!(fields.attr("who"), Some(&Value::from("ada")));
@@ -49,25 +47,7 @@ fn sync_both_ways_with_fields_and_events() {
 async fn async_and_spawned_both_ways() {
     let capture = capture();
     tracing::subscriber::set_global_default(subscriber()).expect("the only global subscriber");
-    instrumented_calls_traced_async().await;
-    traced_calls_instrumented_async().await;
-    traced_spawns_instrumented().await;
-    instrumented_spawns_traced().await;
+    async_matrix().await;
     let spans = capture.finish();
-    parent_and_child(
-        &spans,
-        "instrumented_calls_traced_async",
-        "traced_leaf_async",
-    );
-    parent_and_child(
-        &spans,
-        "traced_calls_instrumented_async",
-        "instrumented_leaf_async",
-    );
-    parent_and_child(
-        &spans,
-        "traced_spawns_instrumented",
-        "instrumented_leaf_async",
-    );
-    parent_and_child(&spans, "instrumented_spawns_traced", "traced_leaf_async");
+    assert_async_matrix(&spans);
 }

@@ -17,13 +17,9 @@ fn subscriber() -> impl tracing::Subscriber + Send + Sync {
 #[test]
 fn sync_both_ways() {
     let capture = capture();
-    tracing::subscriber::with_default(subscriber(), || {
-        instrumented_calls_traced();
-        traced_calls_instrumented();
-    });
+    tracing::subscriber::with_default(subscriber(), sync_matrix);
     let spans = capture.finish();
-    parent_and_child(&spans, "instrumented_calls_traced", "traced_leaf");
-    parent_and_child(&spans, "traced_calls_instrumented", "instrumented_leaf");
+    assert_sync_matrix(&spans);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,27 +27,9 @@ async fn async_and_spawned_both_ways() {
     let capture = capture();
     // Spawned tasks run on the runtime's threads: the subscriber is global.
     tracing::subscriber::set_global_default(subscriber()).expect("the only global subscriber");
-    instrumented_calls_traced_async().await;
-    traced_calls_instrumented_async().await;
-    traced_spawns_instrumented().await;
-    instrumented_spawns_traced().await;
+    async_matrix().await;
     let spans = capture.finish();
-    parent_and_child(
-        &spans,
-        "instrumented_calls_traced_async",
-        "traced_leaf_async",
-    );
-    parent_and_child(
-        &spans,
-        "traced_calls_instrumented_async",
-        "instrumented_leaf_async",
-    );
-    parent_and_child(
-        &spans,
-        "traced_spawns_instrumented",
-        "instrumented_leaf_async",
-    );
-    parent_and_child(&spans, "instrumented_spawns_traced", "traced_leaf_async");
+    assert_async_matrix(&spans);
 }
 
 #[traced(kind = server, skip(headers), parent = traced::propagation::extract(headers))]

@@ -70,3 +70,36 @@ pub fn parent_and_child(spans: &Spans, parent: &str, child: &str) {
         .any(|c| c.is_child_of(p) && c.trace_id() == p.trace_id());
     assert!(found, "no {child} under {parent}: {:?}", spans.names());
 }
+
+/// Both ways round, synchronously.
+pub fn sync_matrix() {
+    instrumented_calls_traced();
+    traced_calls_instrumented();
+}
+
+/// Each pair [`sync_matrix`] made is parent and child.
+pub fn assert_sync_matrix(spans: &Spans) {
+    parent_and_child(spans, "instrumented_calls_traced", "traced_leaf");
+    parent_and_child(spans, "traced_calls_instrumented", "instrumented_leaf");
+}
+
+/// Both ways round, across an `.await` and into spawned tasks.
+pub async fn async_matrix() {
+    instrumented_calls_traced_async().await;
+    traced_calls_instrumented_async().await;
+    traced_spawns_instrumented().await;
+    instrumented_spawns_traced().await;
+}
+
+/// Each pair [`async_matrix`] made is parent and child.
+pub fn assert_async_matrix(spans: &Spans) {
+    let pairs = [
+        ("instrumented_calls_traced_async", "traced_leaf_async"),
+        ("traced_calls_instrumented_async", "instrumented_leaf_async"),
+        ("traced_spawns_instrumented", "instrumented_leaf_async"),
+        ("instrumented_spawns_traced", "traced_leaf_async"),
+    ];
+    for (parent, child) in pairs {
+        parent_and_child(spans, parent, child);
+    }
+}
