@@ -1,10 +1,17 @@
-//! OTLP/gRPC: the generated `TraceService` server, served over HTTP/2 by hyper.
+//! OTLP/gRPC: the generated `TraceService`, `MetricsService` and `LogsService`
+//! servers, served over HTTP/2 by hyper.
 
 use std::sync::Arc;
 
 use hyper::server::conn::http2;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -37,16 +44,24 @@ pub(crate) async fn serve(listener: TcpListener, inbox: Arc<Inbox>) {
         inbox: Arc::clone(&inbox),
     })
     .accept_compressed(CompressionEncoding::Gzip);
+    let logs = LogsServiceServer::new(Collector {
+        inbox: Arc::clone(&inbox),
+    })
+    .accept_compressed(CompressionEncoding::Gzip);
     let service =
         TraceServiceServer::new(Collector { inbox }).accept_compressed(CompressionEncoding::Gzip);
     crate::each_connection(listener, move |stream| {
-        let (service, metrics) = (service.clone(), metrics.clone());
+        let (service, metrics, logs) = (service.clone(), metrics.clone(), logs.clone());
         async move {
             let service = service_fn(move |request: Request<Incoming>| {
-                let (mut service, mut metrics) = (service.clone(), metrics.clone());
+                let (mut service, mut metrics, mut logs) =
+                    (service.clone(), metrics.clone(), logs.clone());
                 async move {
-                    if request.uri().path().starts_with(METRICS_SERVICE) {
+                    let path = request.uri().path();
+                    if path.starts_with(METRICS_SERVICE) {
                         metrics.call(request).await
+                    } else if path.starts_with(LOGS_SERVICE) {
+                        logs.call(request).await
                     } else {
                         service.call(request).await
                     }
@@ -78,6 +93,23 @@ impl MetricsService for Collector {
         }
         self.inbox.record_metrics(request.into_inner());
         Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+/// The path prefix of the logs service's methods.
+const LOGS_SERVICE: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/";
+
+#[tonic::async_trait]
+impl LogsService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        if answer::wait(&self.inbox.answering).await.is_err() {
+            return Err(tonic::Status::unavailable("the collector is unavailable"));
+        }
+        self.inbox.record_logs(request.into_inner());
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
     }
 }
 

@@ -1,4 +1,5 @@
-//! OTLP/HTTP with binary protobuf: `POST /v1/traces`, served over HTTP/1.1 by hyper.
+//! OTLP/HTTP with binary protobuf: `POST /v1/traces`, `/v1/metrics` and
+//! `/v1/logs`, served over HTTP/1.1 by hyper.
 
 use std::convert::Infallible;
 use std::io::Read as _;
@@ -12,6 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
@@ -27,6 +29,7 @@ use crate::{Received, Transport};
 
 const TRACES_PATH: &str = "/v1/traces";
 const METRICS_PATH: &str = "/v1/metrics";
+const LOGS_PATH: &str = "/v1/logs";
 const PROTOBUF: &str = "application/x-protobuf";
 /// The most a request body may hold, before and after decompression; the
 /// OTLP exporters' own default limit is 64 MiB as well.
@@ -67,10 +70,10 @@ async fn answer(request: Request<Incoming>, inbox: &Inbox) -> Response<Full<Byte
 /// reason to refuse it with.
 async fn receive(request: Request<Incoming>, inbox: &Inbox) -> Result<(), (StatusCode, String)> {
     let path = request.uri().path().to_owned();
-    if path != TRACES_PATH && path != METRICS_PATH {
+    if path != TRACES_PATH && path != METRICS_PATH && path != LOGS_PATH {
         return Err((
             StatusCode::NOT_FOUND,
-            format!("only {TRACES_PATH} and {METRICS_PATH} are served"),
+            format!("only {TRACES_PATH}, {METRICS_PATH} and {LOGS_PATH} are served"),
         ));
     }
     if request.method() != Method::POST {
@@ -122,6 +125,16 @@ async fn receive(request: Request<Incoming>, inbox: &Inbox) -> Result<(), (Statu
             )
         })?;
         inbox.record_metrics(request);
+        return Ok(());
+    }
+    if path == LOGS_PATH {
+        let request = ExportLogsServiceRequest::decode(body.as_slice()).map_err(|error| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("not an ExportLogsServiceRequest: {error}"),
+            )
+        })?;
+        inbox.record_logs(request);
         return Ok(());
     }
     let not_a_request = |error: String| {

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::answer::Answering;
 use crate::Received;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 
 /// The export requests received so far, shared by both servers and the
@@ -18,6 +19,9 @@ pub(crate) struct Inbox {
     /// The metrics export requests received, in arrival order.
     metrics: Mutex<Vec<ExportMetricsServiceRequest>>,
     metrics_arrived: Condvar,
+    /// The logs export requests received, in arrival order.
+    logs: Mutex<Vec<ExportLogsServiceRequest>>,
+    logs_arrived: Condvar,
     /// How requests are answered.
     pub(crate) answering: Answering,
 }
@@ -69,6 +73,29 @@ impl Inbox {
         let held = self.metrics.lock().unwrap_or_else(PoisonError::into_inner);
         let (requests, _) = self
             .metrics_arrived
+            .wait_timeout_while(held, timeout, |requests| !done(requests))
+            .unwrap_or_else(PoisonError::into_inner);
+        requests.clone()
+    }
+
+    pub(crate) fn record_logs(&self, request: ExportLogsServiceRequest) {
+        self.logs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(request);
+        self.logs_arrived.notify_all();
+    }
+
+    /// Blocks until `done` holds for the logs requests so far, or `timeout`
+    /// passes; those requests.
+    pub(crate) fn wait_for_logs(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&[ExportLogsServiceRequest]) -> bool,
+    ) -> Vec<ExportLogsServiceRequest> {
+        let held = self.logs.lock().unwrap_or_else(PoisonError::into_inner);
+        let (requests, _) = self
+            .logs_arrived
             .wait_timeout_while(held, timeout, |requests| !done(requests))
             .unwrap_or_else(PoisonError::into_inner);
         requests.clone()

@@ -1,11 +1,15 @@
-//! An in-process OTLP trace receiver, for tests that assert on what an OTLP
-//! exporter really sent over the wire.
+//! An in-process OTLP receiver for traces, metrics and logs, for tests that
+//! assert on what an OTLP exporter really sent over the wire.
 //!
 //! [`Receiver::start`] serves OTLP/gRPC and OTLP/HTTP (binary protobuf) on two
 //! loopback ports from a runtime of its own, so it works the same from a plain
 //! `#[test]` and from inside an async test. Point an exporter at
 //! [`Receiver::grpc_endpoint`] or [`Receiver::http_endpoint`], shut the tracer
 //! provider down, then read what arrived with [`Receiver::wait_for_spans`].
+//! Metrics (`MetricsService`, `POST /v1/metrics`) are read with
+//! [`Receiver::metrics_requests`] and [`Receiver::wait_for_metric`], logs
+//! (`LogsService`, `POST /v1/logs`) with [`Receiver::logs_requests`],
+//! [`Receiver::log_records`] and [`Receiver::wait_for_logs`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -31,11 +35,11 @@
 //! ```
 //!
 //! Requests the receiver cannot take are answered with an error status, never
-//! a panic: HTTP answers 404 for a path other than `/v1/traces`, 405 for a
-//! method other than `POST`, 415 for a content type other than
-//! `application/x-protobuf` (OTLP/JSON is not supported) or a content encoding
-//! other than `gzip`, 413 for a body over 64 MiB, and 400 for a body that does
-//! not decode. gRPC accepts gzip-compressed requests.
+//! a panic: HTTP answers 404 for a path other than `/v1/traces`, `/v1/metrics`
+//! and `/v1/logs`, 405 for a method other than `POST`, 415 for a content type
+//! other than `application/x-protobuf` (OTLP/JSON is not supported) or a
+//! content encoding other than `gzip`, 413 for a body over 64 MiB, and 400 for
+//! a body that does not decode. gRPC accepts gzip-compressed requests.
 #![warn(missing_docs)]
 
 mod answer;
@@ -44,6 +48,7 @@ mod grpc;
 mod http;
 mod inbox;
 mod received;
+mod received_log;
 mod value;
 
 use std::net::{SocketAddr, TcpListener};
@@ -56,14 +61,16 @@ use tokio::sync::oneshot;
 pub use crate::answer::Answer;
 use crate::inbox::Inbox;
 pub use crate::received::{Received, ReceivedSpan, Transport};
+pub use crate::received_log::ReceivedLog;
 pub use crate::value::Value;
 /// The OTLP protobuf types the receiver hands out, re-exported so that tests
 /// need no dependency of their own to name them.
 pub use opentelemetry_proto as proto;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 
-/// A running OTLP trace receiver: a gRPC server and an HTTP server on
+/// A running OTLP receiver (traces, metrics and logs): a gRPC server and an HTTP server on
 /// `127.0.0.1`, each on a port of its own, served by a Tokio runtime on a
 /// background thread.
 ///
@@ -229,6 +236,28 @@ impl Receiver {
             .inbox
             .wait_for_metrics(timeout, |requests| !named(requests).is_empty());
         named(&requests)
+    }
+
+    /// Every logs export request received so far, over either transport
+    /// (`POST /v1/logs`, or the gRPC `LogsService`), in arrival order.
+    pub fn logs_requests(&self) -> Vec<ExportLogsServiceRequest> {
+        self.inbox.wait_for_logs(Duration::ZERO, |_| true)
+    }
+
+    /// Every log record of every logs request received so far, in arrival
+    /// order.
+    pub fn log_records(&self) -> Vec<ReceivedLog> {
+        ReceivedLog::from_requests(&self.logs_requests())
+    }
+
+    /// Waits until at least `n` log records have arrived or `timeout` has
+    /// passed, then returns all log records received so far (possibly fewer
+    /// than `n`).
+    pub fn wait_for_logs(&self, n: usize, timeout: Duration) -> Vec<ReceivedLog> {
+        let requests = self
+            .inbox
+            .wait_for_logs(timeout, |requests| received_log::count(requests) >= n);
+        ReceivedLog::from_requests(&requests)
     }
 
     /// All spans of all requests received so far, in arrival order.

@@ -213,14 +213,14 @@ impl ReceivedSpan {
     }
 }
 
-fn find(attributes: &[KeyValue], key: &str) -> Option<Value> {
+pub(crate) fn find(attributes: &[KeyValue], key: &str) -> Option<Value> {
     attributes
         .iter()
         .find(|kv| kv.key == key)
         .map(|kv| kv.value.as_ref().map_or(Value::Other, Value::from))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         // Writing to a String cannot fail.

@@ -59,6 +59,48 @@ fn gzip_body_is_decompressed() {
 }
 
 #[test]
+fn gzip_logs_body_is_decompressed_and_kept_apart_from_spans() {
+    use traced_otlp_receiver::proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use traced_otlp_receiver::proto::tonic::common::v1::{any_value, AnyValue};
+    use traced_otlp_receiver::proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+
+    let receiver = Receiver::start();
+    let request = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord {
+                    body: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue("zipped".to_owned())),
+                    }),
+                    ..LogRecord::default()
+                }],
+                ..ScopeLogs::default()
+            }],
+            ..ResourceLogs::default()
+        }],
+    };
+    let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&request.encode_to_vec()).unwrap();
+
+    let (status, body) = send(
+        &receiver,
+        "POST",
+        "/v1/logs",
+        &[("Content-Type", PROTOBUF), ("Content-Encoding", "gzip")],
+        &gzip.finish().unwrap(),
+    );
+
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "an empty ExportLogsServiceResponse");
+    assert_eq!(receiver.logs_requests(), [request]);
+    let logs = receiver.log_records();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].body.as_deref(), Some("zipped"));
+    assert!(receiver.requests().is_empty());
+    assert!(receiver.metrics_requests().is_empty());
+}
+
+#[test]
 fn other_path_is_404() {
     let receiver = Receiver::start();
     let body = request_with_span("lost").encode_to_vec();
@@ -66,7 +108,7 @@ fn other_path_is_404() {
     let (status, _) = send(
         &receiver,
         "POST",
-        "/v1/logs",
+        "/v1/profiles",
         &[("Content-Type", PROTOBUF)],
         &body,
     );

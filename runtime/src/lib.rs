@@ -11,6 +11,7 @@ mod callsite;
 mod clock;
 pub mod context;
 pub mod filter;
+pub mod logs;
 pub mod metrics;
 pub mod propagation;
 mod provider;

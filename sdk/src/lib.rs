@@ -4,6 +4,7 @@
 
 mod console;
 mod export;
+mod logs;
 pub mod metrics;
 mod native;
 mod panic;

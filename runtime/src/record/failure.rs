@@ -1,12 +1,13 @@
 //! Errors and panics, recorded the way the OpenTelemetry specification asks:
-//! status Error with a description, `error.type`, and one `exception` event.
+//! status Error with a description, `error.type`, and one exception: the span's
+//! `exception` event, or a log record named `exception` (see `crate::logs`).
 
 use super::limits::{kept_len, value_length_limit};
+use crate::logs::{record_exception, Exception};
+use opentelemetry::logs::Severity;
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
-};
+use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 use std::cell::RefCell;
 use std::panic::PanicHookInfo;
 
@@ -14,11 +15,16 @@ use std::panic::PanicHookInfo;
 pub const PANIC_TYPE: &str = "panic";
 
 /// Marks `span` as failed: status Error described by `message`, the attribute
-/// `error.type`, and an `exception` event with `exception.type` and
-/// `exception.message`.
-pub(crate) fn record_failure(span: &SpanRef<'_>, type_name: &'static str, message: String) {
+/// `error.type`, and the exception (`exception.type`, `exception.message`) at
+/// `severity`: `Warn` for an error returned, `Error` for a panic.
+pub(crate) fn record_failure(
+    span: &SpanRef<'_>,
+    type_name: &'static str,
+    message: String,
+    severity: Severity,
+) {
     if span.is_recording() {
-        record_failure_recording(span, type_name, message);
+        record_failure_recording(span, type_name, message, severity);
     }
 }
 
@@ -28,16 +34,19 @@ pub(crate) fn record_failure_recording(
     span: &SpanRef<'_>,
     type_name: &'static str,
     mut message: String,
+    severity: Severity,
 ) {
     message.truncate(kept_len(&message, value_length_limit()));
     span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
-    span.add_event_with_timestamp(
-        "exception",
-        crate::clock::now(),
-        vec![
-            KeyValue::new(EXCEPTION_TYPE, type_name),
-            KeyValue::new(EXCEPTION_MESSAGE, message.clone()),
-        ],
+    record_exception(
+        span,
+        &Exception {
+            event_name: "exception",
+            severity,
+            type_name,
+            message: &message,
+            target: None,
+        },
     );
     span.set_status(Status::error(message));
 }
@@ -48,7 +57,7 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
         .ok()
         .flatten()
         .unwrap_or_else(|| String::from("panicked"));
-    record_failure(span, PANIC_TYPE, message);
+    record_failure(span, PANIC_TYPE, message, Severity::Error);
 }
 
 /// Forgets the last panic's message once its unwinding is over, so that a later

@@ -72,7 +72,12 @@ where
 
 /// Fails a span known to record.
 fn fail<E>(span: &SpanHandle, message: String) {
-    record_failure_recording(&span.context().span(), std::any::type_name::<E>(), message);
+    record_failure_recording(
+        &span.context().span(),
+        std::any::type_name::<E>(),
+        message,
+        opentelemetry::logs::Severity::Warn,
+    );
 }
 
 /// The `Ok` value of a `record_err` function's output, for `ret`.

@@ -118,13 +118,15 @@ impl SpanHandle {
     }
 
     /// Records an error that ends the operation: status Error with the error's
-    /// `Display` as description, `error.type` (the error's type name) and an
-    /// `exception` event.
+    /// `Display` as description, `error.type` (the error's type name) and the
+    /// exception: an `exception` event, or a log record at severity `Warn` (see
+    /// [`crate::logs::ExceptionSignal`]).
     pub fn record_error<E: Error + ?Sized>(&self, error: &E) {
         record_failure(
             &self.cx.span(),
             std::any::type_name::<E>(),
             error.to_string(),
+            opentelemetry::logs::Severity::Warn,
         );
     }
 

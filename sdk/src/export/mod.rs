@@ -7,6 +7,8 @@ mod grpc;
 #[cfg(feature = "otlp-http")]
 mod http;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) mod logs;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) mod metrics;
 pub(crate) mod otlp;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]

@@ -77,7 +77,7 @@ pub(crate) fn endpoint(protocol: Protocol, configured: Option<&str>, as_given: b
     signal_endpoint(protocol, configured, as_given, "traces")
 }
 
-/// [`endpoint`] for the signal `signal` (`traces`, `metrics`).
+/// [`endpoint`] for the signal `signal` (`traces`, `metrics`, `logs`).
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn signal_endpoint(
     protocol: Protocol,
@@ -94,6 +94,56 @@ pub(crate) fn signal_endpoint(
         (Protocol::Grpc, None) => "http://localhost:4317".to_owned(),
         (Protocol::HttpProtobuf, None) => format!("http://localhost:4318/v1/{signal}"),
     }
+}
+
+/// What a signal beside traces (metrics, logs) builds its OTLP target from.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) struct SignalPlan<'a> {
+    /// `metrics` or `logs`: the HTTP path's last part, and the warnings' subject.
+    pub(crate) signal: &'static str,
+    /// The collector's URL set in code, which wins over the environment's.
+    pub(crate) endpoint: Option<&'a str>,
+    pub(crate) endpoint_as_given: bool,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) env: &'a crate::setup::env::SignalEnv,
+    /// The signal's own export timeout variable, under `..._TIMEOUT`.
+    pub(crate) export_timeout: Option<Duration>,
+}
+
+/// The OTLP target of `plan`'s signal; `None` (with a warning) for an `https`
+/// endpoint, which needs TLS.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) fn signal_target(plan: &SignalPlan<'_>, warnings: &mut Vec<String>) -> Option<Target> {
+    let m = plan.env;
+    let endpoint = plan.endpoint.map(str::to_owned).or_else(|| m.endpoint.clone());
+    if let Some(url) = endpoint.as_deref().filter(|u| u.starts_with("https://")) {
+        warnings.push(format!(
+            "{}: the OTLP endpoint {url} needs TLS, which traced-sdk does not build in; {} are not exported over OTLP",
+            plan.signal, plan.signal
+        ));
+        return None;
+    }
+    let protocol = protocol(plan.protocol.or(m.protocol), endpoint.as_deref(), warnings);
+    Some(Target {
+        endpoint: signal_endpoint(
+            protocol,
+            endpoint.as_deref(),
+            if plan.endpoint.is_some() {
+                plan.endpoint_as_given
+            } else {
+                m.endpoint_is_signal
+            },
+            plan.signal,
+        ),
+        protocol,
+        timeout: m
+            .timeout
+            .or(plan.export_timeout)
+            .unwrap_or(Duration::from_secs(10)),
+        gzip: m.gzip.unwrap_or(false),
+        headers: m.headers.clone(),
+        max_request: usize::MAX,
+    })
 }
 
 /// The runtime the gRPC exporter's connection lives on. It is only ever shut down
@@ -174,6 +224,33 @@ pub(crate) fn metrics(
                 target.timeout,
                 temporality,
             )))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err("no OTLP transport compiled in".into()),
+    }
+}
+
+/// The OTLP log exporter for `target`, over gRPC (with the runtime its
+/// connection lives on) or HTTP.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) fn logs(
+    target: &Target,
+    warnings: &mut Vec<String>,
+) -> Result<super::logs::OtlpLogs, String> {
+    use super::logs::OtlpLogs;
+    match target.protocol {
+        #[cfg(feature = "otlp-grpc")]
+        Protocol::Grpc => {
+            let (transport, runtime) = grpc_transport(target, "traced-otlp-logs", warnings)?;
+            let transport = transport.with_path(super::logs::GRPC_EXPORT);
+            let mut exporter = OtlpLogs::new(Box::new(transport), target.timeout);
+            exporter._runtime = Some(runtime);
+            Ok(exporter)
+        }
+        #[cfg(feature = "otlp-http")]
+        Protocol::HttpProtobuf => {
+            let transport = super::http::HttpTransport::new(target)?;
+            Ok(OtlpLogs::new(Box::new(transport), target.timeout))
         }
         #[allow(unreachable_patterns)]
         _ => Err("no OTLP transport compiled in".into()),

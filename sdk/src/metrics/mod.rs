@@ -105,34 +105,17 @@ fn otlp(
 ) -> Option<crate::export::otlp::MetricExporter> {
     use crate::export::otlp;
     let m = &plan.env.metrics;
-    let endpoint = plan.endpoint.clone().or_else(|| m.endpoint.clone());
-    if let Some(url) = endpoint.as_deref().filter(|u| u.starts_with("https://")) {
-        warnings.push(format!(
-            "metrics: the OTLP endpoint {url} needs TLS, which traced-sdk does not build in; metrics are not exported over OTLP"
-        ));
-        return None;
-    }
-    let protocol = otlp::protocol(plan.protocol.or(m.protocol), endpoint.as_deref(), warnings);
-    let target = otlp::Target {
-        endpoint: otlp::signal_endpoint(
-            protocol,
-            endpoint.as_deref(),
-            if plan.endpoint.is_some() {
-                plan.endpoint_as_given
-            } else {
-                m.endpoint_is_signal
-            },
-            "metrics",
-        ),
-        protocol,
-        timeout: m
-            .timeout
-            .or(m.export_timeout)
-            .unwrap_or(Duration::from_secs(10)),
-        gzip: m.gzip.unwrap_or(false),
-        headers: m.headers.clone(),
-        max_request: usize::MAX,
-    };
+    let target = otlp::signal_target(
+        &otlp::SignalPlan {
+            signal: "metrics",
+            endpoint: plan.endpoint.as_deref(),
+            endpoint_as_given: plan.endpoint_as_given,
+            protocol: plan.protocol,
+            env: &m.otlp,
+            export_timeout: m.export_timeout,
+        },
+        warnings,
+    )?;
     let temporality = m
         .temporality
         .unwrap_or(opentelemetry_sdk::metrics::Temporality::Cumulative);

@@ -52,6 +52,29 @@ pub(crate) struct EnvSettings {
     /// `OTEL_CONFIG_FILE`'s tracer configurator, as scope rules.
     pub(crate) file_filter: Option<traced::filter::Filter>,
     pub(crate) metrics: MetricsEnv,
+    /// `OTEL_LOGS_EXPORTER` and `OTEL_EXPORTER_OTLP_LOGS_*`.
+    pub(crate) logs: SignalEnv,
+    /// `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`; `None`: not set.
+    pub(crate) exception_signal: Option<traced::logs::ExceptionSignal>,
+}
+
+/// The variables of one signal's exporters, beside the traces': its
+/// `OTEL_{SIGNAL}_EXPORTER` and its `OTEL_EXPORTER_OTLP_{SIGNAL}_*` over the
+/// general `OTEL_EXPORTER_OTLP_*`.
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
+pub(crate) struct SignalEnv {
+    /// `OTEL_{SIGNAL}_EXPORTER`; `None`: not set.
+    pub(crate) exporters: Option<Vec<ExporterKind>>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) endpoint_is_signal: bool,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) gzip: Option<bool>,
 }
 
 /// The variables of the metrics pipeline.
@@ -61,18 +84,12 @@ pub(crate) struct EnvSettings {
     allow(dead_code)
 )]
 pub(crate) struct MetricsEnv {
-    /// `OTEL_METRICS_EXPORTER`; `None`: not set.
-    pub(crate) exporters: Option<Vec<ExporterKind>>,
+    /// `OTEL_METRICS_EXPORTER` and `OTEL_EXPORTER_OTLP_METRICS_*`.
+    pub(crate) otlp: SignalEnv,
     /// `OTEL_METRIC_EXPORT_INTERVAL`.
     pub(crate) interval: Option<Duration>,
     /// `OTEL_METRIC_EXPORT_TIMEOUT`.
     pub(crate) export_timeout: Option<Duration>,
-    pub(crate) endpoint: Option<String>,
-    pub(crate) endpoint_is_signal: bool,
-    pub(crate) protocol: Option<Protocol>,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) gzip: Option<bool>,
     /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
     pub(crate) temporality: Option<opentelemetry_sdk::metrics::Temporality>,
 }
@@ -146,6 +163,8 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
     s.gzip = r.signal("COMPRESSION", Reader::compression);
     s.sampler = r.sampler();
     s.metrics = r.metrics_env();
+    s.logs = r.signal_env("LOGS");
+    s.exception_signal = r.exception_signal();
     if let Some(path) = r.string("OTEL_CONFIG_FILE") {
         r.config_file(&path, &mut s);
     }
@@ -268,35 +287,62 @@ impl Reader<'_> {
 
     fn metrics_env(&mut self) -> MetricsEnv {
         use opentelemetry_sdk::metrics::Temporality;
-        let mut m = MetricsEnv {
-            exporters: self.kinds("OTEL_METRICS_EXPORTER"),
+        MetricsEnv {
+            otlp: self.signal_env("METRICS"),
             interval: self.millis_within("OTEL_METRIC_EXPORT_INTERVAL", MIN_DELAY, MAX_WAIT),
             export_timeout: self.timeout("OTEL_METRIC_EXPORT_TIMEOUT"),
-            ..MetricsEnv::default()
+            temporality: self.parsed(
+                "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                "expected cumulative, delta or lowmemory",
+                |v| match v.to_ascii_lowercase().as_str() {
+                    "cumulative" => Some(Temporality::Cumulative),
+                    "delta" => Some(Temporality::Delta),
+                    "lowmemory" => Some(Temporality::LowMemory),
+                    _ => None,
+                },
+            ),
+        }
+    }
+
+    /// `OTEL_{signal}_EXPORTER` and the OTLP variables of `signal` (`METRICS`,
+    /// `LOGS`).
+    fn signal_env(&mut self, signal: &str) -> SignalEnv {
+        let exporters = match signal {
+            "METRICS" => self.kinds("OTEL_METRICS_EXPORTER"),
+            _ => self.kinds("OTEL_LOGS_EXPORTER"),
         };
-        if let Some(endpoint) = self.url("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+        let mut m = SignalEnv {
+            exporters,
+            ..SignalEnv::default()
+        };
+        if let Some(endpoint) = self.url(&format!("OTEL_EXPORTER_OTLP_{signal}_ENDPOINT")) {
             m.endpoint = Some(endpoint);
             m.endpoint_is_signal = true;
         } else {
             m.endpoint = self.url("OTEL_EXPORTER_OTLP_ENDPOINT");
         }
-        m.protocol = self.signal_of("METRICS", "PROTOCOL", Reader::protocol);
+        m.protocol = self.signal_of(signal, "PROTOCOL", Reader::protocol);
         m.headers = self
-            .signal_of("METRICS", "HEADERS", Reader::headers)
+            .signal_of(signal, "HEADERS", Reader::headers)
             .unwrap_or_default();
-        m.timeout = self.signal_of("METRICS", "TIMEOUT", Reader::timeout);
-        m.gzip = self.signal_of("METRICS", "COMPRESSION", Reader::compression);
-        m.temporality = self.parsed(
-            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
-            "expected cumulative, delta or lowmemory",
-            |v| match v.to_ascii_lowercase().as_str() {
-                "cumulative" => Some(Temporality::Cumulative),
-                "delta" => Some(Temporality::Delta),
-                "lowmemory" => Some(Temporality::LowMemory),
-                _ => None,
-            },
-        );
+        m.timeout = self.signal_of(signal, "TIMEOUT", Reader::timeout);
+        m.gzip = self.signal_of(signal, "COMPRESSION", Reader::compression);
         m
+    }
+
+    /// `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`: one warning for each entry it does
+    /// not know.
+    fn exception_signal(&mut self) -> Option<traced::logs::ExceptionSignal> {
+        use traced::logs::ExceptionSignal;
+        let value = self.string(ExceptionSignal::VARIABLE)?;
+        let (signal, unknown) = ExceptionSignal::parse(&value);
+        for entry in unknown {
+            self.say(format!(
+                "{}: {entry:?} is not known (expected logs or logs/dup); it is left out",
+                ExceptionSignal::VARIABLE
+            ));
+        }
+        Some(signal)
     }
 
     fn bool(&mut self, name: &str) -> Option<bool> {

@@ -24,6 +24,8 @@ pub struct TracingGuard {
     pub(super) stats: Arc<ExportStats>,
     /// The meter provider, shut down after the tracer provider.
     pub(super) meter: Option<crate::metrics::MeterGuard>,
+    /// The logger provider, shut down after the meter provider.
+    pub(super) logger: Option<crate::logs::LoggerGuard>,
     pub(super) timeout: Duration,
     pub(super) warnings: Vec<String>,
     /// Shut down in the background when the guard is done with it.
@@ -77,6 +79,9 @@ impl TracingGuard {
         self.pipeline = None;
         let result = provider.shutdown_with_timeout(self.timeout);
         if let Some(failed) = self.meter.take().and_then(|m| m.shutdown(self.timeout)) {
+            eprintln!("traced: {failed}");
+        }
+        if let Some(failed) = self.logger.take().and_then(|l| l.shutdown(self.timeout)) {
             eprintln!("traced: {failed}");
         }
         // Never blocks, so it is safe inside an async context too.

@@ -61,7 +61,10 @@ pub struct Setup {
     metric_naming: traced::metrics::Naming,
     metric_interval: Option<Duration>,
     metrics_everywhere: Option<bool>,
-    /// The traces console's printer, once added: the metrics console shares it.
+    logs_exporters: Option<Vec<ExporterKind>>,
+    exception_signal: Option<traced::logs::ExceptionSignal>,
+    /// The traces console's printer, once added: the metrics and logs consoles
+    /// share it.
     printer: Option<crate::console::Printer>,
 }
 
@@ -101,6 +104,8 @@ impl Setup {
             metric_naming: traced::metrics::Naming::Semantic,
             metric_interval: None,
             metrics_everywhere: None,
+            logs_exporters: None,
+            exception_signal: None,
             printer: None,
         }
     }
@@ -126,6 +131,23 @@ impl Setup {
     /// [`traced::metrics::Naming`]).
     pub fn metric_naming(mut self, naming: traced::metrics::Naming) -> Self {
         self.metric_naming = naming;
+        self
+    }
+
+    /// Where log records go (exceptions, when opted in, and `tracing` events
+    /// through traced-tracing's `LogsLayer`), over `OTEL_LOGS_EXPORTER`: without
+    /// either, the same rule as spans (OTLP when an endpoint is configured, else
+    /// the console). An empty list installs no logger provider.
+    pub fn logs_exporters(mut self, exporters: &[ExporterKind]) -> Self {
+        self.logs_exporters = Some(exporters.to_vec());
+        self
+    }
+
+    /// Where `record_err`, panics and the integrations record exceptions, over
+    /// `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN` (see
+    /// [`traced::logs::ExceptionSignal`]); span events by default.
+    pub fn exception_signal(mut self, signal: traced::logs::ExceptionSignal) -> Self {
+        self.exception_signal = Some(signal);
         self
     }
 
@@ -157,9 +179,9 @@ impl Setup {
     }
 
     /// The OTLP endpoint spans are sent to, used as given, over
-    /// `OTEL_EXPORTER_OTLP_*ENDPOINT`. Metrics go to the same collector: over
-    /// HTTP, to this URL with its `/v1/traces` (if any) replaced by
-    /// `/v1/metrics`; over gRPC, to this URL.
+    /// `OTEL_EXPORTER_OTLP_*ENDPOINT`. Metrics and logs go to the same
+    /// collector: over HTTP, to this URL with its `/v1/traces` (if any) replaced
+    /// by `/v1/metrics` and `/v1/logs`; over gRPC, to this URL.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
@@ -314,6 +336,7 @@ impl Setup {
             live: None,
             stats: Arc::new(ExportStats::default()),
             meter: None,
+            logger: None,
             timeout: self.shutdown_timeout,
             warnings: Vec::new(),
             #[cfg(feature = "otlp-grpc")]
@@ -344,8 +367,20 @@ impl Setup {
             }));
             guard.provider = Some(provider);
             guard.pipeline = Some(pipeline);
-            guard.meter = self.install_metrics(&env, resource, &mut warnings);
+            guard.meter = self.install_metrics(&env, resource.clone(), &mut warnings);
+            guard.logger = self.install_logs(&env, resource, &mut warnings);
         }
+        let signal = self.exception_signal.or(env.exception_signal);
+        if signal.is_some_and(|s| s != traced::logs::ExceptionSignal::SpanEvents)
+            && guard.logger.is_none()
+            && !env.disabled
+        {
+            warnings.push(format!(
+                "{} asks for exceptions as log records, but no logs exporter is installed; they are not recorded as logs",
+                traced::logs::ExceptionSignal::VARIABLE
+            ));
+        }
+        traced::logs::set_exception_signal(signal.unwrap_or_default());
         for warning in &warnings {
             eprintln!("traced: {warning}");
         }
@@ -362,11 +397,11 @@ impl Setup {
         let endpoint = self
             .endpoint
             .clone()
-            .or_else(|| env.metrics.endpoint.clone());
+            .or_else(|| env.metrics.otlp.endpoint.clone());
         let kinds = self
             .metrics_exporters
             .clone()
-            .or_else(|| env.metrics.exporters.clone())
+            .or_else(|| env.metrics.otlp.exporters.clone())
             .unwrap_or_else(|| {
                 vec![if endpoint.is_some() {
                     ExporterKind::Otlp
@@ -396,16 +431,52 @@ impl Setup {
             }
             traced::metrics::set_everywhere(on);
         }
-        let shared = self.printer.clone();
-        let console = std::mem::take(&mut self.console);
-        let lookup = &*self.lookup;
-        let mut console = Some(console);
-        let mut printer = || {
-            shared.clone().unwrap_or_else(|| {
-                crate::console::Printer::open(console.take().unwrap_or_default(), lookup)
-            })
-        };
+        let mut printer = || self.console_printer();
         crate::metrics::install(&plan, resource, &mut printer, warnings)
+    }
+
+    fn install_logs(
+        &mut self,
+        env: &EnvSettings,
+        resource: Resource,
+        warnings: &mut Vec<String>,
+    ) -> Option<crate::logs::LoggerGuard> {
+        let endpoint = self.endpoint.clone().or_else(|| env.logs.endpoint.clone());
+        let kinds = self
+            .logs_exporters
+            .clone()
+            .or_else(|| env.logs.exporters.clone())
+            .unwrap_or_else(|| {
+                vec![if endpoint.is_some() {
+                    ExporterKind::Otlp
+                } else {
+                    ExporterKind::Console
+                }]
+            });
+        let plan = crate::logs::Plan {
+            kinds,
+            // The collector's base URL: logs have a path of their own.
+            endpoint: self.endpoint.as_deref().map(|url| {
+                let url = url.trim_end_matches('/');
+                url.strip_suffix("/v1/traces").unwrap_or(url).to_owned()
+            }),
+            protocol: self.protocol,
+            env,
+        };
+        let mut printer = || self.console_printer();
+        crate::logs::install(&plan, resource, &mut printer, warnings)
+    }
+
+    /// The console's printer: the traces console's when there is one, else one
+    /// of its own, opened once and shared by metrics and logs.
+    fn console_printer(&mut self) -> crate::console::Printer {
+        if let Some(printer) = &self.printer {
+            return printer.clone();
+        }
+        let console = std::mem::take(&mut self.console);
+        let printer = crate::console::Printer::open(console, &*self.lookup);
+        self.printer = Some(printer.clone());
+        printer
     }
 
     /// Settings made in code, checked like the environment's: each invalid one

@@ -16,10 +16,12 @@
 //! assert_eq!(span.attr("a"), Some(&traced::otel::Value::I64(2)));
 //! ```
 
+mod logs;
 mod metrics;
 mod spans;
 
 pub use crate::metrics::{MetricPoint, PointValue};
+pub use logs::{logs, CapturedLog, LogCapture};
 pub use metrics::{metrics, metrics_with, MetricCapture};
 pub use spans::{FinishedSpan, Spans};
 
