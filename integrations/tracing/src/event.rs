@@ -125,6 +125,11 @@ impl Fields {
         self.attributes
     }
 
+    /// The message, apart, and the other fields.
+    pub(crate) fn into_message_and_attributes(self) -> (Option<String>, Vec<KeyValue>) {
+        (self.message, self.attributes)
+    }
+
     fn push(&mut self, field: &Field, value: Option<Value>) {
         if let Some(value) = value {
             self.attributes

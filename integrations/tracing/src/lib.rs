@@ -42,15 +42,39 @@
 //! `error!` event that carries an error value (a field recorded as an error, such
 //! as `error!(error = &e as &dyn std::error::Error, "...")`) sets the span's
 //! status to Error, described by the error.
+//!
+//! # OpenTelemetry logs
+//!
+//! [`LogsLayer`] exports every `tracing` event as an OpenTelemetry log record,
+//! through the logger provider `traced_sdk::init!()` installs (`OTEL_LOGS_EXPORTER`:
+//! OTLP to the collector, or a line on the console). A record carries the trace and
+//! span id of the span current when the event happened (a `#[traced]` span, or an
+//! `#[instrument]` span through tracing-opentelemetry or [`SpansLayer`]), so a
+//! backend shows the logs of a trace beside it. The record's severity comes from
+//! the level (`ERROR` 17, `WARN` 13, `INFO` 9, `DEBUG` 5, `TRACE` 1), its body is
+//! the message, its instrumentation scope the event's target, and its attributes
+//! `code.file.path`, `code.line.number` and the fields, typed as above. With no
+//! logger provider installed, an event costs one check.
+//!
+//! ```
+//! use tracing_subscriber::layer::SubscriberExt as _;
+//!
+//! let subscriber = tracing_subscriber::registry()
+//!     .with(traced_tracing::EventsLayer::new()) // events on their span, too
+//!     .with(traced_tracing::LogsLayer::new());
+//! let _guard = tracing_core::dispatcher::set_default(&subscriber.into());
+//! ```
 
 mod event;
 mod ids;
 #[cfg(feature = "log")]
 mod log_ids;
+mod logs;
 mod spans;
 
 pub use event::EventsLayer;
 pub use ids::WithTraceIds;
+pub use logs::LogsLayer;
 #[cfg(feature = "log")]
 pub use log_ids::LogWithTraceIds;
 pub use spans::SpansLayer;
