@@ -15,6 +15,8 @@
 //!
 //! A record carries the trace and span id of the span it belongs to: the one
 //! given in [`Record::span`], else the span current in the OpenTelemetry context.
+//! An exception is recorded only for a span that records (sampled), whichever the
+//! signal, so that each exception record leads to its trace.
 
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger, LoggerProvider, Severity};
 use opentelemetry::trace::{SpanContext, SpanRef};
@@ -117,7 +119,10 @@ where
 /// Removes the logger installed as `id`, if it is still the installed one.
 pub fn uninstall(id: u64) {
     let mut logger = LOGGER.write().unwrap_or_else(PoisonError::into_inner);
-    if logger.as_ref().is_some_and(|(installed, _)| *installed == id) {
+    if logger
+        .as_ref()
+        .is_some_and(|(installed, _)| *installed == id)
+    {
         *logger = None;
         ON.store(false, Ordering::Release);
     }
@@ -228,6 +233,30 @@ pub fn exceptions_to_logs() -> bool {
     exception_signal().logs() && enabled()
 }
 
+/// The event names of exceptions, from semantic conventions 1.42. The
+/// `opentelemetry-semantic-conventions` crate has no event names: this module is
+/// where traced takes them from the specification, and the only one.
+pub mod events {
+    /// An exception outside any domain: `record_err`, a panic.
+    pub const EXCEPTION: &str = "exception";
+    /// An HTTP client request that failed without an answer.
+    pub const HTTP_CLIENT_REQUEST_EXCEPTION: &str = "http.client.request.exception";
+    /// An HTTP server request whose handling failed.
+    pub const HTTP_SERVER_REQUEST_EXCEPTION: &str = "http.server.request.exception";
+    /// An outgoing RPC that failed.
+    pub const RPC_CLIENT_CALL_EXCEPTION: &str = "rpc.client.call.exception";
+    /// An incoming RPC whose handling failed.
+    pub const RPC_SERVER_CALL_EXCEPTION: &str = "rpc.server.call.exception";
+    /// A database client operation that failed.
+    pub const DB_CLIENT_OPERATION_EXCEPTION: &str = "db.client.operation.exception";
+    /// A messaging send (publish) that failed.
+    pub const MESSAGING_SEND_EXCEPTION: &str = "messaging.send.exception";
+    /// A messaging settlement (ack, nack, reject) that failed.
+    pub const MESSAGING_SETTLE_EXCEPTION: &str = "messaging.settle.exception";
+    /// The processing of a message that failed.
+    pub const MESSAGING_PROCESS_EXCEPTION: &str = "messaging.process.exception";
+}
+
 /// An exception, as [`record_exception`] records it.
 #[derive(Clone, Debug)]
 pub struct Exception<'a> {
@@ -240,42 +269,49 @@ pub struct Exception<'a> {
     pub severity: Severity,
     /// `exception.type`.
     pub type_name: &'a str,
-    /// `exception.message`.
+    /// `exception.message`; left out when empty (an error type that cannot
+    /// describe itself).
     pub message: &'a str,
     /// The record's target (an integration's crate name); `None`: `traced`.
     pub target: Option<&'static str>,
 }
 
 /// Records `exception` of the operation `span` stands for, as
-/// [`exception_signal`] says: the span's `exception` event (when the span
-/// records) and/or a log record carrying the span's ids (when a logger is
-/// installed). The span's status and `error.type` are the caller's to set.
+/// [`exception_signal`] says: the span's `exception` event and/or a log record
+/// carrying the span's ids (when a logger is installed). Like the span event, the
+/// log record is made only for a span that records: an exception of a trace the
+/// sampler dropped is recorded nowhere, and none of work left untraced. The
+/// span's status and `error.type` are the caller's to set.
 pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
+    if !span.is_recording() {
+        return;
+    }
     let signal = exception_signal();
-    if signal.span_events() && span.is_recording() {
-        span.add_event_with_timestamp(
-            "exception",
-            crate::clock::now(),
-            vec![
-                KeyValue::new(EXCEPTION_TYPE, exception.type_name.to_owned()),
-                KeyValue::new(EXCEPTION_MESSAGE, exception.message.to_owned()),
-            ],
-        );
+    let message = (!exception.message.is_empty()).then_some(exception.message);
+    if signal.span_events() {
+        let mut attributes = vec![KeyValue::new(
+            EXCEPTION_TYPE,
+            exception.type_name.to_owned(),
+        )];
+        if let Some(message) = message {
+            attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()));
+        }
+        span.add_event_with_timestamp("exception", crate::clock::now(), attributes);
     }
     if signal.logs() && enabled() {
         let mut record = Record::new(exception.severity);
         record.event_name = Some(exception.event_name);
         record.target = exception.target.map(Cow::Borrowed);
-        record.attributes = vec![
-            (
-                Key::from_static_str(EXCEPTION_TYPE),
-                AnyValue::from(exception.type_name.to_owned()),
-            ),
-            (
+        record.attributes.push((
+            Key::from_static_str(EXCEPTION_TYPE),
+            AnyValue::from(exception.type_name.to_owned()),
+        ));
+        if let Some(message) = message {
+            record.attributes.push((
                 Key::from_static_str(EXCEPTION_MESSAGE),
-                AnyValue::from(exception.message.to_owned()),
-            ),
-        ];
+                AnyValue::from(message.to_owned()),
+            ));
+        }
         record.span = Some(span.span_context().clone());
         emit(record);
     }
@@ -287,8 +323,14 @@ mod tests {
 
     #[test]
     fn the_opt_in_reads_lists_and_dup_wins() {
-        assert_eq!(ExceptionSignal::parse(""), (ExceptionSignal::SpanEvents, vec![]));
-        assert_eq!(ExceptionSignal::parse("logs"), (ExceptionSignal::Logs, vec![]));
+        assert_eq!(
+            ExceptionSignal::parse(""),
+            (ExceptionSignal::SpanEvents, vec![])
+        );
+        assert_eq!(
+            ExceptionSignal::parse("logs"),
+            (ExceptionSignal::Logs, vec![])
+        );
         assert_eq!(
             ExceptionSignal::parse("logs, logs/dup"),
             (ExceptionSignal::LogsAndSpanEvents, vec![])

@@ -81,7 +81,10 @@ fn with_logs_exceptions_are_log_records_of_their_span_over_http_and_grpc() {
                 ("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "logs"),
             ],
         );
-        let pay = spans.iter().find(|s| s.name() == "pay").expect("pay's span");
+        let pay = spans
+            .iter()
+            .find(|s| s.name() == "pay")
+            .expect("pay's span");
         let crash = spans
             .iter()
             .find(|s| s.name() == "crash")
@@ -185,8 +188,14 @@ fn bad_log_settings_get_one_warning_each() {
     let warnings = tracing.warnings().to_vec();
     drop(tracing);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(warnings[0].contains("OTEL_LOGS_EXPORTER=\"syslog\""), "{warnings:?}");
-    assert!(warnings[1].contains("\"spans\" is not known"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("OTEL_LOGS_EXPORTER=\"syslog\""),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("\"spans\" is not known"),
+        "{warnings:?}"
+    );
 
     // Logs asked for with no logs exporter: said once.
     let tracing = Setup::new("payments", "1.0.0")

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use traced::logs::events::HTTP_CLIENT_REQUEST_EXCEPTION;
 use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
 
@@ -449,7 +450,11 @@ where
                     response.headers(),
                     &this.options.response_headers,
                 ),
-                Err(error) => failed(&span, conventions::error_type(error)),
+                Err(error) => {
+                    let error_type = conventions::error_type(error);
+                    conventions::exception(&span, HTTP_CLIENT_REQUEST_EXCEPTION, error_type, "");
+                    failed(&span, error_type);
+                }
             }
         }
         Poll::Ready(result)
@@ -553,10 +558,28 @@ impl reqwest_middleware::Middleware for ClientMiddleware {
             }
             Err(reqwest_middleware::Error::Reqwest(error)) => {
                 measure_failure(measurement.as_mut(), reqwest_error_type(error));
+                if span.is_recording() {
+                    let message = error.to_string();
+                    conventions::exception(
+                        &span,
+                        HTTP_CLIENT_REQUEST_EXCEPTION,
+                        "reqwest::Error",
+                        &message,
+                    );
+                }
                 failed(&span, reqwest_error_type(error));
             }
-            Err(reqwest_middleware::Error::Middleware(_)) => {
+            Err(reqwest_middleware::Error::Middleware(error)) => {
                 measure_failure(measurement.as_mut(), "reqwest_middleware::Error");
+                if span.is_recording() {
+                    let message = error.to_string();
+                    conventions::exception(
+                        &span,
+                        HTTP_CLIENT_REQUEST_EXCEPTION,
+                        "reqwest_middleware::Error",
+                        &message,
+                    );
+                }
                 failed(&span, "reqwest_middleware::Error");
             }
         }

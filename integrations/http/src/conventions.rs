@@ -187,6 +187,30 @@ pub(crate) fn error_type<E>(_: &E) -> &'static str {
     std::any::type_name::<E>()
 }
 
+/// Records the exception of a request that failed with an error (an error status
+/// is an answer, not an exception): `event_name` is the client's or the server's,
+/// at the severity the conventions give it (see [`traced::logs::Exception`]).
+pub(crate) fn exception(
+    span: &traced::Span,
+    event_name: &'static str,
+    type_name: &str,
+    message: &str,
+) {
+    use traced::logs::events::HTTP_SERVER_REQUEST_EXCEPTION;
+    let severity = if event_name == HTTP_SERVER_REQUEST_EXCEPTION {
+        opentelemetry::logs::Severity::Error
+    } else {
+        opentelemetry::logs::Severity::Warn
+    };
+    span.record_exception(&traced::logs::Exception {
+        event_name,
+        severity,
+        type_name,
+        message,
+        target: Some("traced-http"),
+    });
+}
+
 /// The host and port of a `Host` header value or URI authority (`[::1]:8080`,
 /// `example.com`); the port only when given.
 pub(crate) fn host_and_port(authority: &str) -> Option<(&str, Option<u16>)> {

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use traced::logs::events::HTTP_SERVER_REQUEST_EXCEPTION;
 use traced::metrics::{DurationHistogram, Measurement};
 use traced::Span;
 
@@ -576,6 +577,7 @@ where
                 if let Some(m) = &mut measurement {
                     m.add(KeyValue::new(ERROR_TYPE, error_type));
                 }
+                conventions::exception(&span, HTTP_SERVER_REQUEST_EXCEPTION, error_type, "");
                 span.set_attribute(ERROR_TYPE, error_type);
                 span.set_status(Status::error(""));
                 Err(error)
@@ -656,6 +658,7 @@ impl<B: Body> Body for ResponseBody<B> {
             Some(Err(error)) => {
                 let error_type = conventions::error_type(error);
                 if let Some(span) = this.span.take() {
+                    conventions::exception(&span, HTTP_SERVER_REQUEST_EXCEPTION, error_type, "");
                     span.set_attribute(ERROR_TYPE, error_type);
                     span.set_status(Status::error(""));
                 }

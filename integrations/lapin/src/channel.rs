@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use traced::logs::events::MESSAGING_SEND_EXCEPTION;
 use traced::Span;
 
 /// A [`lapin::Channel`] whose `basic_publish` and `basic_consume` are traced, as
@@ -149,6 +150,7 @@ impl TracedChannel {
                 measurement,
             }),
             Err(error) => {
+                exception(&span, MESSAGING_SEND_EXCEPTION, &error);
                 fail(&span, conventions::error_type(&error));
                 conventions::measure_failure(measurement.as_mut(), conventions::error_type(&error));
                 Err(error)
@@ -273,6 +275,22 @@ pub(crate) fn message_attributes(
     ));
 }
 
+/// Records the exception of an operation that failed with `error`:
+/// `event_name` is `messaging.send.exception` or `messaging.settle.exception`,
+/// at WARN as the conventions give both.
+pub(crate) fn exception(span: &Span, event_name: &'static str, error: &lapin::Error) {
+    if span.is_recording() {
+        let message = error.to_string();
+        span.record_exception(&traced::logs::Exception {
+            event_name,
+            severity: opentelemetry::logs::Severity::Warn,
+            type_name: std::any::type_name::<lapin::Error>(),
+            message: &message,
+            target: Some("traced-lapin"),
+        });
+    }
+}
+
 /// Marks `span` failed with `error_type`.
 pub(crate) fn fail(span: &Span, error_type: &'static str) {
     span.set_attribute(ERROR_TYPE, error_type);
@@ -323,6 +341,9 @@ impl Future for TracedConfirm {
             Err(error) => Some(conventions::error_type(error)),
         };
         if let (Some(span), Some(failure)) = (this.span.take(), failure) {
+            if let Err(error) = &result {
+                exception(&span, MESSAGING_SEND_EXCEPTION, error);
+            }
             fail(&span, failure);
         }
         let mut measurement = this.measurement.take();

@@ -10,7 +10,9 @@ use opentelemetry::baggage::{Baggage, BaggageExt, KeyValueMetadata};
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG;
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -273,7 +275,9 @@ impl TracedDelivery {
     }
 
     /// Runs `handler` with the `process` span current, and records an `Err` it
-    /// returns on the span (`error.type`, status Error, an `exception` event).
+    /// returns on the span: `error.type`, status Error, and the exception
+    /// (`messaging.process.exception`, ERROR: an `exception` span event, or a log
+    /// record, as `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN` says).
     ///
     /// # Errors
     /// The handler's.
@@ -284,7 +288,7 @@ impl TracedDelivery {
     {
         let result = self.in_span(handler).await;
         if let Err(error) = &result {
-            self.span.record_error(error);
+            self.record_process_error(error);
             let mut measurement = self
                 .measurement
                 .lock()
@@ -292,6 +296,24 @@ impl TracedDelivery {
             conventions::measure_failure(measurement.as_mut(), std::any::type_name::<E>());
         }
         result
+    }
+
+    fn record_process_error<E: std::error::Error>(&self, error: &E) {
+        if !self.span.is_recording() {
+            return;
+        }
+        let type_name = std::any::type_name::<E>();
+        let message = error.to_string();
+        self.span.set_attribute(ERROR_TYPE, type_name);
+        self.span.record_exception(&traced::logs::Exception {
+            event_name: traced::logs::events::MESSAGING_PROCESS_EXCEPTION,
+            severity: opentelemetry::logs::Severity::Error,
+            type_name,
+            message: &message,
+            target: Some("traced-lapin"),
+        });
+        self.span
+            .set_status(opentelemetry::trace::Status::error(message));
     }
 
     /// Acknowledges the message ([`lapin::Acker::ack`]) in a CLIENT span
@@ -346,6 +368,11 @@ impl TracedDelivery {
         };
         let result = settling.await;
         if let Err(error) = &result {
+            crate::channel::exception(
+                &span,
+                traced::logs::events::MESSAGING_SETTLE_EXCEPTION,
+                error,
+            );
             fail(&span, conventions::error_type(error));
             conventions::measure_failure(measurement.as_mut(), conventions::error_type(error));
         }

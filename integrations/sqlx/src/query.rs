@@ -182,7 +182,8 @@ impl Described {
 
 /// Records a failed query on its span: for an error the database sent, its code
 /// (SQLSTATE for PostgreSQL, the result code for SQLite) as
-/// `db.response.status_code` and `error.type`; otherwise the kind of error.
+/// `db.response.status_code` and `error.type`, otherwise the kind of error; and
+/// its exception (`db.client.operation.exception`, WARN).
 pub(crate) fn fail(span: &Span, error: &Error) {
     if !span.is_recording() {
         return;
@@ -190,7 +191,15 @@ pub(crate) fn fail(span: &Span, error: &Error) {
     for attribute in failure(error) {
         span.set_attribute(attribute.key, attribute.value);
     }
-    span.set_status(Status::error(error.to_string()));
+    let message = error.to_string();
+    span.record_exception(&traced::logs::Exception {
+        event_name: traced::logs::events::DB_CLIENT_OPERATION_EXCEPTION,
+        severity: opentelemetry::logs::Severity::Warn,
+        type_name: std::any::type_name::<Error>(),
+        message: &message,
+        target: Some("traced-sqlx"),
+    });
+    span.set_status(Status::error(message));
 }
 
 /// Adds a failed query's `db.response.status_code` and `error.type` to its

@@ -165,6 +165,7 @@ where
             Err(error) => {
                 let error_type = std::any::type_name_of_val(&error);
                 if let Some(span) = &span {
+                    conventions::exception(span, side, error_type);
                     conventions::record_failure(span, error_type);
                 }
                 conventions::measure_failure(measurement.as_mut(), error_type);
@@ -224,6 +225,7 @@ impl<B: Body> Body for CallBody<B> {
             Some(Err(error)) => {
                 let error_type = std::any::type_name_of_val(error);
                 if let Some(span) = this.span.take() {
+                    conventions::exception(&span, *this.side, error_type);
                     conventions::record_failure(&span, error_type);
                 }
                 if let Some(mut m) = this.measurement.take() {

@@ -174,13 +174,37 @@ pub(crate) fn measure_failure(
     }
 }
 
-/// Records a call that failed without a status (the transport failed).
+/// Records a call that failed without a status (the transport failed, or the
+/// answer was not gRPC's).
 pub(crate) fn record_failure(span: &Span, error_type: &'static str) {
     if !span.is_recording() {
         return;
     }
     span.set_attribute(ERROR_TYPE, error_type);
     span.set_status(Status::error(""));
+}
+
+/// Records the exception of a call that failed with an error:
+/// `rpc.client.call.exception` (WARN) or `rpc.server.call.exception` (ERROR). A
+/// status, or an answer that is not gRPC's, is not an exception.
+pub(crate) fn exception(span: &Span, side: Side, error_type: &'static str) {
+    let (event_name, severity) = match side {
+        Side::Client => (
+            traced::logs::events::RPC_CLIENT_CALL_EXCEPTION,
+            opentelemetry::logs::Severity::Warn,
+        ),
+        Side::Server => (
+            traced::logs::events::RPC_SERVER_CALL_EXCEPTION,
+            opentelemetry::logs::Severity::Error,
+        ),
+    };
+    span.record_exception(&traced::logs::Exception {
+        event_name,
+        severity,
+        type_name: error_type,
+        message: "",
+        target: Some("traced-tonic"),
+    });
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ mod spans;
 
 pub use event::EventsLayer;
 pub use ids::WithTraceIds;
-pub use logs::LogsLayer;
 #[cfg(feature = "log")]
 pub use log_ids::LogWithTraceIds;
+pub use logs::LogsLayer;
 pub use spans::SpansLayer;

@@ -41,7 +41,7 @@ pub(crate) fn record_failure_recording(
     record_exception(
         span,
         &Exception {
-            event_name: "exception",
+            event_name: crate::logs::events::EXCEPTION,
             severity,
             type_name,
             message: &message,

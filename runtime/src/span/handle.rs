@@ -130,6 +130,13 @@ impl SpanHandle {
         );
     }
 
+    /// Records an exception of the operation this span stands for, as a span
+    /// event and/or a log record (see [`crate::logs::record_exception`]); the
+    /// status and `error.type` are left to the caller.
+    pub fn record_exception(&self, exception: &crate::logs::Exception<'_>) {
+        crate::logs::record_exception(&self.cx.span(), exception);
+    }
+
     /// Sets the status. Instrumentation leaves it Unset on success; set `Ok` only
     /// to override the outcome.
     pub fn set_status(&self, status: Status) {

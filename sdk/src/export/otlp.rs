@@ -115,7 +115,10 @@ pub(crate) struct SignalPlan<'a> {
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 pub(crate) fn signal_target(plan: &SignalPlan<'_>, warnings: &mut Vec<String>) -> Option<Target> {
     let m = plan.env;
-    let endpoint = plan.endpoint.map(str::to_owned).or_else(|| m.endpoint.clone());
+    let endpoint = plan
+        .endpoint
+        .map(str::to_owned)
+        .or_else(|| m.endpoint.clone());
     if let Some(url) = endpoint.as_deref().filter(|u| u.starts_with("https://")) {
         warnings.push(format!(
             "{}: the OTLP endpoint {url} needs TLS, which traced-sdk does not build in; {} are not exported over OTLP",
