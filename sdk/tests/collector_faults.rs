@@ -46,6 +46,14 @@ fn install(endpoint: &str, protocol: &str, timeout_ms: &str) -> TracingGuard {
     guard
 }
 
+#[traced::traced(metrics)]
+fn measured() {}
+
+#[traced::traced(record_err)]
+fn failing() -> Result<(), std::fmt::Error> {
+    Err(std::fmt::Error)
+}
+
 fn requests(n: u64) {
     for user in 0..n {
         let _ = support::export::request(user);
@@ -154,6 +162,11 @@ fn a_collector_that_never_answers_costs_at_most_the_shutdown_timeout() {
         let tracing = install(&endpoint(&receiver, protocol), protocol, "10000");
         let called = Instant::now();
         requests(10);
+        // A metric and a log record wait for the collector too.
+        measured();
+        traced::logs::set_exception_signal(traced::logs::ExceptionSignal::LogsAndSpanEvents);
+        let _ = failing();
+        traced::logs::set_exception_signal(traced::logs::ExceptionSignal::SpanEvents);
         assert!(
             called.elapsed() < Duration::from_secs(1),
             "calls never wait for export"
@@ -168,7 +181,7 @@ fn a_collector_that_never_answers_costs_at_most_the_shutdown_timeout() {
             stopping.elapsed()
         );
         assert!(
-            report.starts_with("20 of 20 finished spans were not exported"),
+            report.starts_with("22 of 22 finished spans were not exported"),
             "{report}"
         );
     }

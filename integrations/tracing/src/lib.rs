@@ -54,7 +54,11 @@
 //! the level (`ERROR` 17, `WARN` 13, `INFO` 9, `DEBUG` 5, `TRACE` 1), its body is
 //! the message, its instrumentation scope the event's target, and its attributes
 //! `code.file.path`, `code.line.number` and the fields, typed as above. With no
-//! logger provider installed, an event costs one check.
+//! logger provider installed, an event costs one check. Events of the telemetry
+//! pipeline itself are left out, since exporting them would make more: targets
+//! starting with `opentelemetry` (the SDK's own diagnostics), and whatever is said
+//! on the export threads (the SDK's, and traced-sdk's `traced-export-*` and
+//! `traced-otlp-*` threads, where reqwest, hyper, h2 and tonic log).
 //!
 //! ```
 //! use tracing_subscriber::layer::SubscriberExt as _;

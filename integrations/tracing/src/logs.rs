@@ -36,12 +36,31 @@ fn severity(level: Level) -> Severity {
     }
 }
 
+/// Whether an event comes from the telemetry pipeline itself: OpenTelemetry's
+/// own diagnostics, or anything said while exporting (the SDK's batch threads,
+/// which suppress telemetry, and traced-sdk's export threads, where reqwest,
+/// hyper, h2 and tonic speak). Exported as logs, each would make more export: a loop.
+fn from_the_pipeline(target: &str) -> bool {
+    target.starts_with("opentelemetry")
+        || opentelemetry::Context::is_current_telemetry_suppressed()
+        || std::thread::current().name().is_some_and(|name| {
+            [
+                "traced-export",
+                "traced-otlp",
+                "traced-shutdown",
+                "OpenTelemetry.",
+            ]
+            .iter()
+            .any(|own| name.starts_with(own))
+        })
+}
+
 impl<S: Subscriber> tracing_subscriber::Layer<S> for LogsLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if !traced::logs::enabled() {
+        let meta = event.metadata();
+        if !traced::logs::enabled() || from_the_pipeline(meta.target()) {
             return;
         }
-        let meta = event.metadata();
         let mut attributes = Vec::with_capacity(2 + meta.fields().len());
         if let Some(file) = meta.file() {
             attributes.push(KeyValue::new(CODE_FILE_PATH, file));

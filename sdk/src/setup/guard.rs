@@ -77,12 +77,21 @@ impl TracingGuard {
         }
         let provider = self.provider.take()?;
         self.pipeline = None;
+        // One deadline for all three providers: each gets what is left of it.
+        let deadline = std::time::Instant::now() + self.timeout;
+        let left = || {
+            deadline
+                .saturating_duration_since(std::time::Instant::now())
+                .max(Duration::from_millis(1))
+        };
         let result = provider.shutdown_with_timeout(self.timeout);
-        if let Some(failed) = self.meter.take().and_then(|m| m.shutdown(self.timeout)) {
-            eprintln!("traced: {failed}");
+        if let Some(meter) = self.meter.take() {
+            let timeout = left();
+            within(timeout, "metrics", move || meter.shutdown(timeout));
         }
-        if let Some(failed) = self.logger.take().and_then(|l| l.shutdown(self.timeout)) {
-            eprintln!("traced: {failed}");
+        if let Some(logger) = self.logger.take() {
+            let timeout = left();
+            within(timeout, "logs", move || logger.shutdown(timeout));
         }
         // Never blocks, so it is safe inside an async context too.
         #[cfg(feature = "otlp-grpc")]
@@ -92,6 +101,32 @@ impl TracingGuard {
             eprintln!("traced: {line}");
         }
         report
+    }
+}
+
+/// Runs a provider's `shutdown` on a thread of its own and waits for it at most
+/// `timeout`: the SDK's periodic metric reader waits for its last export however
+/// short the timeout it is given, and a collector that never answers would hold
+/// the guard past its deadline. A shutdown still running then finishes in the
+/// background; its failure is printed.
+fn within(
+    timeout: Duration,
+    signal: &str,
+    shutdown: impl FnOnce() -> Option<String> + Send + 'static,
+) {
+    let (done, wait) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("traced-shutdown-{signal}"))
+        .spawn(move || {
+            if let Some(failed) = shutdown() {
+                eprintln!("traced: {failed}");
+            }
+            let _ = done.send(());
+        });
+    if spawned.is_ok() && wait.recv_timeout(timeout).is_err() {
+        eprintln!(
+            "traced: {signal}: still shutting down after {timeout:?}; left to finish in the background"
+        );
     }
 }
 

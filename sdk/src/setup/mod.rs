@@ -367,8 +367,11 @@ impl Setup {
             }));
             guard.provider = Some(provider);
             guard.pipeline = Some(pipeline);
-            guard.meter = self.install_metrics(&env, resource.clone(), &mut warnings);
-            guard.logger = self.install_logs(&env, resource, &mut warnings);
+            // Logs first: the SDK's log processors take a meter for their own
+            // diagnostics (`otel.sdk.processor.log.*`) from the global provider
+            // when built, and those are not the application's metrics.
+            guard.logger = self.install_logs(&env, resource.clone(), &mut warnings);
+            guard.meter = self.install_metrics(&env, resource, &mut warnings);
         }
         let signal = self.exception_signal.or(env.exception_signal);
         if signal.is_some_and(|s| s != traced::logs::ExceptionSignal::SpanEvents)
