@@ -58,16 +58,19 @@ async fn a_failed_process_is_a_messaging_process_exception() {
         )
         .await
         .unwrap();
-    let _ = channel
-        .basic_publish(
-            "".into(),
-            queue.as_str().into(),
-            BasicPublishOptions::default(),
-            b"?",
-            BasicProperties::default(),
-        )
-        .await
-        .unwrap();
+    // No confirms on this channel: the confirmation is dropped at once.
+    drop(
+        channel
+            .basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                b"?",
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap(),
+    );
     let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
         .await
         .unwrap()
