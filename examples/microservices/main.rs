@@ -55,9 +55,36 @@ async fn visit(client: &ClientWithMiddleware, url: &str, user: u64, body: &str) 
     }
 }
 
+/// The services' log lines (`tracing` events): on standard output with the trace
+/// and span ids of the span they happen in, as events of that span in the trace,
+/// and as OpenTelemetry log records (to the collector beside the traces).
+fn log_lines() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let lines = tracing_subscriber::fmt::layer()
+        .event_format(traced_tracing::WithTraceIds::new(
+            tracing_subscriber::fmt::format()
+                .without_time()
+                .with_target(false),
+        ))
+        .with_ansi(false);
+    // The demo's own lines from INFO, the libraries' from WARN.
+    let levels = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("microservices", tracing::Level::INFO);
+    let subscriber = tracing_subscriber::registry()
+        .with(levels)
+        .with(lines)
+        .with(traced_tracing::EventsLayer::new())
+        .with(traced_tracing::LogsLayer::new());
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("a tracing subscriber is already installed: the log lines go to it");
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let tracing = traced_sdk::init!();
+    log_lines();
     let database = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned());
     let store = match store::Store::open(&database).await {
         Ok(store) => store,

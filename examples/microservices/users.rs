@@ -101,16 +101,21 @@ impl Directory {
         let id = i64::try_from(id).map_err(|_| Status::invalid_argument("id"))?;
         let user = match self.store.change_email(id, &email).await {
             Ok(user) => user,
-            Err(Refused::NoSuchUser) => return Err(Status::not_found(format!("no user {id}"))),
+            Err(Refused::NoSuchUser) => {
+                tracing::warn!(user.id = id, "no such user");
+                return Err(Status::not_found(format!("no user {id}")));
+            }
             Err(Refused::EmailTaken) => {
+                tracing::warn!(user.id = id, "the email belongs to another user");
                 return Err(Status::already_exists("the email belongs to another user"));
             }
             Err(Refused::Failed(error)) => return Err(Status::internal(error.to_string())),
         };
+        tracing::info!(user.id = id, "email changed");
         if let Some(events) = &self.events
             && let Err(error) = events.user_updated(user.id, &user.email).await
         {
-            eprintln!("users: user.updated not published: {error}");
+            tracing::error!(%error, "user.updated not published");
         }
         Ok(user.into())
     }

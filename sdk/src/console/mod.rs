@@ -64,14 +64,20 @@ impl Printer {
         )))))
     }
 
-    /// Writes `text` as one block.
+    /// Writes `text` as one block, after a blank line.
     pub(crate) fn print(&self, text: &str) {
+        self.with_sink(|sink| sink.write(text));
+    }
+
+    /// Writes `lines` as they are (log lines, one after the other).
+    pub(crate) fn print_lines(&self, lines: &str) {
+        self.with_sink(|sink| sink.write_lines(lines));
+    }
+
+    fn with_sink(&self, write: impl FnOnce(&mut Sink)) {
         match &self.0 {
-            Printing::Traces(console) => console.lock().sink.write(text),
-            Printing::Own(sink) => sink
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .write(text),
+            Printing::Traces(console) => write(&mut console.lock().sink),
+            Printing::Own(sink) => write(&mut sink.lock().unwrap_or_else(PoisonError::into_inner)),
         }
     }
 }

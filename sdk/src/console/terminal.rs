@@ -104,9 +104,14 @@ impl Sink {
         } else {
             trace.to_owned()
         };
+        self.write_lines(&text);
+    }
+
+    /// Writes `lines` as they are, with no blank line before them (log lines).
+    pub(crate) fn write_lines(&mut self, lines: &str) {
         self.wrote = true;
         // A closed output must not take the application down.
-        let _ = self.writer.write_all(text.as_bytes());
+        let _ = self.writer.write_all(lines.as_bytes());
         let _ = self.writer.flush();
     }
 }

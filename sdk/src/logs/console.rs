@@ -35,15 +35,15 @@ impl LogExporter for ConsoleLogs {
             text.push('\n');
         }
         if !text.is_empty() {
-            self.printer.print(&text);
+            self.printer.print_lines(&text);
         }
         std::future::ready(Ok(()))
     }
 }
 
 /// `log WARN exception exception.type=... trace=<id> span=<id>`: the severity, the
-/// event name (else the target, else the scope), the body, the attributes, and
-/// the ids.
+/// event name (else the target, else the scope), the body, the attributes but
+/// `code.*`, and the ids.
 pub(crate) fn line(record: &SdkLogRecord, scope: &str) -> String {
     let mut line = String::from("log ");
     line.push_str(record.severity_text().unwrap_or("-"));
@@ -56,7 +56,11 @@ pub(crate) fn line(record: &SdkLogRecord, scope: &str) -> String {
         line.push_str(": ");
         show(&mut line, body);
     }
-    for (key, value) in record.attributes_iter() {
+    // Where in the code is left to the exported record: the line stays short.
+    for (key, value) in record
+        .attributes_iter()
+        .filter(|(key, _)| !key.as_str().starts_with("code."))
+    {
         let _ = write!(line, " {key}=");
         show(&mut line, value);
     }
