@@ -61,8 +61,7 @@ pub(crate) fn install(
             }
             ExporterKind::Otlp => {
                 if let Some(exporter) = otlp(plan, warnings) {
-                    // OTEL_BLRP_* are read by the SDK's batch processor itself.
-                    builder = builder.with_batch_exporter(exporter);
+                    builder = builder.with_log_processor(batch(exporter, &plan.env.logs));
                 }
             }
         }
@@ -75,6 +74,27 @@ pub(crate) fn install(
     })
 }
 
+/// The SDK's batch processor, with the `OTEL_BLRP_*` settings traced read (its
+/// own reading of the process environment is overridden by every one of them).
+fn batch<E: opentelemetry_sdk::logs::LogExporter + 'static>(
+    exporter: E,
+    env: &crate::setup::env::LogsEnv,
+) -> opentelemetry_sdk::logs::BatchLogProcessor {
+    use crate::setup::env::{DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE};
+    let queue = env.max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
+    let config = opentelemetry_sdk::logs::BatchConfigBuilder::default()
+        .with_max_queue_size(queue)
+        .with_scheduled_delay(env.schedule_delay.unwrap_or(Duration::from_secs(1)))
+        .with_max_export_batch_size(
+            env.max_export_batch_size
+                .unwrap_or(DEFAULT_BATCH_SIZE.min(queue)),
+        )
+        .build();
+    opentelemetry_sdk::logs::BatchLogProcessor::builder(exporter)
+        .with_batch_config(config)
+        .build()
+}
+
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 fn otlp(plan: &Plan<'_>, warnings: &mut Vec<String>) -> Option<crate::export::logs::OtlpLogs> {
     use crate::export::otlp;
@@ -84,8 +104,8 @@ fn otlp(plan: &Plan<'_>, warnings: &mut Vec<String>) -> Option<crate::export::lo
             endpoint: plan.endpoint.as_deref(),
             endpoint_as_given: false,
             protocol: plan.protocol,
-            env: &plan.env.logs,
-            export_timeout: None,
+            env: &plan.env.logs.otlp,
+            export_timeout: plan.env.logs.export_timeout,
         },
         warnings,
     )?;

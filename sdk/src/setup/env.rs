@@ -52,8 +52,7 @@ pub(crate) struct EnvSettings {
     /// `OTEL_CONFIG_FILE`'s tracer configurator, as scope rules.
     pub(crate) file_filter: Option<traced::filter::Filter>,
     pub(crate) metrics: MetricsEnv,
-    /// `OTEL_LOGS_EXPORTER` and `OTEL_EXPORTER_OTLP_LOGS_*`.
-    pub(crate) logs: SignalEnv,
+    pub(crate) logs: LogsEnv,
     /// `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`; `None`: not set.
     pub(crate) exception_signal: Option<traced::logs::ExceptionSignal>,
 }
@@ -75,6 +74,25 @@ pub(crate) struct SignalEnv {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) gzip: Option<bool>,
+}
+
+/// The variables of the logs pipeline.
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
+pub(crate) struct LogsEnv {
+    /// `OTEL_LOGS_EXPORTER` and `OTEL_EXPORTER_OTLP_LOGS_*`.
+    pub(crate) otlp: SignalEnv,
+    /// `OTEL_BLRP_SCHEDULE_DELAY`.
+    pub(crate) schedule_delay: Option<Duration>,
+    /// `OTEL_BLRP_MAX_QUEUE_SIZE`.
+    pub(crate) max_queue_size: Option<usize>,
+    /// `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`.
+    pub(crate) max_export_batch_size: Option<usize>,
+    /// `OTEL_BLRP_EXPORT_TIMEOUT`.
+    pub(crate) export_timeout: Option<Duration>,
 }
 
 /// The variables of the metrics pipeline.
@@ -163,7 +181,7 @@ pub(crate) fn read(lookup: &Lookup, warn: &mut dyn FnMut(String)) -> EnvSettings
     s.gzip = r.signal("COMPRESSION", Reader::compression);
     s.sampler = r.sampler();
     s.metrics = r.metrics_env();
-    s.logs = r.signal_env("LOGS");
+    s.logs = r.logs_env();
     s.exception_signal = r.exception_signal();
     if let Some(path) = r.string("OTEL_CONFIG_FILE") {
         r.config_file(&path, &mut s);
@@ -301,6 +319,28 @@ impl Reader<'_> {
                     _ => None,
                 },
             ),
+        }
+    }
+
+    fn logs_env(&mut self) -> LogsEnv {
+        let otlp = self.signal_env("LOGS");
+        let schedule_delay = self.millis_within("OTEL_BLRP_SCHEDULE_DELAY", MIN_DELAY, MAX_WAIT);
+        let max_queue_size = self.count_at_most(
+            "OTEL_BLRP_MAX_QUEUE_SIZE",
+            MAX_QUEUE_SIZE,
+            "the largest queue traced builds",
+        );
+        let queue = max_queue_size.unwrap_or(DEFAULT_QUEUE_SIZE);
+        LogsEnv {
+            otlp,
+            schedule_delay,
+            max_queue_size,
+            max_export_batch_size: self.count_at_most(
+                "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+                queue,
+                "the queue's size",
+            ),
+            export_timeout: self.timeout("OTEL_BLRP_EXPORT_TIMEOUT"),
         }
     }
 

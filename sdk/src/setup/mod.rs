@@ -444,11 +444,14 @@ impl Setup {
         resource: Resource,
         warnings: &mut Vec<String>,
     ) -> Option<crate::logs::LoggerGuard> {
-        let endpoint = self.endpoint.clone().or_else(|| env.logs.endpoint.clone());
+        let endpoint = self
+            .endpoint
+            .clone()
+            .or_else(|| env.logs.otlp.endpoint.clone());
         let kinds = self
             .logs_exporters
             .clone()
-            .or_else(|| env.logs.exporters.clone())
+            .or_else(|| env.logs.otlp.exporters.clone())
             .unwrap_or_else(|| {
                 vec![if endpoint.is_some() {
                     ExporterKind::Otlp
