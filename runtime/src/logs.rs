@@ -267,8 +267,8 @@ pub struct Exception<'a> {
     /// expected to handle it (client operations, an `Err` return), `Error` where
     /// nothing will (server and consumer operations, a panic).
     pub severity: Severity,
-    /// `exception.type`.
-    pub type_name: &'a str,
+    /// `exception.type`: a type's name, recorded without a copy.
+    pub type_name: &'static str,
     /// `exception.message`; left out when empty (an error type that cannot
     /// describe itself).
     pub message: &'a str,
@@ -304,7 +304,7 @@ pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
         record.target = exception.target.map(Cow::Borrowed);
         record.attributes.push((
             Key::from_static_str(EXCEPTION_TYPE),
-            AnyValue::from(exception.type_name.to_owned()),
+            AnyValue::from(exception.type_name),
         ));
         if let Some(message) = message {
             record.attributes.push((

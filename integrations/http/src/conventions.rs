@@ -193,7 +193,7 @@ pub(crate) fn error_type<E>(_: &E) -> &'static str {
 pub(crate) fn exception(
     span: &traced::Span,
     event_name: &'static str,
-    type_name: &str,
+    type_name: &'static str,
     message: &str,
 ) {
     use traced::logs::events::HTTP_SERVER_REQUEST_EXCEPTION;
