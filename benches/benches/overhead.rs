@@ -249,6 +249,7 @@ fn main() {
     let messages_queries =
         std::fs::read_to_string(workspace_path("benches/messages_queries.md")).ok();
     let metrics = std::fs::read_to_string(workspace_path("benches/metrics.md")).ok();
+    let events = std::fs::read_to_string(workspace_path("benches/events.md")).ok();
     let document = Document {
         results: &results,
         targets: &targets,
@@ -262,6 +263,7 @@ fn main() {
         throughput: throughput.as_deref(),
         messages_queries: messages_queries.as_deref(),
         metrics: metrics.as_deref(),
+        events: events.as_deref(),
         throughput_slow: throughput_slow.as_deref(),
         services: services.as_deref(),
     };

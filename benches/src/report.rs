@@ -239,6 +239,21 @@ pub struct Document<'a> {
     pub messages_queries: Option<&'a str>,
     /// What `#[traced(metrics)]` adds to a call, from `benches/metrics.md`.
     pub metrics: Option<&'a str>,
+    /// What a `tracing` event costs with traced-tracing and with
+    /// tracing-opentelemetry, from `benches/events.md`.
+    pub events: Option<&'a str>,
+}
+
+/// A section holding a table another bench wrote, or the command that writes it.
+fn included(out: &mut String, title: &str, table: Option<&str>, command: &str) {
+    let _ = write!(out, "## {title}\n\n");
+    match table {
+        Some(table) => out.push_str(table.trim()),
+        None => {
+            let _ = write!(out, "Not measured yet: run `{command}`.");
+        }
+    }
+    out.push_str("\n\n");
 }
 
 impl Document<'_> {
@@ -385,43 +400,41 @@ impl Document<'_> {
             );
         }
         let _ = write!(out, "## Chart\n\n```text\n{}```\n\n", self.results.charts());
-        out += "## Export throughput\n\n";
-        match self.throughput {
-            Some(throughput) => out += throughput.trim(),
-            None => {
-                out += "Not measured yet: run `cargo bench -p traced-benches --bench throughput -- --write`."
-            }
-        }
-        out += "\n\n";
+        included(
+            &mut out,
+            "Export throughput",
+            self.throughput,
+            "cargo bench -p traced-benches --bench throughput -- --write",
+        );
         if let Some(slow) = self.throughput_slow {
             out += "### Against a slow collector\n\n";
             out += slow.trim();
             out += "\n\n";
         }
-        out += "## HTTP and gRPC services\n\n";
-        match self.services {
-            Some(services) => out += services.trim(),
-            None => {
-                out += "Not measured yet: run `cargo bench -p traced-benches --bench services -- --write`."
-            }
-        }
-        out += "\n\n";
-        out += "## RabbitMQ and SQL\n\n";
-        match self.messages_queries {
-            Some(table) => out += table.trim(),
-            None => {
-                out += "Not measured yet: run `cargo bench -p traced-benches --bench messages_queries -- --instructions --write`."
-            }
-        }
-        out += "\n\n";
-        out += "## Metrics\n\n";
-        match self.metrics {
-            Some(table) => out += table.trim(),
-            None => {
-                out += "Not measured yet: run `cargo bench -p traced-benches --bench metrics -- --instructions --write`."
-            }
-        }
-        out += "\n\n";
+        included(
+            &mut out,
+            "HTTP and gRPC services",
+            self.services,
+            "cargo bench -p traced-benches --bench services -- --write",
+        );
+        included(
+            &mut out,
+            "RabbitMQ and SQL",
+            self.messages_queries,
+            "cargo bench -p traced-benches --bench messages_queries -- --instructions --write",
+        );
+        included(
+            &mut out,
+            "Metrics",
+            self.metrics,
+            "cargo bench -p traced-benches --bench metrics -- --instructions --write",
+        );
+        included(
+            &mut out,
+            "Events from `tracing`",
+            self.events,
+            "cargo bench -p traced-benches --bench events -- --instructions --write",
+        );
         out += "## Compile cost\n\n";
         match self.compile {
             Some(compile) => out += compile.markdown.trim(),
@@ -448,6 +461,9 @@ impl Document<'_> {
              # what #[traced(metrics)] adds to a call, beside a hand-written histogram and autometrics\n\
              # (benches/metrics.md; valgrind for the instruction counts)\n\
              cargo bench -p traced-benches --bench metrics -- --instructions --write\n\
+             # what a tracing event costs with traced-tracing and with tracing-opentelemetry, and the ids\n\
+             # on a fmt line (benches/events.md; valgrind for the instruction counts)\n\
+             cargo bench -p traced-benches --bench events -- --instructions --write\n\
              # one configuration alone, under a profiler\n\
              cargo bench -p traced-benches --bench overhead --no-run   # prints the binary's path\n\
              perf record -g <binary> --only traced/sync/ok/sampled --rounds 50\n\
