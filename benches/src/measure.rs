@@ -223,6 +223,100 @@ pub fn instructions_per_call(id: &str, short: u64, long: u64) -> Option<f64> {
     Some(b.saturating_sub(a) as f64 / (long - short) as f64)
 }
 
+/// Instructions per call on the calling thread and over all threads, from
+/// callgrind: this bench binary run again with `args` plus `--calls short` and
+/// `--calls long`. On the calling thread (the main one: callgrind's
+/// `--separate-threads`, thread 1), only what runs inside `collect` (the loop
+/// that makes the calls) is counted; the other threads (export) are counted
+/// whole and differenced between the two runs, so that their setup cancels.
+#[must_use]
+pub fn thread_instructions_per_call(
+    args: &[&str],
+    collect: &str,
+    short: u64,
+    long: u64,
+) -> Option<(f64, f64)> {
+    let run = |n: u64| {
+        let n = n.to_string();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--calls", n.as_str()]);
+        callgrind_by_thread(&all, collect)
+    };
+    let (a, b) = (run(short)?, run(long)?);
+    let main = |counts: &[(u64, u64)]| counts.first().map_or(0, |c| c.0);
+    let others = |counts: &[(u64, u64)]| counts.iter().skip(1).map(|c| c.1).sum::<u64>();
+    #[allow(clippy::cast_precision_loss)]
+    let thread = main(&b) as f64 / long as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let rest = others(&b).saturating_sub(others(&a)) as f64 / (long - short) as f64;
+    Some((thread, thread + rest))
+}
+
+/// Per thread (the main one first): the instructions callgrind counts inside
+/// `collect` running this bench binary again with `args`, and all of them.
+fn callgrind_by_thread(args: &[&str], collect: &str) -> Option<Vec<(u64, u64)>> {
+    let this = std::env::current_exe().ok()?;
+    let dir = std::env::temp_dir().join(format!(
+        "traced-bench-{}-{}",
+        std::process::id(),
+        args.join("-").replace(['/', ' ', ',', '='], "_")
+    ));
+    std::fs::create_dir_all(&dir).ok()?;
+    let status = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg("--separate-threads=yes")
+        .arg(format!("--callgrind-out-file={}", dir.join("cg").display()))
+        .arg(this)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    let mut files: Vec<(u32, (u64, u64))> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let thread: u32 = path.to_str()?.rsplit('-').next()?.parse().ok()?;
+            let total = std::fs::read_to_string(&path)
+                .ok()?
+                .lines()
+                .find_map(|line| line.strip_prefix("totals: "))
+                .and_then(|total| total.trim().parse().ok())?;
+            Some((thread, (inclusive(&path, collect), total)))
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !status.success() || files.is_empty() {
+        return None;
+    }
+    files.sort_unstable();
+    Some(files.into_iter().map(|(_, counts)| counts).collect())
+}
+
+/// The inclusive instructions of the functions whose name starts with `name` in
+/// a callgrind file, from `callgrind_annotate --inclusive=yes`; 0 when absent.
+fn inclusive(file: &std::path::Path, name: &str) -> u64 {
+    let Ok(out) = std::process::Command::new("callgrind_annotate")
+        .arg("--inclusive=yes")
+        .arg("--threshold=100")
+        .arg(file)
+        .output()
+    else {
+        return 0;
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (count, rest) = line.trim().split_once(' ')?;
+            let function = rest.split_once(':')?.1;
+            function
+                .starts_with(name)
+                .then(|| count.replace(',', "").parse::<u64>().ok())
+                .flatten()
+        })
+        .sum()
+}
+
 /// The instructions callgrind counts running this bench binary again with
 /// `args` (`valgrind` needed); `None` when it cannot be run.
 #[must_use]

@@ -7,7 +7,6 @@ use crate::measure::{Case, Measured};
 use crate::stats::Summary;
 use crate::table::{Table, bars, number, ratio};
 use crate::targets::{Outcome, Target, Verdict};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// One case, summarised over rounds.
@@ -24,6 +23,9 @@ pub struct Row {
     pub bytes: f64,
     /// Spans that arrived under [`Case::exports`], and calls made.
     pub spans: Option<(u64, u64)>,
+    /// Instructions per call under callgrind (`--instructions`): on the calling
+    /// thread, and over all threads.
+    pub instructions: Option<(f64, f64)>,
 }
 
 /// A run's measurements, summarised.
@@ -31,26 +33,17 @@ pub struct Row {
 pub struct Results {
     pub rows: Vec<Row>,
     pub measured: Measured,
-    /// Span name -> spans that arrived at the exporters.
-    pub arrived: BTreeMap<String, u64>,
-    /// Span name -> calls made by the cases that export under that name.
-    pub expected: BTreeMap<String, u64>,
+    /// Per case: the spans that arrived at the exporter while it ran.
+    pub arrived: Vec<u64>,
 }
 
 impl Results {
     #[must_use]
-    pub fn new(cases: &[Case], measured: Measured, arrived: BTreeMap<String, u64>) -> Results {
-        let mut expected = BTreeMap::new();
-        for (case, calls) in cases.iter().zip(&measured.calls) {
-            if let Some(name) = case.exports {
-                *expected.entry(name.to_owned()).or_insert(0) += calls;
-            }
-        }
+    pub fn new(cases: &[Case], measured: Measured, arrived: Vec<u64>) -> Results {
         let mut results = Results {
             rows: Vec::new(),
             measured,
             arrived,
-            expected,
         };
         // Rows first, so that references can be looked up by id.
         results.rows = cases
@@ -64,12 +57,13 @@ impl Results {
                 x_hand: None,
                 allocs: results.measured.allocs[i].0,
                 bytes: results.measured.allocs[i].1,
-                spans: case.exports.map(|name| {
+                spans: case.exports.map(|_| {
                     (
-                        results.arrived.get(name).copied().unwrap_or(0),
-                        results.expected.get(name).copied().unwrap_or(0),
+                        results.arrived.get(i).copied().unwrap_or(0),
+                        results.measured.calls[i],
                     )
                 }),
+                instructions: None,
             })
             .collect();
         for (i, case) in cases.iter().enumerate() {
@@ -110,6 +104,23 @@ impl Results {
         self.per_round_at(self.index(case)?, reference, op)
     }
 
+    /// [`Results::per_round`] on the process CPU time per call.
+    #[must_use]
+    pub fn per_round_cpu(
+        &self,
+        case: &str,
+        reference: &str,
+        op: fn(f64, f64) -> f64,
+    ) -> Option<Summary> {
+        let (case, reference) = (self.index(case)?, self.index(reference)?);
+        let (a, b) = (
+            &self.measured.cpu_ns[case],
+            &self.measured.cpu_ns[reference],
+        );
+        let values: Vec<f64> = a.iter().zip(b).map(|(x, y)| op(*x, *y)).collect();
+        Summary::of(&values)
+    }
+
     fn per_round_at(
         &self,
         case: usize,
@@ -122,18 +133,16 @@ impl Results {
         Summary::of(&values)
     }
 
-    /// Span names whose arrivals differ from the calls made.
+    /// The rows whose spans arrived short of the calls made (dropped by a full
+    /// queue), or beyond them: (label, arrived, made).
     #[must_use]
-    pub fn span_mismatches(&self) -> Vec<String> {
-        let names: std::collections::BTreeSet<&String> =
-            self.arrived.keys().chain(self.expected.keys()).collect();
-        names
-            .into_iter()
-            .filter(|name| {
-                self.arrived.get(*name).copied().unwrap_or(0)
-                    != self.expected.get(*name).copied().unwrap_or(0)
+    pub fn span_mismatches(&self) -> Vec<(&'static str, u64, u64)> {
+        self.rows
+            .iter()
+            .filter_map(|row| {
+                let (arrived, made) = row.spans?;
+                (arrived != made).then_some((row.case.label, arrived, made))
             })
-            .cloned()
             .collect()
     }
 
@@ -159,7 +168,9 @@ impl Results {
             "CPU ns/call",
             "allocs/call",
             "bytes/call",
-            "spans arrived",
+            "instr/call (thread)",
+            "instr/call (all threads)",
+            "spans arrived / made (dropped)",
         ]);
         let summary = |s: Option<Summary>| s.map_or(f64::NAN, |s| s.median);
         for row in self.rows.iter().filter(|r| r.case.section == section) {
@@ -176,12 +187,13 @@ impl Results {
                 number(summary(row.cpu)),
                 format!("{:.2}", row.allocs),
                 format!("{:.0}", row.bytes),
+                row.instructions
+                    .map_or_else(|| "–".to_owned(), |(t, _)| format!("{t:.0}")),
+                row.instructions
+                    .map_or_else(|| "–".to_owned(), |(_, a)| format!("{a:.0}")),
                 row.spans.map_or_else(
                     || "–".to_owned(),
-                    |(arrived, calls)| {
-                        let mark = if arrived == calls { "" } else { " ≠" };
-                        format!("{arrived}/{calls}{mark}")
-                    },
+                    |(arrived, made)| format!("{arrived}/{made} ({})", dropped(arrived, made)),
                 ),
             ]);
         }
@@ -206,6 +218,16 @@ impl Results {
             chart(false)
         )
     }
+}
+
+/// The share of `made` spans that did not arrive, as a percentage.
+fn dropped(arrived: u64, made: u64) -> String {
+    if made == 0 {
+        return "–".to_owned();
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let share = made.saturating_sub(arrived) as f64 / made as f64 * 100.0;
+    format!("{share:.1}%")
 }
 
 /// Everything the report shows.
@@ -242,6 +264,12 @@ pub struct Document<'a> {
     /// What a `tracing` event costs with traced-tracing and with
     /// tracing-opentelemetry, from `benches/events.md`.
     pub events: Option<&'a str>,
+    /// The export queues' size: each tool's default (2048 spans), or one large
+    /// enough that nothing is dropped (`--large-queue`).
+    pub queue: &'a str,
+    /// The sampled rows again with the large queue, from
+    /// `benches/overhead-large-queue.md`.
+    pub large_queue: Option<&'a str>,
 }
 
 /// A section holding a table another bench wrote, or the command that writes it.
@@ -257,6 +285,28 @@ fn included(out: &mut String, title: &str, table: Option<&str>, command: &str) {
 }
 
 impl Document<'_> {
+    /// The per-call tables of the sections that export spans, for
+    /// `benches/overhead-large-queue.md`.
+    #[must_use]
+    pub fn sampled_tables(&self) -> String {
+        let mut out = format!(
+            "- **Command:** `{}` ({}).\n- **Machine:** {}.\n- **Export queues:** {}.\n\n",
+            self.command,
+            self.source,
+            self.machine.line(),
+            self.queue
+        );
+        for section in self.results.sections() {
+            let _ = write!(
+                out,
+                "### {section}\n\n{}\n",
+                self.results.table(section).markdown()
+            );
+        }
+        let _ = writeln!(out, "{}", self.spans_line());
+        out
+    }
+
     #[must_use]
     pub fn outcomes(&self) -> Vec<Outcome> {
         self.targets
@@ -293,22 +343,22 @@ impl Document<'_> {
     fn spans_line(&self) -> String {
         let mismatches = self.results.span_mismatches();
         if mismatches.is_empty() {
-            let total: u64 = self.results.arrived.values().sum();
-            format!(
-                "Spans arrived at the exporters: {total}, exactly the calls made while sampled, for every span name."
-            )
-        } else {
-            let mut out = String::from("SPANS LOST OR UNEXPECTED: ");
-            for name in mismatches {
-                let _ = write!(
-                    out,
-                    "{name}: {} arrived for {} calls; ",
-                    self.results.arrived.get(&name).copied().unwrap_or(0),
-                    self.results.expected.get(&name).copied().unwrap_or(0)
-                );
-            }
-            out
+            let total: u64 = self.results.arrived.iter().sum();
+            return format!(
+                "Spans arrived at the exporters: {total}, exactly the calls made while sampled, in every configuration."
+            );
         }
+        let mut out = String::from("Spans not exported (the queue was full when they ended): ");
+        for (i, (label, arrived, made)) in mismatches.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "; " };
+            let _ = write!(
+                out,
+                "{sep}{label}: {arrived} of {made} ({} dropped)",
+                dropped(*arrived, *made)
+            );
+        }
+        out.push('.');
+        out
     }
 
     /// The report for a terminal.
@@ -382,7 +432,7 @@ impl Document<'_> {
         );
         let _ = write!(
             out,
-            "## Targets of issue 4\n\nEach verdict is computed from the numbers below.\n\n{}\n",
+            "## Targets\n\nThe targets of issue 16 (issue 14's for the switched-off call site, issue 4's for the compile cost), each verdict computed from the numbers below.\n\n{}\n",
             self.targets_table().markdown()
         );
         let _ = writeln!(out, "{}\n", self.spans_line());
@@ -391,7 +441,11 @@ impl Document<'_> {
             out += profiles.trim();
             out += "\n\n";
         }
-        out += "## Per-call cost\n\n";
+        let _ = write!(
+            out,
+            "## Per-call cost\n\nExport queues: {}.\n\n",
+            self.queue
+        );
         for section in self.results.sections() {
             let _ = write!(
                 out,
@@ -400,6 +454,12 @@ impl Document<'_> {
             );
         }
         let _ = write!(out, "## Chart\n\n```text\n{}```\n\n", self.results.charts());
+        included(
+            &mut out,
+            "Sampled rows with a queue that drops nothing (not the default settings)",
+            self.large_queue,
+            "cargo bench -p traced-benches --bench overhead -- --large-queue --write benches/overhead-large-queue.md",
+        );
         included(
             &mut out,
             "Export throughput",
@@ -447,6 +507,8 @@ impl Document<'_> {
              ```sh\n\
              # the per-call tables, the targets and this file (CARGO_TARGET_DIR as you like)\n\
              cargo bench -p traced-benches --bench overhead -- --write BENCHMARKS.md\n\
+             # the sampled rows again with queues that drop nothing (benches/overhead-large-queue.md, included on the next --write)\n\
+             cargo bench -p traced-benches --bench overhead -- --large-queue --write benches/overhead-large-queue.md\n\
              # the compile-cost table (benches/compile-cost.md, included above on the next --write)\n\
              bash benches/compile-cost.sh\n\
              # the export throughput table (benches/throughput.md, included above on the next --write)\n\
@@ -477,7 +539,7 @@ impl Document<'_> {
             out,
             "## How to read them\n\n\
              - **ns/call**: wall time per call on the calling thread. Each round times every configuration over {batches} batches \
-             of N calls (N is chosen per configuration so a batch lasts about {batch_ms} ms, at most the span queue's bound) and keeps the median batch; \
+             of N calls (N is chosen per configuration so a batch lasts about {batch_ms} ms, at most 8000) and keeps the median batch; \
              the table gives the median of {rounds} rounds and the interquartile range (IQR) over rounds. Configurations run in a different order every round.\n\
              - **× plain**, **× by hand**: ratios taken *within each round* against the uninstrumented function on the same path \
              (sync or async, `Ok` or `Err`) and against the hand-written OpenTelemetry code that does the same thing \
@@ -487,8 +549,13 @@ impl Document<'_> {
              per call: it includes the exporter thread's work on the spans. Close to ns/call when nothing is exported.\n\
              - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls \
              after a warm-up (so a tracer fetched once per provider change does not count). The exporter thread's allocations are not in it.\n\
-             - **spans arrived**: spans the counting exporter received under this configuration's span name / calls made while sampled (warm-ups included), \
-             over the whole run, after a final flush. The batch processor's queue is sized so that nothing is dropped; the two numbers must be equal.\n\
+             - **instr/call (thread)**, **(all threads)**: instructions per call counted by callgrind (`--instructions`): the bench binary \
+             run again for one configuration alone with 1 000 and with 3 000 calls (`--calls N`), differenced so that setup and teardown \
+             cancel; *thread* is the calling (main) thread's count, *all threads* adds the export threads'. They reproduce on a noisy machine \
+             where nanoseconds do not.\n\
+             - **spans arrived / made (dropped)**: spans the counting exporter received while this configuration ran / calls it made while sampled \
+             (warm-ups included), after the flush that ends each of its runs. Export queues: {queue}. A span that ends while its queue is full is \
+             dropped, as the specification's batch processor does; the share dropped stands beside every figure.\n\
              - The targets compare medians of per-round differences or ratios; the IQR shows how firm a verdict is.\n\
              - Allocation goes through the system allocator (glibc malloc here, wrapped by the counting allocator). With spans exported, \
              the export thread frees what the calling thread allocated, so allocator locks, page faults and the export thread's wake-ups \
@@ -497,6 +564,7 @@ impl Document<'_> {
             batch_ms = plan.batch_time.as_secs_f64() * 1e3,
             rounds = plan.rounds,
             alloc = plan.alloc_calls,
+            queue = self.queue,
         );
         let _ = write!(
             out,

@@ -25,8 +25,16 @@ pub enum Check {
         case: &'static str,
         reference: &'static str,
     },
+    /// `case` costs less than `reference` in CPU time over all threads (median
+    /// per-round ratio of the process CPU per call below 1).
+    BelowInCpu {
+        case: &'static str,
+        reference: &'static str,
+    },
     /// `case` allocates nothing on the calling thread.
     NoAllocations { case: &'static str },
+    /// `case` makes at most `n` allocations per call on the calling thread.
+    AtMostAllocations { case: &'static str, n: f64 },
     /// `#[traced]`'s compile-cost `key` is at most `factor` times `#[instrument]`'s.
     Compile {
         key: &'static str,
@@ -117,6 +125,24 @@ impl Target {
                     format!("< {}", label(reference)),
                     r.map_or_else(String::new, ratio_text),
                     r.map_or(Verdict::NotMeasured, |s| verdict(s.median < 1.0)),
+                )
+            }
+            Check::BelowInCpu { case, reference } => {
+                let r = results.per_round_cpu(case, reference, |a, b| a / b);
+                (
+                    subject(case),
+                    format!("< {} (CPU, all threads)", label(reference)),
+                    r.map_or_else(String::new, ratio_text),
+                    r.map_or(Verdict::NotMeasured, |s| verdict(s.median < 1.0)),
+                )
+            }
+            Check::AtMostAllocations { case, n } => {
+                let allocs = results.row(case).map(|row| row.allocs);
+                (
+                    subject(case),
+                    format!("≤ {n} allocations per call"),
+                    allocs.map_or_else(String::new, |a| format!("{a:.2} per call")),
+                    allocs.map_or(Verdict::NotMeasured, |a| verdict(a <= *n)),
                 )
             }
             Check::NoAllocations { case } => {

@@ -413,24 +413,28 @@ the `Err` sections with `c = false`. Source: `benches/benches/overhead/workloads
 - **`#[traced]`, no provider**: the global provider is a no-op one installed with `traced::set_tracer_provider`; the first call
   notices and the rest cost an atomic load. **unsampled**: an SDK provider with `Sampler::AlwaysOff` (its batch processor
   and counting exporter must receive nothing). **sampled**: an SDK provider with `Sampler::AlwaysOn` and a
-  `BatchSpanProcessor` (default batch size 512 and delay; queue sized so that nothing is dropped) into an exporter that
+  `BatchSpanProcessor` (its defaults: queue of 2048 spans, batches of 512, delay; the `--large-queue` table sizes the queue
+  so that nothing is dropped) into an exporter that
   counts the spans it receives and discards them. Providers are switched between configurations with
   `traced::set_tracer_provider`. `#[traced]` records `a`, `b`, `c` and `code.function.name`, `code.file.path`,
   `code.line.number`, and makes the span current while the body runs (the future is polled).
   **unsampled, traced's Setup**: the provider `traced_sdk::Setup` builds with `SamplerKind::AlwaysOff` (console exporter
   writing nowhere), installed anew for each round of the case: with a provider it built, `traced` decides sampling itself,
   before the SDK. **sampled, traced's Setup**: `Setup` with `SamplerKind::AlwaysOn` and the same counting exporter given
-  with `Setup::exporter` (behind the SDK's `BatchSpanProcessor`, queue sized as above): `traced` decides sampling and builds
+  with `Setup::exporter` (behind traced-sdk's queue, at its default of 2048 spans unless the table says otherwise): `traced` decides sampling and builds
   each span on `traced-sdk`'s native pipeline, handing standard `SpanData` to that processor when it ends (`sdk/src/native/`).
 - **inside an unsampled trace**: the calls run under the context of an incoming request whose `traceparent` has the
   sampled flag clear (a remote parent, not sampled, made current once per batch): the calls of a trace that was not
   sampled upstream, or below the first span of one sampled out here. The other unsampled rows are roots: the one
   call per trace that draws a new trace id.
 - **`record_err`**: on `Err`, status Error described by `Display`, `error.type`, and an `exception` event.
-- **async**: `async fn`s polled to completion by a loop with `std::task::Waker::noop()`: no runtime.
+- **async**: every `async fn` (plain, `#[traced]`, by hand) awaits one real pending point before its body: a future that
+  wakes its task and returns `Pending` at its first poll, `Ready` at its second, as an await on I/O does. Each call is polled
+  to completion (twice) by a loop with `std::task::Waker::noop()`: no runtime.
 - **OTel by hand (Go seed)**: as the seed writes it: `global::tracer(..)` on every call, `tracer.start(..)`,
-  `set_attributes` (`a`, `b` copied into a `String`, `c`, set whether or not the span records), on `Err` `record_error` and
-  `set_status(Status::error(..))`, then `span.end()`. No `code.*` attributes, no `error.type`.
+  `set_attributes` with the same six attributes `#[traced]` records (`a`, `b` copied into a `String`, `c`, and
+  `code.function.name`, `code.file.path`, `code.line.number` as static strings and an integer), set whether or not the span
+  records, on `Err` `record_error` and `set_status(Status::error(..))`, then `span.end()`. No `error.type`.
   **span current**: the same, with `Context::current_with_span(span)` attached while the body runs.
   **async, `with_context`**: the same around `async { body }.with_context(cx)`.
 - **OTel, SDK tracer held (floor)**: an `SdkTracer` obtained once, no global provider, no boxing; attributes only if the span
@@ -439,7 +443,8 @@ the `Err` sections with `c = false`. Source: `benches/benches/overhead/workloads
   cache is rebuilt after each tracing-opentelemetry round). *tracing-opentelemetry*: inside
   `tracing::dispatcher::with_default` with `Registry` + `tracing_opentelemetry::layer()` (default settings: code location,
   thread ids, inactivity tracking, context activation) over a tracer of the same sampled SDK provider.
-- **fastrace `#[trace]`** (feature `enable`; records no arguments). *No root (disabled)*: no local parent span, so the
+- **fastrace `#[trace]`** (feature `enable`), recording the same three arguments as properties
+  (`properties = { "a": "{a}", "b": "{b}", "c": "{c}" }`: its data model is strings). *No root (disabled)*: no local parent span, so the
   call records nothing. *Under an open root*: each batch runs under `Span::root(..)` made the local parent (the root's
   cost is in the time, spread over the batch), with a reporter that counts and discards the spans (roots not counted),
   default `Config`.

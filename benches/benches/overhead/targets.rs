@@ -5,7 +5,9 @@ use traced_benches::targets::{Check, Target};
 /// The issue's targets, one line per case they apply to.
 #[allow(clippy::too_many_lines)]
 pub fn all() -> Vec<Target> {
-    use Check::{AtMostPlus, AtMostTimes, Below, Compile, NoAllocations};
+    use Check::{
+        AtMostAllocations, AtMostPlus, AtMostTimes, Below, BelowInCpu, Compile, NoAllocations,
+    };
     let plus = |what, case, reference, ns| Target {
         what,
         check: AtMostPlus {
@@ -36,13 +38,13 @@ pub fn all() -> Vec<Target> {
             2.0,
         ),
         plus(
-            "no provider, async",
+            "no provider, async (a real await)",
             "traced/async/ok/none",
             "plain/async/ok",
             10.0,
         ),
         plus(
-            "no provider, async",
+            "no provider, async (a real await)",
             "traced/async/err/none",
             "plain/async/err",
             10.0,
@@ -83,134 +85,84 @@ pub fn all() -> Vec<Target> {
                 case: "traced/async/err/none",
             },
         },
+        // Issue 16: a sampled span, and an unsampled root.
         times(
-            "unsampled",
-            "traced/sync/ok/unsampled",
-            "by-hand/sync/ok/unsampled",
-            0.35,
-        ),
-        times(
-            "unsampled",
+            "unsampled root",
             "traced/sync/ok/unsampled",
             "by-hand-current/sync/ok/unsampled",
             0.35,
         ),
         times(
-            "unsampled",
+            "unsampled root",
             "traced/sync/ok/setup-unsampled",
-            "by-hand/sync/ok/unsampled",
+            "by-hand-current/sync/ok/unsampled",
             0.35,
         ),
         times(
-            "unsampled",
-            "traced/sync/ok/setup-unsampled-child",
-            "by-hand-current/sync/ok/unsampled-child",
-            0.35,
-        ),
-        times(
-            "unsampled",
-            "traced/sync/err/unsampled",
-            "by-hand/sync/err/unsampled",
-            0.35,
-        ),
-        times(
-            "unsampled",
-            "traced/async/ok/unsampled",
-            "by-hand/async/ok/unsampled",
-            0.35,
-        ),
-        times(
-            "unsampled",
-            "traced/async/ok/setup-unsampled",
-            "by-hand/async/ok/unsampled",
-            0.35,
-        ),
-        times(
-            "unsampled",
-            "traced/async/ok/setup-unsampled-child",
-            "by-hand/async/ok/unsampled-child",
-            0.35,
-        ),
-        times(
-            "unsampled",
-            "traced/async/err/unsampled",
-            "by-hand/async/err/unsampled",
-            0.35,
-        ),
-        times(
-            "sampled, sync `Ok`, span current",
+            "sampled sync `Ok`, calling thread",
             "traced/sync/ok/sampled",
             "by-hand-current/sync/ok/sampled",
-            0.75,
+            0.5,
         ),
         times(
-            "sampled, sync `Ok`, span current",
+            "sampled sync `Ok`, calling thread",
             "traced/sync/ok/setup-sampled",
             "by-hand-current/sync/ok/sampled",
-            0.75,
-        ),
-        times(
-            "sampled, sync `Ok`, span current",
-            "traced/sync/ok/sampled",
-            "tracing/sync/ok/otel",
-            0.25,
-        ),
-        times(
-            "sampled, sync `Ok`, span current",
-            "traced/sync/ok/setup-sampled",
-            "tracing/sync/ok/otel",
-            0.25,
+            0.5,
         ),
         Target {
-            what: "sampled, sync `Ok`, span current",
-            check: Below {
-                case: "traced/sync/ok/sampled",
-                reference: "fastrace/sync/ok/root",
-            },
-        },
-        Target {
-            what: "sampled, sync `Ok`, span current",
+            what: "sampled sync `Ok`, below fastrace (same arguments)",
             check: Below {
                 case: "traced/sync/ok/setup-sampled",
                 reference: "fastrace/sync/ok/root",
             },
         },
+        Target {
+            what: "sampled sync `Ok`, below fastrace (same arguments)",
+            check: BelowInCpu {
+                case: "traced/sync/ok/setup-sampled",
+                reference: "fastrace/sync/ok/root",
+            },
+        },
         times(
-            "sampled `Err` path with `record_err`",
-            "traced/sync/err/sampled",
-            "by-hand/sync/err/sampled",
-            0.8,
+            "sampled sync `Ok`, against tracing",
+            "traced/sync/ok/setup-sampled",
+            "tracing/sync/ok/otel",
+            0.2,
         ),
         times(
-            "sampled `Err` path with `record_err`",
-            "traced/sync/err/sampled",
-            "by-hand-current/sync/err/sampled",
-            0.8,
-        ),
-        times(
-            "sampled `Err` path with `record_err`",
+            "sampled `Err` with `record_err`",
             "traced/sync/err/setup-sampled",
             "by-hand-current/sync/err/sampled",
-            0.8,
+            0.6,
         ),
         times(
             "sampled async",
             "traced/async/ok/setup-sampled",
             "by-hand/async/ok/sampled",
-            0.8,
+            0.6,
         ),
-        times(
-            "sampled async",
-            "traced/async/ok/sampled",
-            "by-hand/async/ok/sampled",
-            0.8,
-        ),
-        times(
-            "sampled async",
-            "traced/async/err/sampled",
-            "by-hand/async/err/sampled",
-            0.8,
-        ),
+        Target {
+            what: "allocations per sampled span",
+            check: AtMostAllocations {
+                case: "traced/sync/ok/setup-sampled",
+                n: 2.0,
+            },
+        },
+        Target {
+            what: "allocations per sampled span",
+            check: AtMostAllocations {
+                case: "traced/sync/err/setup-sampled",
+                n: 2.0,
+            },
+        },
+        Target {
+            what: "allocations per sampled span",
+            check: AtMostAllocations {
+                case: "traced/async/ok/setup-sampled",
+                n: 2.0,
+            },
+        },
         Target {
             what: "compile cost per function",
             check: Compile {

@@ -8,7 +8,7 @@ use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
 };
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -29,9 +29,10 @@ impl Arrivals {
         }
     }
 
-    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+    /// The spans that arrived under `name` so far.
+    pub fn of(&self, name: &str) -> u64 {
         let counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        counts.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        counts.get(name).copied().unwrap_or(0)
     }
 }
 
@@ -87,12 +88,20 @@ pub fn traced_setup_unsampled() -> traced_sdk::TracingGuard {
 
 /// The provider `traced_sdk::Setup` installs, sampling everything into the
 /// counting exporter: `traced` decides sampling before the SDK and hands the
-/// attributes over in the builder.
-pub fn traced_setup_sampled(arrivals: Arc<Arrivals>, queue: usize) -> traced_sdk::TracingGuard {
+/// attributes over in the builder. Its queue is its default (2048 spans) unless
+/// `queue` is given.
+pub fn traced_setup_sampled(
+    arrivals: Arc<Arrivals>,
+    queue: Option<usize>,
+) -> traced_sdk::TracingGuard {
     use traced_sdk::{SamplerKind, Setup};
-    let queue = queue.to_string();
+    let queue = queue.map(|q| q.to_string());
     Setup::new("traced-benches", "0.1.0")
-        .environment(move |name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| queue.clone()))
+        .environment(move |name| {
+            (name == "OTEL_BSP_MAX_QUEUE_SIZE")
+                .then(|| queue.clone())
+                .flatten()
+        })
         .sampler(SamplerKind::AlwaysOn)
         .exporter(CountingExporter(arrivals))
         .install()
@@ -104,19 +113,22 @@ pub struct Telemetry {
     pub sampled: SdkTracerProvider,
     pub unsampled: SdkTracerProvider,
     pub arrivals: Arc<Arrivals>,
-    pub queue: usize,
+    /// The batch queues' size; `None`: the SDK's default (2048 spans).
+    pub queue: Option<usize>,
     global: Option<Global>,
 }
 
 impl Telemetry {
-    /// Providers whose batch queues hold `queue` spans (flushed after every case, so
-    /// nothing is dropped), and fastrace's reporter.
-    pub fn new(queue: usize) -> Telemetry {
+    /// Providers whose batch queues hold `queue` spans (their default without
+    /// one), flushed after every case, and fastrace's reporter.
+    pub fn new(queue: Option<usize>) -> Telemetry {
         let arrivals = Arc::new(Arrivals::default());
         let provider = |sampler| {
-            let config = BatchConfigBuilder::default()
-                .with_max_queue_size(queue)
-                .build();
+            let mut config = BatchConfigBuilder::default();
+            if let Some(queue) = queue {
+                config = config.with_max_queue_size(queue);
+            }
+            let config = config.build();
             let processor = BatchSpanProcessor::builder(CountingExporter(arrivals.clone()))
                 .with_batch_config(config)
                 .build();

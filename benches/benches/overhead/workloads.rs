@@ -26,6 +26,25 @@ impl std::fmt::Display for WorkError {
 
 impl std::error::Error for WorkError {}
 
+/// The one real await point of every async variant: pending at the first poll
+/// (waking its task), ready at the second, as an await on I/O or a channel is.
+#[derive(Default)]
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    #[inline(always)]
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 /// What every variant computes: `c` chooses the `Ok` or the `Err` path.
 #[inline(always)]
 fn body(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
@@ -45,6 +64,7 @@ pub fn plain(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
 
 #[inline(never)]
 pub async fn plain_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    YieldOnce::default().await;
     body(a, b, c)
 }
 
@@ -65,12 +85,14 @@ pub fn traced_work_err(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
 #[traced]
 #[inline(never)]
 pub async fn traced_work_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    YieldOnce::default().await;
     body(a, b, c)
 }
 
 #[traced(record_err)]
 #[inline(never)]
 pub async fn traced_work_err_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
+    YieldOnce::default().await;
     body(a, b, c)
 }
 
@@ -78,14 +100,18 @@ pub async fn traced_work_err_async(a: u64, b: &str, c: bool) -> Result<u64, Work
 
 const SCOPE: &str = "traced-benches";
 
-/// The attributes, as the Go seed sets them: unconditionally.
-fn attributes(a: u64, b: &str, c: bool) -> [KeyValue; 3] {
+/// The attributes, as the Go seed sets them (unconditionally): the same six
+/// `#[traced]` records, the three arguments and where the function is.
+fn attributes(a: u64, b: &str, c: bool) -> [KeyValue; 6] {
     #[allow(clippy::cast_possible_wrap)]
     let a = a as i64;
     [
         KeyValue::new("a", a),
         KeyValue::new("b", b.to_owned()),
         KeyValue::new("c", c),
+        KeyValue::new("code.function.name", "overhead::workloads::work"),
+        KeyValue::new("code.file.path", file!()),
+        KeyValue::new("code.line.number", i64::from(line!())),
     ]
 }
 
@@ -130,7 +156,12 @@ pub async fn by_hand_async(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
     let mut span = tracer.start("by_hand_async");
     span.set_attributes(attributes(a, b, c));
     let cx = Context::current_with_span(span);
-    let out = async { body(a, b, c) }.with_context(cx.clone()).await;
+    let out = async {
+        YieldOnce::default().await;
+        body(a, b, c)
+    }
+    .with_context(cx.clone())
+    .await;
     let span = cx.span();
     if let Err(e) = &out {
         span.record_error(e);
@@ -187,7 +218,9 @@ pub fn tracing_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
     body(a, b, c)
 }
 
-#[fastrace::trace(short_name = true)]
+/// fastrace records the same three arguments, as properties (its data model:
+/// strings, formatted when the span is sampled).
+#[fastrace::trace(short_name = true, properties = { "a": "{a}", "b": "{b}", "c": "{c}" })]
 #[inline(never)]
 pub fn fastrace_work(a: u64, b: &str, c: bool) -> Result<u64, WorkError> {
     body(a, b, c)
@@ -213,8 +246,10 @@ pub fn in_unsampled_trace(f: impl FnOnce()) {
 
 const WHO: &str = "user-42";
 
-/// `calls` calls of `f`, on the `Ok` path or the `Err` path.
-#[inline(always)]
+/// `calls` calls of `f`, on the `Ok` path or the `Err` path. Never inlined, and
+/// named so: `--instructions` counts what runs inside it (callgrind's
+/// `--toggle-collect=overhead::workloads::repeat*`).
+#[inline(never)]
 pub fn repeat<R>(calls: u64, ok: bool, f: impl Fn(u64, &'static str, bool) -> R) {
     for i in 0..calls {
         black_box(f(black_box(i), black_box(WHO), black_box(ok)));
@@ -222,7 +257,7 @@ pub fn repeat<R>(calls: u64, ok: bool, f: impl Fn(u64, &'static str, bool) -> R)
 }
 
 /// The same for an async function, each future polled to completion.
-#[inline(always)]
+#[inline(never)]
 pub fn repeat_async<F: Future>(calls: u64, ok: bool, f: impl Fn(u64, &'static str, bool) -> F) {
     for i in 0..calls {
         black_box(block_on(f(black_box(i), black_box(WHO), black_box(ok))));
