@@ -226,6 +226,16 @@ fn main() {
     let plan = options.plan;
     let mut specs = cases::all();
     check_references(&specs);
+    if options.large_queue {
+        // The rows that export, and the rows their ratios refer to.
+        let exporting: Vec<&'static str> = specs
+            .iter()
+            .filter(|s| s.case.exports.is_some())
+            .flat_map(|s| [Some(s.case.id), s.case.plain, s.case.by_hand])
+            .flatten()
+            .collect();
+        specs.retain(|s| exporting.contains(&s.case.id));
+    }
     if !options.only.is_empty() {
         specs.retain(|s| {
             options
@@ -243,16 +253,6 @@ fn main() {
     let queue = options
         .large_queue
         .then(|| usize::try_from(SPAN_BATCH).expect("small") * (plan.batches + 1) + 4096);
-    if options.large_queue {
-        // The rows that export, and the rows their ratios refer to.
-        let exporting: Vec<&'static str> = specs
-            .iter()
-            .filter(|s| s.case.exports.is_some())
-            .flat_map(|s| [Some(s.case.id), s.case.plain, s.case.by_hand])
-            .flatten()
-            .collect();
-        specs.retain(|s| exporting.contains(&s.case.id));
-    }
     let telemetry = Telemetry::new(queue);
     workloads::HELD_SAMPLED.get_or_init(|| telemetry.sampled.tracer("traced-benches"));
     workloads::HELD_UNSAMPLED.get_or_init(|| telemetry.unsampled.tracer("traced-benches"));

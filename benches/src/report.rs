@@ -134,14 +134,20 @@ impl Results {
     }
 
     /// The rows whose spans arrived short of the calls made (dropped by a full
-    /// queue), or beyond them: (label, arrived, made).
+    /// queue), or beyond them: (label — section, arrived, made).
     #[must_use]
-    pub fn span_mismatches(&self) -> Vec<(&'static str, u64, u64)> {
+    pub fn span_mismatches(&self) -> Vec<(String, u64, u64)> {
         self.rows
             .iter()
             .filter_map(|row| {
                 let (arrived, made) = row.spans?;
-                (arrived != made).then_some((row.case.label, arrived, made))
+                (arrived != made).then(|| {
+                    (
+                        format!("{} ({})", row.case.label, row.case.section),
+                        arrived,
+                        made,
+                    )
+                })
             })
             .collect()
     }
