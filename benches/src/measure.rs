@@ -252,41 +252,57 @@ pub fn thread_instructions_per_call(
     Some((thread, thread + rest))
 }
 
-/// Per thread (the main one first): the instructions callgrind counts inside
-/// `collect` running this bench binary again with `args`, and all of them.
-fn callgrind_by_thread(args: &[&str], collect: &str) -> Option<Vec<(u64, u64)>> {
-    let this = std::env::current_exe().ok()?;
-    let dir = std::env::temp_dir().join(format!(
-        "traced-bench-{}-{}",
-        std::process::id(),
-        args.join("-").replace(['/', ' ', ',', '='], "_")
-    ));
-    std::fs::create_dir_all(&dir).ok()?;
-    let status = std::process::Command::new("valgrind")
+/// Runs this bench binary again with `args` under callgrind, writing to `out`
+/// (`valgrind` needed, with `options` of its own); whether it ran and succeeded.
+fn under_callgrind(options: &[&str], out: &std::path::Path, args: &[&str]) -> bool {
+    let Ok(this) = std::env::current_exe() else {
+        return false;
+    };
+    std::process::Command::new("valgrind")
         .arg("--tool=callgrind")
-        .arg("--separate-threads=yes")
-        .arg(format!("--callgrind-out-file={}", dir.join("cg").display()))
+        .args(options)
+        .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(this)
         .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
-        .ok()?;
+        .is_ok_and(|status| status.success())
+}
+
+/// A temporary path for a callgrind run of `args`.
+fn callgrind_path(args: &[&str]) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "traced-bench-{}-{}",
+        std::process::id(),
+        args.join("-").replace(['/', ' ', ',', '='], "_")
+    ))
+}
+
+/// The `totals:` line of a callgrind file.
+fn totals(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("totals: "))
+        .and_then(|total| total.trim().parse().ok())
+}
+
+/// Per thread (the main one first): the instructions callgrind counts inside
+/// `collect` running this bench binary again with `args`, and all of them.
+fn callgrind_by_thread(args: &[&str], collect: &str) -> Option<Vec<(u64, u64)>> {
+    let dir = callgrind_path(args);
+    std::fs::create_dir_all(&dir).ok()?;
+    let ran = under_callgrind(&["--separate-threads=yes"], &dir.join("cg"), args);
     let mut files: Vec<(u32, (u64, u64))> = std::fs::read_dir(&dir)
         .ok()?
         .filter_map(|entry| {
             let path = entry.ok()?.path();
             let thread: u32 = path.to_str()?.rsplit('-').next()?.parse().ok()?;
-            let total = std::fs::read_to_string(&path)
-                .ok()?
-                .lines()
-                .find_map(|line| line.strip_prefix("totals: "))
-                .and_then(|total| total.trim().parse().ok())?;
+            let total = totals(&std::fs::read_to_string(&path).ok()?)?;
             Some((thread, (inclusive(&path, collect), total)))
         })
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
-    if !status.success() || files.is_empty() {
+    if !ran || files.is_empty() {
         return None;
     }
     files.sort_unstable();
@@ -321,28 +337,12 @@ fn inclusive(file: &std::path::Path, name: &str) -> u64 {
 /// `args` (`valgrind` needed); `None` when it cannot be run.
 #[must_use]
 pub fn callgrind_instructions(args: &[&str]) -> Option<u64> {
-    let this = std::env::current_exe().ok()?;
-    let out = std::env::temp_dir().join(format!(
-        "traced-bench-{}-{}.callgrind",
-        std::process::id(),
-        args.join("-").replace(['/', ' ', ','], "_")
-    ));
-    let status = std::process::Command::new("valgrind")
-        .arg("--tool=callgrind")
-        .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(this)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .ok()?;
+    let out = callgrind_path(args);
+    let ran = under_callgrind(&[], &out, args);
     let text = std::fs::read_to_string(&out).ok();
     let _ = std::fs::remove_file(&out);
-    if !status.success() {
+    if !ran {
         return None;
     }
-    text?
-        .lines()
-        .find_map(|line| line.strip_prefix("totals: "))
-        .and_then(|total| total.trim().parse().ok())
+    totals(&text?)
 }

@@ -302,6 +302,14 @@ impl Document<'_> {
             self.machine.line(),
             self.queue
         );
+        out += &self.section_tables();
+        let _ = writeln!(out, "{}", self.spans_line());
+        out
+    }
+
+    /// Each section's per-call table, in Markdown.
+    fn section_tables(&self) -> String {
+        let mut out = String::new();
         for section in self.results.sections() {
             let _ = write!(
                 out,
@@ -309,7 +317,6 @@ impl Document<'_> {
                 self.results.table(section).markdown()
             );
         }
-        let _ = writeln!(out, "{}", self.spans_line());
         out
     }
 
@@ -385,11 +392,7 @@ impl Document<'_> {
             );
         }
         let _ = writeln!(out, "{}\n", self.spans_line());
-        let _ = write!(
-            out,
-            "== targets of issue 4\n{}",
-            self.targets_table().text()
-        );
+        let _ = write!(out, "== targets\n{}", self.targets_table().text());
         if let Some(compile) = self.compile {
             let _ = write!(
                 out,
@@ -452,13 +455,7 @@ impl Document<'_> {
             "## Per-call cost\n\nExport queues: {}.\n\n",
             self.queue
         );
-        for section in self.results.sections() {
-            let _ = write!(
-                out,
-                "### {section}\n\n{}\n",
-                self.results.table(section).markdown()
-            );
-        }
+        out += &self.section_tables();
         let _ = write!(out, "## Chart\n\n```text\n{}```\n\n", self.results.charts());
         included(
             &mut out,
@@ -545,7 +542,7 @@ impl Document<'_> {
             out,
             "## How to read them\n\n\
              - **ns/call**: wall time per call on the calling thread. Each round times every configuration over {batches} batches \
-             of N calls (N is chosen per configuration so a batch lasts about {batch_ms} ms, at most 8000) and keeps the median batch; \
+             of N calls (N is chosen per configuration so a batch lasts about {batch_ms} ms, at most 8000 for a configuration that exports spans) and keeps the median batch; \
              the table gives the median of {rounds} rounds and the interquartile range (IQR) over rounds. Configurations run in a different order every round.\n\
              - **× plain**, **× by hand**: ratios taken *within each round* against the uninstrumented function on the same path \
              (sync or async, `Ok` or `Err`) and against the hand-written OpenTelemetry code that does the same thing \
@@ -556,9 +553,10 @@ impl Document<'_> {
              - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls \
              after a warm-up (so a tracer fetched once per provider change does not count). The exporter thread's allocations are not in it.\n\
              - **instr/call (thread)**, **(all threads)**: instructions per call counted by callgrind (`--instructions`): the bench binary \
-             run again for one configuration alone with 1 000 and with 3 000 calls (`--calls N`), differenced so that setup and teardown \
-             cancel; *thread* is the calling (main) thread's count, *all threads* adds the export threads'. They reproduce on a noisy machine \
-             where nanoseconds do not.\n\
+             run again for one configuration alone with 10 000 and with 30 000 calls (`--calls N`, in the configuration's own batches, each \
+             followed by its flush). *thread* is what runs inside the loop that makes the calls, on the calling (main) thread, per call of \
+             the longer run; *all threads* adds the other threads' (export) counts, differenced between the two runs so that their setup \
+             cancels. They reproduce on a noisy machine where nanoseconds do not.\n\
              - **spans arrived / made (dropped)**: spans the counting exporter received while this configuration ran / calls it made while sampled \
              (warm-ups included), after the flush that ends each of its runs. Export queues: {queue}. A span that ends while its queue is full is \
              dropped, as the specification's batch processor does; the share dropped stands beside every figure.\n\

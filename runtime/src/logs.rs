@@ -227,12 +227,6 @@ pub fn exception_signal() -> ExceptionSignal {
     }
 }
 
-/// Whether exceptions become log records now (the opt-in, and a logger).
-#[must_use]
-pub fn exceptions_to_logs() -> bool {
-    exception_signal().logs() && enabled()
-}
-
 /// The event names of exceptions, from semantic conventions 1.42. The
 /// `opentelemetry-semantic-conventions` crate has no event names: this module is
 /// where traced takes them from the specification, and the only one.
@@ -283,16 +277,18 @@ pub struct Exception<'a> {
 /// sampler dropped is recorded nowhere, and none of work left untraced. The
 /// span's status and `error.type` are the caller's to set.
 pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
-    if !span.is_recording() {
-        return;
+    if span.is_recording() {
+        record_exception_recording(span, exception);
     }
+}
+
+/// [`record_exception`] for a span known to record.
+pub(crate) fn record_exception_recording(span: &SpanRef<'_>, exception: &Exception<'_>) {
     let signal = exception_signal();
     let message = (!exception.message.is_empty()).then_some(exception.message);
     if signal.span_events() {
-        let mut attributes = vec![KeyValue::new(
-            EXCEPTION_TYPE,
-            exception.type_name.to_owned(),
-        )];
+        let mut attributes = Vec::with_capacity(2);
+        attributes.push(KeyValue::new(EXCEPTION_TYPE, exception.type_name));
         if let Some(message) = message {
             attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()));
         }
@@ -302,6 +298,7 @@ pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
         let mut record = Record::new(exception.severity);
         record.event_name = Some(exception.event_name);
         record.target = exception.target.map(Cow::Borrowed);
+        record.attributes.reserve(2);
         record.attributes.push((
             Key::from_static_str(EXCEPTION_TYPE),
             AnyValue::from(exception.type_name),

@@ -10,9 +10,7 @@ use opentelemetry::baggage::{Baggage, BaggageExt, KeyValueMetadata};
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
-};
+use opentelemetry_semantic_conventions::attribute::MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -288,7 +286,12 @@ impl TracedDelivery {
     {
         let result = self.in_span(handler).await;
         if let Err(error) = &result {
-            self.record_process_error(error);
+            self.span.record_error_as(
+                error,
+                traced::logs::events::MESSAGING_PROCESS_EXCEPTION,
+                opentelemetry::logs::Severity::Error,
+                "traced-lapin",
+            );
             let mut measurement = self
                 .measurement
                 .lock()
@@ -296,24 +299,6 @@ impl TracedDelivery {
             conventions::measure_failure(measurement.as_mut(), std::any::type_name::<E>());
         }
         result
-    }
-
-    fn record_process_error<E: std::error::Error>(&self, error: &E) {
-        if !self.span.is_recording() {
-            return;
-        }
-        let type_name = std::any::type_name::<E>();
-        let message = error.to_string();
-        self.span.set_attribute(ERROR_TYPE, type_name);
-        self.span.record_exception(&traced::logs::Exception {
-            event_name: traced::logs::events::MESSAGING_PROCESS_EXCEPTION,
-            severity: opentelemetry::logs::Severity::Error,
-            type_name,
-            message: &message,
-            target: Some("traced-lapin"),
-        });
-        self.span
-            .set_status(opentelemetry::trace::Status::error(message));
     }
 
     /// Acknowledges the message ([`lapin::Acker::ack`]) in a CLIENT span

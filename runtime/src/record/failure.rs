@@ -3,7 +3,7 @@
 //! `exception` event, or a log record named `exception` (see `crate::logs`).
 
 use super::limits::{kept_len, value_length_limit};
-use crate::logs::{record_exception, Exception};
+use crate::logs::{record_exception_recording, Exception};
 use opentelemetry::logs::Severity;
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
@@ -14,38 +14,50 @@ use std::panic::PanicHookInfo;
 /// The `error.type` and `exception.type` of a panic.
 pub const PANIC_TYPE: &str = "panic";
 
+/// What failed, for [`record_failure`]: the type recorded as `error.type` and
+/// `exception.type`, and the exception's event name, severity and target (see
+/// [`Exception`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Failure {
+    pub(crate) type_name: &'static str,
+    pub(crate) event_name: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) target: Option<&'static str>,
+}
+
+impl Failure {
+    /// An error a function returned: `exception`, at `Warn`.
+    pub(crate) const fn returned(type_name: &'static str) -> Failure {
+        Failure {
+            type_name,
+            event_name: crate::logs::events::EXCEPTION,
+            severity: Severity::Warn,
+            target: None,
+        }
+    }
+}
+
 /// Marks `span` as failed: status Error described by `message`, the attribute
-/// `error.type`, and the exception (`exception.type`, `exception.message`) at
-/// `severity`: `Warn` for an error returned, `Error` for a panic.
-pub(crate) fn record_failure(
-    span: &SpanRef<'_>,
-    type_name: &'static str,
-    message: String,
-    severity: Severity,
-) {
+/// `error.type`, and the exception (`exception.type`, `exception.message`).
+pub(crate) fn record_failure(span: &SpanRef<'_>, failure: Failure, message: String) {
     if span.is_recording() {
-        record_failure_recording(span, type_name, message, severity);
+        record_failure_recording(span, failure, message);
     }
 }
 
 /// [`record_failure`] for a span known to record. The message is cut to the value
 /// length limit.
-pub(crate) fn record_failure_recording(
-    span: &SpanRef<'_>,
-    type_name: &'static str,
-    mut message: String,
-    severity: Severity,
-) {
+pub(crate) fn record_failure_recording(span: &SpanRef<'_>, failure: Failure, mut message: String) {
     message.truncate(kept_len(&message, value_length_limit()));
-    span.set_attribute(KeyValue::new(ERROR_TYPE, type_name));
-    record_exception(
+    span.set_attribute(KeyValue::new(ERROR_TYPE, failure.type_name));
+    record_exception_recording(
         span,
         &Exception {
-            event_name: crate::logs::events::EXCEPTION,
-            severity,
-            type_name,
+            event_name: failure.event_name,
+            severity: failure.severity,
+            type_name: failure.type_name,
             message: &message,
-            target: None,
+            target: failure.target,
         },
     );
     span.set_status(Status::error(message));
@@ -57,7 +69,11 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
         .ok()
         .flatten()
         .unwrap_or_else(|| String::from("panicked"));
-    record_failure(span, PANIC_TYPE, message, Severity::Error);
+    let failure = Failure {
+        severity: Severity::Error,
+        ..Failure::returned(PANIC_TYPE)
+    };
+    record_failure(span, failure, message);
 }
 
 /// Forgets the last panic's message once its unwinding is over, so that a later

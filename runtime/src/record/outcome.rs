@@ -1,7 +1,7 @@
 //! What `record_err` and `ret` do with a call's output.
 
 use super::debug::described;
-use super::failure::record_failure_recording;
+use super::failure::{record_failure_recording, Failure};
 use crate::span::SpanHandle;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
@@ -74,9 +74,8 @@ where
 fn fail<E>(span: &SpanHandle, message: String) {
     record_failure_recording(
         &span.context().span(),
-        std::any::type_name::<E>(),
+        Failure::returned(std::any::type_name::<E>()),
         message,
-        opentelemetry::logs::Severity::Warn,
     );
 }
 

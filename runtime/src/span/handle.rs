@@ -1,7 +1,7 @@
 //! A handle on a span, for adding to it, and the span that is current.
 
-use crate::record::record_failure;
 use crate::record::ToValue;
+use crate::record::{record_failure, Failure};
 use opentelemetry::trace::{SpanContext, Status, TraceContextExt};
 use opentelemetry::{Context, Key, KeyValue};
 use std::borrow::Cow;
@@ -124,10 +124,29 @@ impl SpanHandle {
     pub fn record_error<E: Error + ?Sized>(&self, error: &E) {
         record_failure(
             &self.cx.span(),
-            std::any::type_name::<E>(),
+            Failure::returned(std::any::type_name::<E>()),
             error.to_string(),
-            opentelemetry::logs::Severity::Warn,
         );
+    }
+
+    /// [`SpanHandle::record_error`] for an operation of a domain: the exception
+    /// gets the domain's `event_name` (`messaging.process.exception`, from
+    /// [`crate::logs::events`]), its `severity` and the log record's `target`
+    /// (the instrumentation's crate).
+    pub fn record_error_as<E: Error + ?Sized>(
+        &self,
+        error: &E,
+        event_name: &'static str,
+        severity: opentelemetry::logs::Severity,
+        target: &'static str,
+    ) {
+        let failure = Failure {
+            type_name: std::any::type_name::<E>(),
+            event_name,
+            severity,
+            target: Some(target),
+        };
+        record_failure(&self.cx.span(), failure, error.to_string());
     }
 
     /// Records an exception of the operation this span stands for, as a span

@@ -397,30 +397,11 @@ impl Setup {
         resource: Resource,
         warnings: &mut Vec<String>,
     ) -> Option<crate::metrics::MeterGuard> {
-        let endpoint = self
-            .endpoint
-            .clone()
-            .or_else(|| env.metrics.otlp.endpoint.clone());
-        let kinds = self
-            .metrics_exporters
-            .clone()
-            .or_else(|| env.metrics.otlp.exporters.clone())
-            .unwrap_or_else(|| {
-                vec![if endpoint.is_some() {
-                    ExporterKind::Otlp
-                } else {
-                    ExporterKind::Console
-                }]
-            });
         let plan = crate::metrics::Plan {
-            kinds,
+            kinds: self.signal_kinds(self.metrics_exporters.as_ref(), &env.metrics.otlp),
             naming: self.metric_naming,
             interval: self.metric_interval,
-            // The collector's base URL: metrics have a path of their own.
-            endpoint: self.endpoint.as_deref().map(|url| {
-                let url = url.trim_end_matches('/');
-                url.strip_suffix("/v1/traces").unwrap_or(url).to_owned()
-            }),
+            endpoint: self.collector_base(),
             endpoint_as_given: false,
             protocol: self.protocol,
             env,
@@ -444,33 +425,42 @@ impl Setup {
         resource: Resource,
         warnings: &mut Vec<String>,
     ) -> Option<crate::logs::LoggerGuard> {
-        let endpoint = self
-            .endpoint
-            .clone()
-            .or_else(|| env.logs.otlp.endpoint.clone());
-        let kinds = self
-            .logs_exporters
-            .clone()
-            .or_else(|| env.logs.otlp.exporters.clone())
-            .unwrap_or_else(|| {
-                vec![if endpoint.is_some() {
-                    ExporterKind::Otlp
-                } else {
-                    ExporterKind::Console
-                }]
-            });
         let plan = crate::logs::Plan {
-            kinds,
-            // The collector's base URL: logs have a path of their own.
-            endpoint: self.endpoint.as_deref().map(|url| {
-                let url = url.trim_end_matches('/');
-                url.strip_suffix("/v1/traces").unwrap_or(url).to_owned()
-            }),
+            kinds: self.signal_kinds(self.logs_exporters.as_ref(), &env.logs.otlp),
+            endpoint: self.collector_base(),
             protocol: self.protocol,
             env,
         };
         let mut printer = || self.console_printer();
         crate::logs::install(&plan, resource, &mut printer, warnings)
+    }
+
+    /// The exporters of a signal beside traces: as set in code, else by its
+    /// `OTEL_{SIGNAL}_EXPORTER`, else the traces rule (OTLP when an endpoint is
+    /// configured, else the console).
+    fn signal_kinds(
+        &self,
+        code: Option<&Vec<ExporterKind>>,
+        env: &env::SignalEnv,
+    ) -> Vec<ExporterKind> {
+        code.cloned()
+            .or_else(|| env.exporters.clone())
+            .unwrap_or_else(|| {
+                vec![if self.endpoint.is_some() || env.endpoint.is_some() {
+                    ExporterKind::Otlp
+                } else {
+                    ExporterKind::Console
+                }]
+            })
+    }
+
+    /// The collector's base URL set in code: metrics and logs have paths of
+    /// their own, so a `/v1/traces` given for spans is taken off.
+    fn collector_base(&self) -> Option<String> {
+        self.endpoint.as_deref().map(|url| {
+            let url = url.trim_end_matches('/');
+            url.strip_suffix("/v1/traces").unwrap_or(url).to_owned()
+        })
     }
 
     /// The console's printer: the traces console's when there is one, else one
