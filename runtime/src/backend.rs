@@ -34,11 +34,11 @@
 //! traced::backend::uninstall(installed);
 //! ```
 
-pub use crate::start::SamplingRule;
+pub use crate::start::{Attributes, SamplingRule};
 
 use crate::provider;
 use opentelemetry::trace::{Link, SpanContext, SpanKind, TracerProvider};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::Context;
 use std::borrow::Cow;
 use std::panic::PanicHookInfo;
 use std::sync::Arc;
@@ -68,8 +68,9 @@ pub struct SampledSpan<'a> {
     pub kind: SpanKind,
     /// When the span started, by [`now`].
     pub start_time: SystemTime,
-    /// The span's attributes, in the order they were written; not yet limited.
-    pub attributes: Vec<KeyValue>,
+    /// The span's attributes, in the order they were written; not yet limited by
+    /// count (their values are within the value length limit).
+    pub attributes: Attributes,
     /// Links to other spans, valid ones only; not yet limited.
     pub links: Vec<Link>,
 }

@@ -59,7 +59,7 @@ impl Backend for Recorder {
             name: span.name.into_owned(),
             kind: span.kind,
             start: span.start_time,
-            attributes: span.attributes,
+            attributes: span.attributes.into_key_values(),
             events: Vec::new(),
             status: Status::Unset,
             end: None,

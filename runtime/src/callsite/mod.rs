@@ -189,7 +189,6 @@ impl Site for At<'_> {
             name: Cow::Borrowed(meta.name),
             kind: meta.kind.clone(),
             scope: (meta.scope, Some(meta.version)),
-            capacity: 8 + meta.baggage.len(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 use super::debug::{debug_sequence, debug_value, DebugSequence};
 use super::ToValue;
+use crate::start::Arg;
 use opentelemetry::Value;
 use std::fmt::Debug;
 
@@ -46,12 +47,12 @@ impl<S: DebugSequence + ?Sized> Wrap<'_, S> {
 pub struct ValueKind;
 impl ValueKind {
     #[inline]
-    pub fn value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {
-        value.to_value()
+    pub fn value<T: ToValue + ?Sized>(self, value: &T) -> Arg<'_> {
+        value.to_arg()
     }
     #[inline]
-    pub fn attr_value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {
-        value.to_value()
+    pub fn attr_value<T: ToValue + ?Sized>(self, value: &T) -> Arg<'_> {
+        value.to_arg()
     }
     #[inline]
     pub fn ret_value<T: ToValue + ?Sized>(self, value: &T) -> Option<Value> {

@@ -1,6 +1,7 @@
 //! Turning Rust values into OpenTelemetry attribute values.
 
 use super::limits::{elements, limited, limited_array, owned_string, string};
+use crate::start::Arg;
 use opentelemetry::{Array, Value};
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -48,6 +49,15 @@ use std::sync::Arc;
 pub trait ToValue {
     /// The attribute value, or `None` for no attribute.
     fn to_value(&self) -> Option<Value>;
+
+    /// The value as a call site hands it to its span: text stays borrowed, so
+    /// that a span copies it straight into its own buffer. Not to be implemented
+    /// outside `traced`: the default, [`ToValue::to_value`], is always right.
+    #[doc(hidden)]
+    #[inline]
+    fn to_arg(&self) -> Arg<'_> {
+        Arg::from(self.to_value())
+    }
 }
 
 /// Element types of OpenTelemetry arrays.
@@ -137,17 +147,32 @@ impl ToValue for str {
     fn to_value(&self) -> Option<Value> {
         Some(Value::String(string(self)))
     }
+
+    #[inline]
+    fn to_arg(&self) -> Arg<'_> {
+        Arg::Str(self)
+    }
 }
 
 impl ToValue for String {
     fn to_value(&self) -> Option<Value> {
         self.as_str().to_value()
     }
+
+    #[inline]
+    fn to_arg(&self) -> Arg<'_> {
+        Arg::Str(self)
+    }
 }
 
 impl ToValue for Cow<'_, str> {
     fn to_value(&self) -> Option<Value> {
         self.as_ref().to_value()
+    }
+
+    #[inline]
+    fn to_arg(&self) -> Arg<'_> {
+        Arg::Str(self)
     }
 }
 
@@ -213,6 +238,11 @@ impl<T: ToValue> ToValue for Option<T> {
     fn to_value(&self) -> Option<Value> {
         self.as_ref().and_then(ToValue::to_value)
     }
+
+    #[inline]
+    fn to_arg(&self) -> Arg<'_> {
+        self.as_ref().map_or(Arg::None, ToValue::to_arg)
+    }
 }
 
 macro_rules! pointers {
@@ -221,6 +251,11 @@ macro_rules! pointers {
             #[inline]
             fn to_value(&self) -> Option<Value> {
                 (**self).to_value()
+            }
+
+            #[inline]
+            fn to_arg(&self) -> Arg<'_> {
+                (**self).to_arg()
             }
         }
     )*};

@@ -253,8 +253,6 @@ impl Site for Fresh<'_> {
             },
             kind: self.kind.clone(),
             scope: self.scope,
-            // The builder's own list becomes the span's.
-            capacity: 0,
         }
     }
 

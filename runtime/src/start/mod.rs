@@ -9,9 +9,11 @@
 //!    added only if it records. Seeing a no-op span there tells the call site that
 //!    nothing records (see `provider`).
 
+mod attributes;
 mod parent;
 mod sampling;
 
+pub use attributes::{Arg, Attributes};
 pub use parent::{IntoParent, LinkTarget};
 pub use sampling::SamplingRule;
 pub(crate) use sampling::{set_rule, span_id};
@@ -80,9 +82,6 @@ pub(crate) struct Origin {
     pub(crate) kind: SpanKind,
     /// The instrumentation scope: name and version.
     pub(crate) scope: (&'static str, Option<&'static str>),
-    /// Room for the attributes the site writes, to allocate once (0: the site hands
-    /// over a list of its own).
-    pub(crate) capacity: usize,
 }
 
 /// What starts spans: a `#[traced]` call site, which keeps its tracer and backend
@@ -152,7 +151,7 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
             };
         }
         let origin = site.origin();
-        let mut attributes = Vec::with_capacity(origin.capacity);
+        let mut attributes = Attributes::new();
         attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
         let context = new_span_context(parent, decision.trace, true);
         let started = site.with_backend(epoch, |backend| {
@@ -268,21 +267,27 @@ pub(crate) fn global_tracer(scope: (&'static str, Option<&'static str>)) -> Boxe
 pub struct Attrs<'a>(Sink<'a>);
 
 enum Sink<'a> {
-    /// Into the list the backend gets, for a span known to be sampled.
-    List(&'a mut Vec<KeyValue>),
+    /// Into the compact list the backend gets, for a span known to be sampled.
+    List(&'a mut Attributes),
     /// Straight into a span already started.
     Push(&'a mut dyn FnMut(KeyValue)),
 }
 
 impl Attrs<'_> {
-    /// Adds `value` under `key`, if there is a value.
+    /// Adds `value` under `key`, if there is a value: an `Option<Value>`, or an
+    /// [`Arg`] whose text a sampled span copies into its own list.
     #[inline]
-    pub fn add(&mut self, key: &'static str, value: Option<opentelemetry::Value>) {
-        if let Some(value) = value {
-            self.push(KeyValue::new(
-                opentelemetry::Key::from_static_str(key),
-                value,
-            ));
+    pub fn add<'v>(&mut self, key: &'static str, value: impl Into<Arg<'v>>) {
+        let key = opentelemetry::Key::from_static_str(key);
+        match (value.into(), &mut self.0) {
+            (Arg::None, _) => {}
+            (Arg::Value(value), _) => self.push(KeyValue::new(key, value)),
+            (Arg::Str(text), Sink::List(list)) => list.push_str(key, text),
+            (Arg::Str(text), Sink::Push(push)) => {
+                if let Some(value) = crate::ToValue::to_value(text) {
+                    push(KeyValue::new(key, value));
+                }
+            }
         }
     }
 
@@ -296,8 +301,7 @@ impl Attrs<'_> {
     /// Adds every attribute of `attributes`, leaving it empty.
     pub(crate) fn append(&mut self, attributes: &mut Vec<KeyValue>) {
         match &mut self.0 {
-            Sink::List(list) if list.is_empty() => std::mem::swap(*list, attributes),
-            Sink::List(list) => list.append(attributes),
+            Sink::List(list) => attributes.drain(..).for_each(|kv| list.push(kv)),
             Sink::Push(push) => attributes.drain(..).for_each(push),
         }
     }

@@ -22,7 +22,7 @@ mod retry;
 use crate::setup::env::{EnvSettings, DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_SIZE, MIN_DELAY};
 use opentelemetry::{Array, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use queue::{QueueProcessor, QueueSettings};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -59,7 +59,7 @@ pub(crate) fn once_each(
 }
 
 /// The span processors of the provider being built.
-pub(crate) type Processors = Vec<Box<dyn SpanProcessor>>;
+pub(crate) type Processors = Vec<Box<dyn crate::native::Processor>>;
 
 /// `exporter` behind an export queue, counted and limited like every exporter.
 pub(crate) fn add<E: SpanExporter + 'static>(

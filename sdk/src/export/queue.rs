@@ -4,7 +4,12 @@
 //! slowly then costs throughput in proportion to its latency, not a stalled queue;
 //! a span that does not fit the queue is dropped (and counted lost by the export
 //! stats, since no exporter delivered it).
+//!
+//! A native span is queued compact, as it ended ([`Ended`]); the worker that takes
+//! its batch makes its `SpanData`. A worker hands the emptied batch back, and the
+//! next batch reuses it: queueing a span moves it, and allocates nothing.
 
+use crate::native::{Ended, Processor};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
@@ -47,13 +52,39 @@ struct State {
     /// with the time its first span arrived. Only the last batch is still filled,
     /// and a worker takes a batch whole: a span is moved once on its way in, and
     /// never again while queued.
-    batches: VecDeque<(Instant, Vec<SpanData>)>,
+    batches: VecDeque<(Instant, Vec<Queued>)>,
+    /// Emptied batches, kept to be filled again.
+    spare: Vec<Vec<Queued>>,
     /// The spans in `batches`.
     queued: usize,
     in_flight: usize,
     /// Flushes asked and not yet done: export everything queued now.
     flushing: usize,
     closed: bool,
+}
+
+/// A span waiting in the queue.
+#[derive(Debug)]
+enum Queued {
+    /// A span the SDK made.
+    Data(SpanData),
+    /// A native span, as it ended.
+    Native(Ended),
+}
+
+impl Queued {
+    fn into_span_data(self) -> SpanData {
+        match self {
+            Queued::Data(data) => data,
+            Queued::Native(ended) => ended.into_span_data(),
+        }
+    }
+}
+
+/// How many emptied batches the queue keeps for reuse: one per export in flight,
+/// and one being filled.
+fn spares_kept(settings: &QueueSettings) -> usize {
+    settings.workers.max(1) + 1
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -114,11 +145,16 @@ impl<E: SpanExporter> Shared<E> {
                     };
                 }
             };
+            let mut batch = batch;
+            let data: Vec<SpanData> = batch.drain(..).map(Queued::into_span_data).collect();
             let exporter = self.exporter.read().unwrap_or_else(PoisonError::into_inner);
             // The outcome is counted by the exporter's tally.
-            let _ = futures_executor::block_on(exporter.export(batch));
+            let _ = futures_executor::block_on(exporter.export(data));
             drop(exporter);
             let mut state = lock(&self.state);
+            if state.spare.len() < spares_kept(&self.settings) {
+                state.spare.push(batch);
+            }
             state.in_flight -= 1;
             if state.queued == 0 && state.in_flight == 0 {
                 self.idle.notify_all();
@@ -128,7 +164,7 @@ impl<E: SpanExporter> Shared<E> {
 
     /// The next batch to export, if one is due: full, or as old as the delay, or
     /// asked for by a flush or the shutdown.
-    fn due(&self, state: &mut State) -> Option<Vec<SpanData>> {
+    fn due(&self, state: &mut State) -> Option<Vec<Queued>> {
         let (oldest, first) = state.batches.front()?;
         let full = first.len() >= self.settings.max_batch;
         let old = oldest.elapsed() >= self.settings.delay;
@@ -168,10 +204,8 @@ impl<E: SpanExporter> Shared<E> {
     }
 }
 
-impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
-    fn on_start(&self, _: &mut Span, _: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
+impl<E: SpanExporter + 'static> QueueProcessor<E> {
+    fn queue(&self, span: Queued) {
         let settings = &self.shared.settings;
         let mut state = lock(&self.shared.state);
         if state.closed || state.queued >= settings.max_queue {
@@ -186,7 +220,10 @@ impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
                 }
             }
             _ => {
-                let mut batch = Vec::with_capacity(settings.max_batch);
+                let mut batch = state
+                    .spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(settings.max_batch));
                 batch.push(span);
                 let full = batch.len() == settings.max_batch;
                 state.batches.push_back((Instant::now(), batch));
@@ -196,6 +233,20 @@ impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
                 }
             }
         }
+    }
+}
+
+impl<E: SpanExporter + 'static> Processor for QueueProcessor<E> {
+    fn on_end_native(&self, span: Ended) {
+        self.queue(Queued::Native(span));
+    }
+}
+
+impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
+    fn on_start(&self, _: &mut Span, _: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        self.queue(Queued::Data(span));
     }
 
     fn force_flush(&self) -> OTelSdkResult {

@@ -13,8 +13,14 @@
 //! both kinds of span end into. This crate makes every processor of the pipeline,
 //! and none of them does anything when a span starts, so native spans skip
 //! `on_start` without anyone noticing.
+//!
+//! A native span ends compact ([`Ended`]): its processors ([`Processor`]) queue it
+//! as it is, and its `SpanData` is made on the export worker, so the thread that
+//! ran the span allocates nothing to end it.
 
 mod span;
+
+pub(crate) use span::Ended;
 
 use crate::export::ExportStats;
 use opentelemetry::trace::TraceContextExt as _;
@@ -32,10 +38,16 @@ use traced::backend::{Backend, SampledSpan, SamplingRule};
 /// own flush timeout.
 const PROVIDER_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A span processor of this crate's, which also takes native spans as they end.
+pub(crate) trait Processor: SpanProcessor {
+    /// A native span ended: queue it, or make its data now.
+    fn on_end_native(&self, span: Ended);
+}
+
 /// The span processors of a provider this crate built.
 #[derive(Debug)]
 pub(crate) struct Pipeline {
-    processors: Vec<Arc<dyn SpanProcessor>>,
+    processors: Vec<Arc<dyn Processor>>,
     pub(crate) limits: SpanLimits,
     shut: AtomicBool,
     /// Counts every span that ends, once, whatever the number of processors.
@@ -48,7 +60,7 @@ impl Pipeline {
     /// `limits` must be the provider's too.
     #[cfg(feature = "testing")]
     pub(crate) fn new(
-        processors: Vec<Box<dyn SpanProcessor>>,
+        processors: Vec<Box<dyn Processor>>,
         resource: &Resource,
         limits: SpanLimits,
     ) -> Arc<Self> {
@@ -58,7 +70,7 @@ impl Pipeline {
     /// [`Pipeline::new`], counting each span that ends into `stats`, also one that
     /// ends after shutdown began (it is lost, and the report says so).
     pub(crate) fn counted(
-        processors: Vec<Box<dyn SpanProcessor>>,
+        processors: Vec<Box<dyn Processor>>,
         resource: &Resource,
         limits: SpanLimits,
         stats: &Arc<ExportStats>,
@@ -68,7 +80,7 @@ impl Pipeline {
     }
 
     fn build(
-        processors: Vec<Box<dyn SpanProcessor>>,
+        processors: Vec<Box<dyn Processor>>,
         resource: &Resource,
         limits: SpanLimits,
         stats: Option<Arc<ExportStats>>,
@@ -107,6 +119,26 @@ impl Pipeline {
         }
     }
 
+    /// [`Pipeline::end`], for a native span.
+    pub(crate) fn end_native(&self, span: Ended) {
+        if let Some(stats) = &self.stats {
+            stats.span_ended();
+        }
+        if self.shut.load(Ordering::Relaxed) {
+            return;
+        }
+        match self.processors.as_slice() {
+            [] => {}
+            [one] => one.on_end_native(span),
+            [many @ .., last] => {
+                for processor in many {
+                    processor.on_end_native(span.clone());
+                }
+                last.on_end_native(span);
+            }
+        }
+    }
+
     /// Exports what every processor holds, waiting at most `timeout` in all.
     pub(crate) fn flush_within(&self, timeout: Duration) -> OTelSdkResult {
         self.each_within(timeout, |p, _| p.force_flush())
@@ -128,7 +160,7 @@ impl Pipeline {
     fn each_within(
         &self,
         timeout: Duration,
-        f: fn(&dyn SpanProcessor, Duration) -> OTelSdkResult,
+        f: fn(&dyn Processor, Duration) -> OTelSdkResult,
     ) -> OTelSdkResult {
         let deadline = Instant::now().checked_add(timeout);
         let left = || deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));

@@ -7,7 +7,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::SystemTime;
-use traced::backend::SampledSpan;
+use traced::backend::{Attributes, SampledSpan};
 
 /// A sampled span built by the native pipeline. It is what the context carries
 /// while the span is active, so the OpenTelemetry API reaches it like any span.
@@ -18,14 +18,16 @@ pub(crate) struct NativeSpan {
     pipeline: Arc<Pipeline>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Record {
     parent: SpanId,
     parent_is_remote: bool,
     kind: SpanKind,
     name: Cow<'static, str>,
     start: SystemTime,
-    attributes: Vec<KeyValue>,
+    /// Compact while the span runs: made into OpenTelemetry attributes where the
+    /// span is exported (see [`Ended::into_span_data`]).
+    attributes: Attributes,
     dropped_attributes: u32,
     events: SpanEvents,
     links: SpanLinks,
@@ -49,7 +51,7 @@ impl NativeSpan {
             links,
         } = span;
         let limits = &pipeline.limits;
-        let dropped_attributes = cut(&mut attributes, limits.max_attributes_per_span);
+        let dropped_attributes = attributes.truncate(limits.max_attributes_per_span as usize);
         let mut span_links = SpanLinks::default();
         if !links.is_empty() {
             for link in links {
@@ -83,8 +85,34 @@ impl NativeSpan {
         let Some(record) = self.record.take() else {
             return;
         };
-        self.pipeline.end(SpanData {
-            span_context: self.context.clone(),
+        self.pipeline.end_native(Ended {
+            context: self.context.clone(),
+            record,
+            end,
+        });
+    }
+}
+
+/// A native span that ended, as it travels to the processors: compact, so that
+/// the thread that ran the span only moves it, and its `SpanData` is made where
+/// it is exported.
+#[derive(Clone, Debug)]
+pub(crate) struct Ended {
+    context: SpanContext,
+    record: Record,
+    end: SystemTime,
+}
+
+impl Ended {
+    /// The span's standard data, as any `SpanExporter` takes it.
+    pub(crate) fn into_span_data(self) -> SpanData {
+        let Ended {
+            context,
+            record,
+            end,
+        } = self;
+        SpanData {
+            span_context: context,
             parent_span_id: record.parent,
             parent_span_is_remote: record.parent_is_remote,
             span_kind: record.kind,
@@ -93,13 +121,13 @@ impl NativeSpan {
             // The clock never steps back by a little, but the system clock may be
             // set back: a span never ends before it started.
             end_time: end.max(record.start),
-            attributes: record.attributes,
+            attributes: record.attributes.into_key_values(),
             dropped_attributes_count: record.dropped_attributes,
             events: record.events,
             links: record.links,
             status: record.status,
             instrumentation_scope: scope(record.scope),
-        });
+        }
     }
 }
 

@@ -96,6 +96,12 @@ impl Capture {
 #[derive(Debug)]
 struct Keep;
 
+impl native::Processor for Keep {
+    fn on_end_native(&self, span: native::Ended) {
+        self.on_end(span.into_span_data());
+    }
+}
+
 impl SpanProcessor for Keep {
     fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &Context) {}
 
