@@ -53,7 +53,6 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// A span `traced` decided to sample, with everything known at its start.
-#[derive(Debug)]
 pub struct SampledSpan<'a> {
     /// The new span's identity: trace id (the parent's, or a fresh one), a fresh
     /// span id, the sampled flag, the parent's trace state.
@@ -68,11 +67,27 @@ pub struct SampledSpan<'a> {
     pub kind: SpanKind,
     /// When the span started, by [`now`].
     pub start_time: SystemTime,
-    /// The span's attributes, in the order they were written; not yet limited by
-    /// count (their values are within the value length limit).
-    pub attributes: Attributes,
+    /// Writes the span's attributes into the list it is given, after those it
+    /// holds, in the order the call site wrote them; not limited by count (their
+    /// values are within the value length limit). Call it once: a backend that
+    /// keeps its lists for reuse writes straight into the span's own.
+    pub attributes: &'a mut dyn FnMut(&mut Attributes),
     /// Links to other spans, valid ones only; not yet limited.
     pub links: Vec<Link>,
+}
+
+impl std::fmt::Debug for SampledSpan<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampledSpan")
+            .field("context", &self.context)
+            .field("parent", self.parent)
+            .field("scope", &self.scope)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("start_time", &self.start_time)
+            .field("links", &self.links)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A backend installed by [`install`]; give it to [`uninstall`].

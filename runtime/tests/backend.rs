@@ -59,7 +59,11 @@ impl Backend for Recorder {
             name: span.name.into_owned(),
             kind: span.kind,
             start: span.start_time,
-            attributes: span.attributes.into_key_values(),
+            attributes: {
+                let mut list = traced::backend::Attributes::new();
+                (span.attributes)(&mut list);
+                list.into_key_values()
+            },
             events: Vec::new(),
             status: Status::Unset,
             end: None,

@@ -14,9 +14,6 @@ use crate::start::{self, Attrs, Origin, Site, Start};
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_semantic_conventions::attribute::{
-    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
-};
 use std::borrow::Cow;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -144,9 +141,7 @@ impl Callsite {
         attrs: &mut dyn FnMut(&mut Attrs),
     ) {
         let meta = &self.meta;
-        sink.push(KeyValue::new(CODE_FUNCTION_NAME, meta.function));
-        sink.push(KeyValue::new(CODE_FILE_PATH, meta.file));
-        sink.push(KeyValue::new(CODE_LINE_NUMBER, i64::from(meta.line)));
+        sink.code(meta.function, meta.file, meta.line);
         attrs(sink);
         if !meta.baggage.is_empty() {
             let baggage = opentelemetry::baggage::BaggageExt::baggage(base);

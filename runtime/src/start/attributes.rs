@@ -5,6 +5,9 @@
 
 use crate::record::{kept_len, value_length_limit};
 use opentelemetry::{Key, KeyValue, Value};
+use opentelemetry_semantic_conventions::attribute::{
+    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
+};
 use smallvec::SmallVec;
 use std::fmt;
 
@@ -51,8 +54,29 @@ const INLINE_TEXT: usize = 128;
 /// [`Attributes::into_key_values`] makes the OpenTelemetry attributes.
 #[derive(Clone, Default)]
 pub struct Attributes {
+    /// The three `code.*` attributes, first, as the call site knows them.
+    code: Option<Code>,
     entries: SmallVec<[(Key, Slot); INLINE_ATTRIBUTES]>,
     text: SmallVec<[u8; INLINE_TEXT]>,
+}
+
+/// Where the function is: `code.function.name`, `code.file.path`,
+/// `code.line.number`.
+#[derive(Clone, Copy, Debug)]
+struct Code {
+    function: &'static str,
+    file: &'static str,
+    line: u32,
+}
+
+impl Code {
+    fn key_values(self) -> [KeyValue; 3] {
+        [
+            KeyValue::new(CODE_FUNCTION_NAME, self.function),
+            KeyValue::new(CODE_FILE_PATH, self.file),
+            KeyValue::new(CODE_LINE_NUMBER, i64::from(self.line)),
+        ]
+    }
 }
 
 #[derive(Clone)]
@@ -75,13 +99,39 @@ impl Attributes {
     /// How many attributes the list holds.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + if self.code.is_some() { 3 } else { 0 }
     }
 
     /// Whether the list holds no attribute.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+
+    /// Adds the code attributes of a function (`code.function.name`,
+    /// `code.file.path`, `code.line.number`) at the end, kept as the three
+    /// references they are until the attributes are made.
+    pub fn push_code(&mut self, function: &'static str, file: &'static str, line: u32) {
+        let code = Code {
+            function,
+            file,
+            line,
+        };
+        if self.is_empty() {
+            self.code = Some(code);
+        } else {
+            for attribute in code.key_values() {
+                self.push(attribute);
+            }
+        }
+    }
+
+    /// The code attributes as entries of the list, in front.
+    fn spell_code(&mut self) {
+        if let Some(code) = self.code.take() {
+            let spelled = code.key_values().map(|kv| (kv.key, Slot::Value(kv.value)));
+            self.entries.insert_many(0, spelled);
+        }
     }
 
     /// Adds `attribute` at the end.
@@ -112,8 +162,19 @@ impl Attributes {
         }
     }
 
+    /// Removes every attribute, keeping the room the list had.
+    pub fn clear(&mut self) {
+        self.code = None;
+        self.entries.clear();
+        self.text.clear();
+    }
+
     /// Keeps the first `len` attributes; returns how many were dropped.
     pub fn truncate(&mut self, len: usize) -> u32 {
+        if len >= self.len() {
+            return 0;
+        }
+        self.spell_code();
         let dropped = self.entries.len().saturating_sub(len);
         self.entries.truncate(len);
         u32::try_from(dropped).unwrap_or(u32::MAX)
@@ -121,29 +182,37 @@ impl Attributes {
 
     /// The OpenTelemetry attributes, in the order they were written.
     #[must_use]
-    pub fn into_key_values(self) -> Vec<KeyValue> {
-        let mut out = Vec::with_capacity(self.entries.len());
-        self.write_into(&mut out);
-        out
+    pub fn into_key_values(mut self) -> Vec<KeyValue> {
+        self.take_key_values()
     }
 
-    /// Appends the OpenTelemetry attributes to `out`, in the order they were
-    /// written.
-    pub fn write_into(self, out: &mut Vec<KeyValue>) {
-        let Attributes { entries, text } = self;
-        out.extend(entries.into_iter().map(|(key, slot)| {
+    /// The OpenTelemetry attributes, in the order they were written, leaving the
+    /// list empty with the room it had (to be filled again).
+    pub fn take_key_values(&mut self) -> Vec<KeyValue> {
+        let mut out = Vec::with_capacity(self.len());
+        if let Some(code) = self.code.take() {
+            out.extend(code.key_values());
+        }
+        let text = &self.text;
+        out.extend(self.entries.drain(..).map(|(key, slot)| {
             let value = match slot {
                 Slot::Value(value) => value,
-                Slot::Text { start, end } => Value::from(text_at(&text, start, end).to_owned()),
+                Slot::Text { start, end } => Value::from(text_at(text, start, end).to_owned()),
             };
             KeyValue::new(key, value)
         }));
+        self.text.clear();
+        out
     }
 
     /// The value of the first attribute under `key`, made as
     /// [`Attributes::into_key_values`] makes it.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value> {
+        let code = self.code.into_iter().flat_map(Code::key_values);
+        if let Some(kv) = code.into_iter().find(|kv| kv.key.as_str() == key) {
+            return Some(kv.value);
+        }
         self.entries
             .iter()
             .find(|(k, _)| k.as_str() == key)
@@ -167,11 +236,13 @@ fn text_at(text: &[u8], start: u32, end: u32) -> &str {
 
 impl fmt::Debug for Attributes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code.into_iter().flat_map(Code::key_values);
         f.debug_map()
+            .entries(code.map(|kv| (kv.key.as_str().to_owned(), kv.value)))
             .entries(
                 self.entries
                     .iter()
-                    .map(|(key, slot)| (key.as_str(), self.value(slot))),
+                    .map(|(key, slot)| (key.as_str().to_owned(), self.value(slot))),
             )
             .finish()
     }
@@ -232,6 +303,34 @@ mod tests {
             u32::try_from(INLINE_ATTRIBUTES * 2 - 3).unwrap()
         );
         assert_eq!(list.into_key_values().len(), 3);
+    }
+
+    #[test]
+    fn code_attributes_come_first_and_count() {
+        let mut list = Attributes::new();
+        list.push_code("m::f", "src/lib.rs", 7);
+        list.push_str(Key::from_static_str("a"), "x");
+        assert_eq!(list.len(), 4);
+        assert_eq!(list.get(CODE_LINE_NUMBER), Some(Value::I64(7)));
+        let made = list.clone().into_key_values();
+        let keys: Vec<&str> = made.iter().map(|kv| kv.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [CODE_FUNCTION_NAME, CODE_FILE_PATH, CODE_LINE_NUMBER, "a"]
+        );
+        assert_eq!(made[0].value, Value::from("m::f"));
+        assert_eq!(list.truncate(4), 0);
+        assert_eq!(list.truncate(2), 2);
+        let kept = list.take_key_values();
+        assert_eq!(kept, made[..2]);
+        assert!(
+            list.is_empty(),
+            "taken, the list is empty and can be filled again"
+        );
+        list.push_code("m::g", "src/lib.rs", 9);
+        list.push_code("m::h", "src/lib.rs", 10);
+        assert_eq!(list.len(), 6);
+        assert_eq!(list.into_key_values()[3].value, Value::from("m::h"));
     }
 
     #[test]

@@ -27,6 +27,9 @@ use opentelemetry::trace::{
     TraceState, Tracer,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry_semantic_conventions::attribute::{
+    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
+};
 use std::borrow::Cow;
 
 /// Where a span starts and what it links to.
@@ -151,8 +154,7 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
             };
         }
         let origin = site.origin();
-        let mut attributes = Attributes::new();
-        attrs(&base, &mut Attrs(Sink::List(&mut attributes)));
+        let mut attributes = |list: &mut Attributes| attrs(&base, &mut Attrs(Sink::List(list)));
         let context = new_span_context(parent, decision.trace, true);
         let started = site.with_backend(epoch, |backend| {
             backend.start(
@@ -164,7 +166,7 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
                     name: origin.name,
                     kind: origin.kind,
                     start_time: crate::clock::now(),
-                    attributes,
+                    attributes: &mut attributes,
                     links: start.links,
                 },
             )
@@ -287,6 +289,19 @@ impl Attrs<'_> {
                 if let Some(value) = crate::ToValue::to_value(text) {
                     push(KeyValue::new(key, value));
                 }
+            }
+        }
+    }
+
+    /// Adds the code attributes of a function: `code.function.name`,
+    /// `code.file.path`, `code.line.number`.
+    pub(crate) fn code(&mut self, function: &'static str, file: &'static str, line: u32) {
+        match &mut self.0 {
+            Sink::List(list) => list.push_code(function, file, line),
+            Sink::Push(push) => {
+                push(KeyValue::new(CODE_FUNCTION_NAME, function));
+                push(KeyValue::new(CODE_FILE_PATH, file));
+                push(KeyValue::new(CODE_LINE_NUMBER, i64::from(line)));
             }
         }
     }

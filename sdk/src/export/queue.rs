@@ -9,7 +9,7 @@
 //! its batch makes its `SpanData`. A worker hands the emptied batch back, and the
 //! next batch reuses it: queueing a span moves it, and allocates nothing.
 
-use crate::native::{Ended, Processor};
+use crate::native::{Ended, Processor, Spares};
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
@@ -73,10 +73,10 @@ enum Queued {
 }
 
 impl Queued {
-    fn into_span_data(self) -> SpanData {
+    fn into_span_data(self, spares: &mut Spares) -> SpanData {
         match self {
             Queued::Data(data) => data,
-            Queued::Native(ended) => ended.into_span_data(),
+            Queued::Native(ended) => ended.into_span_data(spares),
         }
     }
 }
@@ -146,7 +146,12 @@ impl<E: SpanExporter> Shared<E> {
                 }
             };
             let mut batch = batch;
-            let data: Vec<SpanData> = batch.drain(..).map(Queued::into_span_data).collect();
+            let mut spares = Spares::default();
+            let data: Vec<SpanData> = batch
+                .drain(..)
+                .map(|span| span.into_span_data(&mut spares))
+                .collect();
+            drop(spares);
             let exporter = self.exporter.read().unwrap_or_else(PoisonError::into_inner);
             // The outcome is counted by the exporter's tally.
             let _ = futures_executor::block_on(exporter.export(data));
@@ -209,6 +214,10 @@ impl<E: SpanExporter + 'static> QueueProcessor<E> {
         let settings = &self.shared.settings;
         let mut state = lock(&self.shared.state);
         if state.closed || state.queued >= settings.max_queue {
+            drop(state);
+            if let Queued::Native(ended) = span {
+                ended.discard();
+            }
             return;
         }
         state.queued += 1;

@@ -20,7 +20,7 @@
 
 mod span;
 
-pub(crate) use span::Ended;
+pub(crate) use span::{Ended, Spares};
 
 use crate::export::ExportStats;
 use opentelemetry::trace::TraceContextExt as _;

@@ -5,21 +5,24 @@ use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 use traced::backend::{Attributes, SampledSpan};
 
 /// A sampled span built by the native pipeline. It is what the context carries
 /// while the span is active, so the OpenTelemetry API reaches it like any span.
+/// Small: its record is a box of its own, which travels to the export worker and
+/// comes back for another span (see [`Spares`]).
 #[derive(Debug)]
 pub(crate) struct NativeSpan {
     context: SpanContext,
-    record: Option<Record>,
+    record: Option<Box<Record>>,
     pipeline: Arc<Pipeline>,
 }
 
 #[derive(Clone, Debug)]
-struct Record {
+pub(crate) struct Record {
     parent: SpanId,
     parent_is_remote: bool,
     kind: SpanKind,
@@ -37,6 +40,92 @@ struct Record {
     scope: (&'static str, Option<&'static str>),
 }
 
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            parent: SpanId::INVALID,
+            parent_is_remote: false,
+            kind: SpanKind::Internal,
+            name: Cow::Borrowed(""),
+            start: SystemTime::UNIX_EPOCH,
+            attributes: Attributes::new(),
+            dropped_attributes: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            scope: ("", None),
+        }
+    }
+}
+
+/// How many emptied records wait to be reused, process-wide: a default queue's
+/// worth (about 2 MiB at most).
+const SPARES_KEPT: usize = 2048;
+
+/// How many emptied records a thread takes at once, and keeps at most.
+const SPARES_PER_THREAD: usize = 64;
+
+/// Emptied records, handed back by the export workers.
+static SPARES: Mutex<Vec<Box<Record>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The records this thread took from [`SPARES`], for its next spans.
+    static LOCAL_SPARES: RefCell<Vec<Box<Record>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A record for a new span: an emptied one if there is one (taken a few dozen at
+/// a time, so the shared list is locked once per as many spans), or a new one.
+fn fresh_record() -> Box<Record> {
+    LOCAL_SPARES
+        .try_with(|local| {
+            let mut local = local.try_borrow_mut().ok()?;
+            if local.is_empty() {
+                let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
+                let from = shared.len().saturating_sub(SPARES_PER_THREAD);
+                local.extend(shared.drain(from..));
+            }
+            local.pop()
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Emptied records on their way back to [`SPARES`], handed back together when
+/// this drops.
+#[derive(Debug, Default)]
+pub(crate) struct Spares(Vec<Box<Record>>);
+
+impl Drop for Spares {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = SPARES_KEPT.saturating_sub(shared.len());
+        let kept = self.0.len().min(room);
+        shared.extend(self.0.drain(..kept));
+    }
+}
+
+/// Keeps `record`, emptied, for this thread's next span (a span the queue had no
+/// room for).
+fn reuse(mut record: Box<Record>) {
+    let r = &mut *record;
+    r.attributes.clear();
+    r.events = SpanEvents::default();
+    r.links = SpanLinks::default();
+    r.status = Status::Unset;
+    r.name = Cow::Borrowed("");
+    let _ = LOCAL_SPARES.try_with(|local| {
+        if let Ok(mut local) = local.try_borrow_mut() {
+            if local.len() < SPARES_PER_THREAD {
+                local.push(record);
+            }
+        }
+    });
+}
+
 impl NativeSpan {
     /// Starts a span `traced` decided to sample, into `pipeline`.
     pub(crate) fn start(pipeline: &Arc<Pipeline>, span: SampledSpan<'_>) -> Self {
@@ -47,36 +136,31 @@ impl NativeSpan {
             name,
             kind,
             start_time,
-            mut attributes,
+            attributes,
             links,
         } = span;
         let limits = &pipeline.limits;
-        let dropped_attributes = attributes.truncate(limits.max_attributes_per_span as usize);
-        let mut span_links = SpanLinks::default();
-        if !links.is_empty() {
-            for link in links {
-                push_link(&mut span_links, limits, link.span_context, link.attributes);
-            }
+        let mut record = fresh_record();
+        let r = &mut *record;
+        (r.parent, r.parent_is_remote) = if parent.is_valid() {
+            (parent.span_id(), parent.is_remote())
+        } else {
+            (SpanId::INVALID, false)
+        };
+        r.kind = kind;
+        r.name = name;
+        r.start = start_time;
+        r.scope = scope;
+        attributes(&mut r.attributes);
+        r.dropped_attributes = r
+            .attributes
+            .truncate(limits.max_attributes_per_span as usize);
+        for link in links {
+            push_link(&mut r.links, limits, link.span_context, link.attributes);
         }
         NativeSpan {
             context,
-            record: Some(Record {
-                parent: if parent.is_valid() {
-                    parent.span_id()
-                } else {
-                    SpanId::INVALID
-                },
-                parent_is_remote: parent.is_valid() && parent.is_remote(),
-                kind,
-                name,
-                start: start_time,
-                attributes,
-                dropped_attributes,
-                events: SpanEvents::default(),
-                links: span_links,
-                status: Status::Unset,
-                scope,
-            }),
+            record: Some(record),
             pipeline: Arc::clone(pipeline),
         }
     }
@@ -93,41 +177,51 @@ impl NativeSpan {
     }
 }
 
-/// A native span that ended, as it travels to the processors: compact, so that
-/// the thread that ran the span only moves it, and its `SpanData` is made where
-/// it is exported.
+/// A native span that ended, as it travels to the processors: its record in the
+/// box it ran with, so that the thread that ran the span moves a pointer, and its
+/// `SpanData` is made where it is exported.
 #[derive(Clone, Debug)]
 pub(crate) struct Ended {
     context: SpanContext,
-    record: Record,
+    record: Box<Record>,
     end: SystemTime,
 }
 
 impl Ended {
-    /// The span's standard data, as any `SpanExporter` takes it.
-    pub(crate) fn into_span_data(self) -> SpanData {
+    /// Drops the span (no processor has room for it), keeping its record for this
+    /// thread's next span.
+    pub(crate) fn discard(self) {
+        reuse(self.record);
+    }
+
+    /// The span's standard data, as any `SpanExporter` takes it; its emptied
+    /// record goes to `spares`.
+    pub(crate) fn into_span_data(self, spares: &mut Spares) -> SpanData {
         let Ended {
             context,
-            record,
+            mut record,
             end,
         } = self;
-        SpanData {
+        let r = &mut *record;
+        let data = SpanData {
             span_context: context,
-            parent_span_id: record.parent,
-            parent_span_is_remote: record.parent_is_remote,
-            span_kind: record.kind,
-            name: record.name,
-            start_time: record.start,
+            parent_span_id: r.parent,
+            parent_span_is_remote: r.parent_is_remote,
+            span_kind: r.kind.clone(),
+            name: std::mem::take(&mut r.name),
+            start_time: r.start,
             // The clock never steps back by a little, but the system clock may be
             // set back: a span never ends before it started.
-            end_time: end.max(record.start),
-            attributes: record.attributes.into_key_values(),
-            dropped_attributes_count: record.dropped_attributes,
-            events: record.events,
-            links: record.links,
-            status: record.status,
-            instrumentation_scope: scope(record.scope),
-        }
+            end_time: end.max(r.start),
+            attributes: r.attributes.take_key_values(),
+            dropped_attributes_count: r.dropped_attributes,
+            events: std::mem::take(&mut r.events),
+            links: std::mem::take(&mut r.links),
+            status: std::mem::replace(&mut r.status, Status::Unset),
+            instrumentation_scope: scope(r.scope),
+        };
+        spares.0.push(record);
+        data
     }
 }
 

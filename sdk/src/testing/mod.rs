@@ -98,7 +98,7 @@ struct Keep;
 
 impl native::Processor for Keep {
     fn on_end_native(&self, span: native::Ended) {
-        self.on_end(span.into_span_data());
+        self.on_end(span.into_span_data(&mut native::Spares::default()));
     }
 }
 
