@@ -136,8 +136,13 @@ impl Attributes {
 
     /// Adds `attribute` at the end.
     pub fn push(&mut self, attribute: KeyValue) {
-        self.entries
-            .push((attribute.key, Slot::Value(attribute.value)));
+        self.push_value(attribute.key, attribute.value);
+    }
+
+    /// Adds `value` under `key` at the end.
+    #[inline]
+    pub fn push_value(&mut self, key: Key, value: Value) {
+        self.entries.push((key, Slot::Value(value)));
     }
 
     /// Adds `text`, cut to the value length limit, under `key`.

@@ -283,7 +283,8 @@ impl Attrs<'_> {
         let key = opentelemetry::Key::from_static_str(key);
         match (value.into(), &mut self.0) {
             (Arg::None, _) => {}
-            (Arg::Value(value), _) => self.push(KeyValue::new(key, value)),
+            (Arg::Value(value), Sink::List(list)) => list.push_value(key, value),
+            (Arg::Value(value), Sink::Push(push)) => push(KeyValue::new(key, value)),
             (Arg::Str(text), Sink::List(list)) => list.push_str(key, text),
             (Arg::Str(text), Sink::Push(push)) => {
                 if let Some(value) = crate::ToValue::to_value(text) {

@@ -58,9 +58,10 @@ impl Default for Record {
     }
 }
 
-/// How many emptied records wait to be reused, process-wide: a default queue's
-/// worth (about 2 MiB at most).
-const SPARES_KEPT: usize = 2048;
+/// How many emptied records wait to be reused, process-wide: what a default queue
+/// holds, and the batches its workers export meanwhile (about 4 MiB at most, kept
+/// only by a process that once had that many spans waiting).
+const SPARES_KEPT: usize = 4096;
 
 /// How many emptied records a thread takes at once, and keeps at most.
 const SPARES_PER_THREAD: usize = 64;
