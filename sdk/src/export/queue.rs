@@ -66,8 +66,9 @@ struct State {
 /// A span waiting in the queue.
 #[derive(Debug)]
 enum Queued {
-    /// A span the SDK made.
-    Data(SpanData),
+    /// A span the SDK made, boxed: most spans are native, and a batch's slots
+    /// are the size of the larger kind.
+    Data(Box<SpanData>),
     /// A native span, as it ended.
     Native(Ended),
 }
@@ -75,7 +76,7 @@ enum Queued {
 impl Queued {
     fn into_span_data(self, spares: &mut Spares) -> SpanData {
         match self {
-            Queued::Data(data) => data,
+            Queued::Data(data) => *data,
             Queued::Native(ended) => ended.into_span_data(spares),
         }
     }
@@ -255,7 +256,7 @@ impl<E: SpanExporter + 'static> SpanProcessor for QueueProcessor<E> {
     fn on_start(&self, _: &mut Span, _: &Context) {}
 
     fn on_end(&self, span: SpanData) {
-        self.queue(Queued::Data(span));
+        self.queue(Queued::Data(Box::new(span)));
     }
 
     fn force_flush(&self) -> OTelSdkResult {

@@ -66,11 +66,14 @@ const SPARES_KEPT: usize = 4096;
 /// How many emptied records a thread takes at once, and keeps at most.
 const SPARES_PER_THREAD: usize = 64;
 
-/// Emptied records, handed back by the export workers.
+/// Emptied records, handed back by the export workers. Boxed: the box is what a
+/// span carries and hands on, so a record is never moved.
+#[allow(clippy::vec_box)]
 static SPARES: Mutex<Vec<Box<Record>>> = Mutex::new(Vec::new());
 
 thread_local! {
     /// The records this thread took from [`SPARES`], for its next spans.
+    #[allow(clippy::vec_box)]
     static LOCAL_SPARES: RefCell<Vec<Box<Record>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -95,6 +98,7 @@ fn fresh_record() -> Box<Record> {
 /// Emptied records on their way back to [`SPARES`], handed back together when
 /// this drops.
 #[derive(Debug, Default)]
+#[allow(clippy::vec_box)]
 pub(crate) struct Spares(Vec<Box<Record>>);
 
 impl Drop for Spares {
