@@ -198,3 +198,63 @@ fn a_span_of_another_thread_under_an_extracted_remote_parent_keeps_it() {
 fn served(parent: &Context, id: u64) -> u64 {
     id
 }
+
+#[traced(record_err)]
+fn parse(text: &str, strict: bool) -> Result<u64, std::num::ParseIntError> {
+    opentelemetry::trace::get_active_span(|span| {
+        span.set_attribute(KeyValue::new("late", text.len() as i64));
+    });
+    let _ = strict;
+    text.parse()
+}
+
+/// A native span's record is emptied by the exporting side and reused by a later
+/// span: nothing of a span (attributes, text, events, status, links) reaches the
+/// next one that gets its record.
+#[test]
+fn a_reused_record_carries_nothing_of_the_span_before() {
+    let capture = capture();
+    let long = "9".repeat(300);
+    let inputs = ["12", "x1", long.as_str(), "", "7"];
+    for round in 0..50 {
+        for input in inputs {
+            let _ = parse(input, round % 2 == 0);
+        }
+    }
+    let spans = capture.finish();
+    assert_eq!(spans.len(), 250);
+    for (i, span) in spans.0.iter().enumerate() {
+        let input = inputs[i % inputs.len()];
+        let data = span.data();
+        let failed = input.parse::<u64>().is_err();
+        let keys: Vec<&str> = data.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        let mut expected = vec![
+            "code.function.name",
+            "code.file.path",
+            "code.line.number",
+            "text",
+            "strict",
+            "late",
+        ];
+        if failed {
+            expected.push("error.type");
+        }
+        assert_eq!(keys, expected, "span {i}");
+        assert_eq!(
+            span.attr("text"),
+            Some(&opentelemetry::Value::from(input.to_owned()))
+        );
+        assert_eq!(
+            span.attr("strict"),
+            Some(&opentelemetry::Value::Bool(i / inputs.len() % 2 == 0))
+        );
+        assert_eq!(data.events.events.len(), usize::from(failed), "span {i}");
+        assert_eq!(
+            matches!(data.status, Status::Error { .. }),
+            failed,
+            "span {i}: {:?}",
+            data.status
+        );
+        assert!(data.links.links.is_empty());
+    }
+}
