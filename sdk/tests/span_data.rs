@@ -216,9 +216,9 @@ fn a_reused_record_carries_nothing_of_the_span_before() {
     let capture = capture();
     let long = "9".repeat(300);
     let inputs = ["12", "x1", long.as_str(), "", "7"];
-    for round in 0..50 {
+    for round in 0..50_u32 {
         for input in inputs {
-            let _ = parse(input, round % 2 == 0);
+            let _ = parse(input, round.is_multiple_of(2));
         }
     }
     let spans = capture.finish();
@@ -246,7 +246,9 @@ fn a_reused_record_carries_nothing_of_the_span_before() {
         );
         assert_eq!(
             span.attr("strict"),
-            Some(&opentelemetry::Value::Bool(i / inputs.len() % 2 == 0))
+            Some(&opentelemetry::Value::Bool(
+                (i / inputs.len()).is_multiple_of(2)
+            ))
         );
         assert_eq!(data.events.events.len(), usize::from(failed), "span {i}");
         assert_eq!(
