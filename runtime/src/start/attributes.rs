@@ -32,13 +32,6 @@ impl From<Option<Value>> for Arg<'_> {
     }
 }
 
-impl<'a> From<&'a str> for Arg<'a> {
-    #[inline]
-    fn from(text: &'a str) -> Self {
-        Arg::Str(text)
-    }
-}
-
 /// How many attributes a span starts with before its list moves to the heap: the
 /// three code attributes and five arguments.
 const INLINE_ATTRIBUTES: usize = 8;
@@ -71,12 +64,22 @@ struct Code {
 
 impl Code {
     fn key_values(self) -> [KeyValue; 3] {
-        [
-            KeyValue::new(CODE_FUNCTION_NAME, self.function),
-            KeyValue::new(CODE_FILE_PATH, self.file),
-            KeyValue::new(CODE_LINE_NUMBER, i64::from(self.line)),
-        ]
+        code_attributes(self.function, self.file, self.line)
     }
+}
+
+/// The code attributes of a function: `code.function.name`, `code.file.path`,
+/// `code.line.number`.
+pub(crate) fn code_attributes(
+    function: &'static str,
+    file: &'static str,
+    line: u32,
+) -> [KeyValue; 3] {
+    [
+        KeyValue::new(CODE_FUNCTION_NAME, function),
+        KeyValue::new(CODE_FILE_PATH, file),
+        KeyValue::new(CODE_LINE_NUMBER, i64::from(line)),
+    ]
 }
 
 #[derive(Clone)]
@@ -250,17 +253,6 @@ impl fmt::Debug for Attributes {
                     .map(|(key, slot)| (key.as_str().to_owned(), self.value(slot))),
             )
             .finish()
-    }
-}
-
-impl From<Vec<KeyValue>> for Attributes {
-    fn from(attributes: Vec<KeyValue>) -> Self {
-        let mut list = Attributes::new();
-        list.entries.reserve(attributes.len());
-        for attribute in attributes {
-            list.push(attribute);
-        }
-        list
     }
 }
 

@@ -27,9 +27,6 @@ use opentelemetry::trace::{
     TraceState, Tracer,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
-use opentelemetry_semantic_conventions::attribute::{
-    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
-};
 use std::borrow::Cow;
 
 /// Where a span starts and what it links to.
@@ -299,11 +296,9 @@ impl Attrs<'_> {
     pub(crate) fn code(&mut self, function: &'static str, file: &'static str, line: u32) {
         match &mut self.0 {
             Sink::List(list) => list.push_code(function, file, line),
-            Sink::Push(push) => {
-                push(KeyValue::new(CODE_FUNCTION_NAME, function));
-                push(KeyValue::new(CODE_FILE_PATH, file));
-                push(KeyValue::new(CODE_LINE_NUMBER, i64::from(line)));
-            }
+            Sink::Push(push) => attributes::code_attributes(function, file, line)
+                .into_iter()
+                .for_each(push),
         }
     }
 

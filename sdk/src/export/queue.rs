@@ -121,7 +121,7 @@ impl<E: SpanExporter> Shared<E> {
     /// A worker: takes batches as they become due, until closed and empty.
     fn work(&self) {
         loop {
-            let batch = {
+            let mut batch = {
                 let mut state = lock(&self.state);
                 loop {
                     if let Some(batch) = self.due(&mut state) {
@@ -146,7 +146,6 @@ impl<E: SpanExporter> Shared<E> {
                     };
                 }
             };
-            let mut batch = batch;
             let mut spares = Spares::default();
             let data: Vec<SpanData> = batch
                 .drain(..)

@@ -101,26 +101,18 @@ impl Pipeline {
     }
 
     pub(crate) fn end(&self, data: SpanData) {
-        if let Some(stats) = &self.stats {
-            stats.span_ended();
-        }
-        if self.shut.load(Ordering::Relaxed) {
-            return;
-        }
-        match self.processors.as_slice() {
-            [] => {}
-            [one] => one.on_end(data),
-            [many @ .., last] => {
-                for processor in many {
-                    processor.on_end(data.clone());
-                }
-                last.on_end(data);
-            }
-        }
+        self.deliver(data, |processor, data| processor.on_end(data));
     }
 
     /// [`Pipeline::end`], for a native span.
     pub(crate) fn end_native(&self, span: Ended) {
+        self.deliver(span, |processor, span| processor.on_end_native(span));
+    }
+
+    /// Counts `span` as ended and hands it to every processor with `on_end`
+    /// (a copy to each but the last), unless the pipeline is shut down.
+    #[inline]
+    fn deliver<T: Clone>(&self, span: T, on_end: impl Fn(&dyn Processor, T)) {
         if let Some(stats) = &self.stats {
             stats.span_ended();
         }
@@ -129,12 +121,12 @@ impl Pipeline {
         }
         match self.processors.as_slice() {
             [] => {}
-            [one] => one.on_end_native(span),
+            [one] => on_end(&**one, span),
             [many @ .., last] => {
                 for processor in many {
-                    processor.on_end_native(span.clone());
+                    on_end(&**processor, span.clone());
                 }
-                last.on_end_native(span);
+                on_end(&**last, span);
             }
         }
     }

@@ -58,6 +58,18 @@ impl Default for Record {
     }
 }
 
+impl Record {
+    /// Empties what a span filled, keeping the room its attribute list had. The
+    /// fields every start sets (ids, kind, times, scope, the dropped count) stay.
+    fn clear(&mut self) {
+        self.attributes.clear();
+        self.events = SpanEvents::default();
+        self.links = SpanLinks::default();
+        self.status = Status::Unset;
+        self.name = Cow::Borrowed("");
+    }
+}
+
 /// How many emptied records wait to be reused, process-wide: what a default queue
 /// holds, and the batches its workers export meanwhile (about 4 MiB at most, kept
 /// only by a process that once had that many spans waiting).
@@ -116,12 +128,7 @@ impl Drop for Spares {
 /// Keeps `record`, emptied, for this thread's next span (a span the queue had no
 /// room for).
 fn reuse(mut record: Box<Record>) {
-    let r = &mut *record;
-    r.attributes.clear();
-    r.events = SpanEvents::default();
-    r.links = SpanLinks::default();
-    r.status = Status::Unset;
-    r.name = Cow::Borrowed("");
+    record.clear();
     let _ = LOCAL_SPARES.try_with(|local| {
         if let Ok(mut local) = local.try_borrow_mut() {
             if local.len() < SPARES_PER_THREAD {
