@@ -49,6 +49,10 @@ pub struct Plan {
     pub min_calls: u64,
     /// Calls over which allocations are counted.
     pub alloc_calls: u64,
+    /// Calls made just before allocations are counted: long enough for a pool
+    /// that grows to the spans in flight (traced's spare span records) to stop
+    /// growing, so that the count is the steady state's.
+    pub alloc_warm_up: u64,
 }
 
 impl Default for Plan {
@@ -58,7 +62,8 @@ impl Default for Plan {
             batches: 5,
             batch_time: Duration::from_millis(5),
             min_calls: 1000,
-            alloc_calls: 2000,
+            alloc_calls: 20_000,
+            alloc_warm_up: 200_000,
         }
     }
 }
@@ -106,9 +111,10 @@ pub fn run(plan: Plan, bench: &mut impl Bench) -> Measured {
         let calls = (wanted as u64).clamp(plan.min_calls, max.max(1));
         m.calls_per_batch[case] = calls;
 
-        let calls = plan.alloc_calls.min(max);
+        m.batches(bench, case, plan.alloc_warm_up, max);
+        let calls = plan.alloc_calls;
         let before = alloc::this_thread();
-        m.batch(bench, case, calls);
+        m.batches(bench, case, calls, max);
         let used = alloc::this_thread() - before;
         #[allow(clippy::cast_precision_loss)]
         let per = |v: u64| v as f64 / calls as f64;
@@ -141,6 +147,16 @@ pub fn run(plan: Plan, bench: &mut impl Bench) -> Measured {
 }
 
 impl Measured {
+    /// `calls` calls in batches of at most `max`.
+    fn batches(&mut self, bench: &mut impl Bench, case: usize, calls: u64, max: u64) {
+        let mut left = calls;
+        while left > 0 {
+            let batch = left.min(max.max(1));
+            self.batch(bench, case, batch);
+            left -= batch;
+        }
+    }
+
     /// One batch, counted.
     fn batch(&mut self, bench: &mut impl Bench, case: usize, calls: u64) -> Duration {
         self.calls[case] += calls;

@@ -551,7 +551,8 @@ impl Document<'_> {
              - **CPU ns/call**: CPU time of the whole process (every thread) from the first batch of a round to the end of the flush that follows it, \
              per call: it includes the exporter thread's work on the spans. Close to ns/call when nothing is exported.\n\
              - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls \
-             after a warm-up (so a tracer fetched once per provider change does not count). The exporter thread's allocations are not in it.\n\
+             that follow {alloc_warm} calls of warm-up: a tracer fetched once per provider change does not count, nor do the span records traced's pipeline allocates \
+             while its pool of spare records grows to the spans in flight (a few thousand records, once per process). The exporter thread's allocations are not in it.\n\
              - **instr/call (thread)**, **(all threads)**: instructions per call counted by callgrind (`--instructions`): the bench binary \
              run again for one configuration alone with 10 000 and with 30 000 calls (`--calls N`, in the configuration's own batches, each \
              followed by its flush). *thread* is what runs inside the loop that makes the calls, on the calling (main) thread, per call of \
@@ -568,6 +569,7 @@ impl Document<'_> {
             batch_ms = plan.batch_time.as_secs_f64() * 1e3,
             rounds = plan.rounds,
             alloc = plan.alloc_calls,
+            alloc_warm = plan.alloc_warm_up,
             queue = self.queue,
         );
         let _ = write!(

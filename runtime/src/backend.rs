@@ -90,6 +90,41 @@ impl std::fmt::Debug for SampledSpan<'_> {
     }
 }
 
+/// A failure `traced` offers whole to a span of its backend: an error returned
+/// under `record_err`, a panic, [`crate::SpanHandle::record_error`]. See
+/// [`take_failure`].
+#[derive(Clone, Copy, Debug)]
+pub struct Failure<'a> {
+    /// `error.type`, and the exception's `exception.type`.
+    pub type_name: &'static str,
+    /// The status description, and the exception's `exception.message` (left out
+    /// when empty); within the value length limit.
+    pub message: &'a str,
+    /// When the exception happened, if it is recorded as the span's `exception`
+    /// event; `None` when exceptions go to logs only (`traced` emits the log
+    /// record itself).
+    pub exception_at: Option<SystemTime>,
+}
+
+/// For a backend's span, in its `set_status`: `traced` fails a span by calling
+/// `set_status(Status::Unset)` on it, which every other span ignores, with a
+/// failure on offer. This hands the failure to `take` and returns true, or
+/// returns false when none is on offer.
+///
+/// A span that takes it records, within its limits:
+/// - the attribute `error.type` = `type_name`;
+/// - status Error described by `message`, unless its status is Error or Ok already;
+/// - when `exception_at` is given, an `exception` event at that time, with
+///   `exception.type` and `exception.message`.
+///
+/// A span that does not take it is failed through the OpenTelemetry API instead.
+/// The offer saves the copies and lists the API needs: the message is formatted
+/// into a buffer the thread keeps, and the span keeps what it needs in its own
+/// record.
+pub fn take_failure(take: impl FnOnce(Failure<'_>)) -> bool {
+    crate::record::take_failure(take)
+}
+
 /// A backend installed by [`install`]; give it to [`uninstall`].
 #[derive(Debug)]
 #[must_use = "keep it to uninstall the backend"]

@@ -201,11 +201,11 @@ impl ExceptionSignal {
         (signal, unknown)
     }
 
-    fn span_events(self) -> bool {
+    pub(crate) fn span_events(self) -> bool {
         self != ExceptionSignal::Logs
     }
 
-    fn logs(self) -> bool {
+    pub(crate) fn logs(self) -> bool {
         self != ExceptionSignal::SpanEvents
     }
 }
@@ -285,16 +285,26 @@ pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
 /// [`record_exception`] for a span known to record.
 pub(crate) fn record_exception_recording(span: &SpanRef<'_>, exception: &Exception<'_>) {
     let signal = exception_signal();
-    let message = (!exception.message.is_empty()).then_some(exception.message);
     if signal.span_events() {
         let mut attributes = Vec::with_capacity(2);
         attributes.push(KeyValue::new(EXCEPTION_TYPE, exception.type_name));
-        if let Some(message) = message {
-            attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message.to_owned()));
+        if !exception.message.is_empty() {
+            attributes.push(KeyValue::new(
+                EXCEPTION_MESSAGE,
+                exception.message.to_owned(),
+            ));
         }
         span.add_event_with_timestamp("exception", crate::clock::now(), attributes);
     }
-    if signal.logs() && enabled() {
+    if signal.logs() {
+        exception_log(span, exception);
+    }
+}
+
+/// The log record of `exception`, when a logger is installed.
+pub(crate) fn exception_log(span: &SpanRef<'_>, exception: &Exception<'_>) {
+    let message = (!exception.message.is_empty()).then_some(exception.message);
+    if enabled() {
         let mut record = Record::new(exception.severity);
         record.event_name = Some(exception.event_name);
         record.target = exception.target.map(Cow::Borrowed);

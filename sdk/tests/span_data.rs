@@ -161,6 +161,101 @@ fn status_only_moves_up_and_names_can_change() {
     }
 }
 
+/// Fails its span twice among events of its own, after `crowd` events.
+#[traced]
+fn failing_twice(crowd: i64, ok_first: bool) {
+    let span = traced::current_span();
+    if ok_first {
+        span.set_status(Status::Ok);
+    }
+    for i in 0..crowd {
+        span.add_event("before", vec![KeyValue::new("i", i)]);
+    }
+    span.record_error(&std::io::Error::other("b: the first"));
+    span.add_event("between", vec![]);
+    // Described "an error occurred when formatting an argument": below the first.
+    span.record_error(&std::fmt::Error);
+    span.add_event("after", vec![]);
+}
+
+/// A span's events as (name, attributes), its dropped events, status and
+/// attribute keys.
+type Failed = (Vec<(String, Vec<KeyValue>)>, u32, Status, Vec<String>);
+
+fn failed(capture: Capture, crowd: i64, ok_first: bool) -> Failed {
+    failing_twice(crowd, ok_first);
+    let spans = capture.finish();
+    let data = spans.named("failing_twice").data();
+    let events = data
+        .events
+        .iter()
+        .map(|event| (event.name.to_string(), event.attributes.clone()))
+        .collect();
+    let keys = data
+        .attributes
+        .iter()
+        .map(|kv| kv.key.to_string())
+        .collect();
+    (events, data.events.dropped_count, data.status.clone(), keys)
+}
+
+#[test]
+fn failures_keep_their_place_among_events_and_the_limits_either_way() {
+    let exception = |type_name: &str, message: &str| {
+        (
+            "exception".to_owned(),
+            vec![
+                KeyValue::new("exception.type", type_name.to_owned()),
+                KeyValue::new("exception.message", message.to_owned()),
+            ],
+        )
+    };
+    let first = exception("std::io::error::Error", "b: the first");
+    let second = exception(
+        "core::fmt::Error",
+        "an error occurred when formatting an argument",
+    );
+    let named = |name: &str| (name.to_owned(), vec![]);
+    for (crowd, ok_first) in [(0, false), (0, true), (127, false), (128, false)] {
+        let [(_, traced_way), (_, sdk_way)] = both();
+        let native = failed(traced_way(), crowd, ok_first);
+        let sdk = failed(sdk_way(), crowd, ok_first);
+        assert_eq!(native, sdk, "crowd {crowd}, ok first {ok_first}");
+        let (events, dropped, status, keys) = native;
+        let crowd = usize::try_from(crowd).unwrap();
+        let tail: Vec<_> = events[crowd..].to_vec();
+        match crowd {
+            0 => {
+                assert_eq!(
+                    tail,
+                    [
+                        first.clone(),
+                        named("between"),
+                        second.clone(),
+                        named("after")
+                    ]
+                );
+                assert_eq!(dropped, 0);
+            }
+            127 => {
+                assert_eq!(tail, std::slice::from_ref(&first));
+                assert_eq!(dropped, 3);
+            }
+            _ => {
+                assert!(tail.is_empty());
+                assert_eq!(dropped, 4);
+            }
+        }
+        let expected = if ok_first {
+            Status::Ok
+        } else {
+            Status::error("b: the first")
+        };
+        assert_eq!(status, expected);
+        assert_eq!(keys.iter().filter(|key| *key == "error.type").count(), 2);
+    }
+}
+
 #[test]
 fn a_span_of_another_thread_under_an_extracted_remote_parent_keeps_it() {
     let remote = opentelemetry::trace::SpanContext::new(

@@ -42,6 +42,19 @@ pub(crate) fn described(text: fmt::Arguments<'_>) -> String {
     text
 }
 
+/// [`described`] into `out`, replacing what it held and keeping its room.
+pub(crate) fn described_into(out: &mut String, text: fmt::Arguments<'_>) {
+    let limit = value_length_limit();
+    let mut bounded = Bounded {
+        text: std::mem::take(out),
+        room: limit.saturating_mul(4),
+    };
+    bounded.text.clear();
+    let _ = bounded.write_fmt(text);
+    *out = bounded.text;
+    out.truncate(kept_len(out, limit));
+}
+
 /// A string that takes at most `room` bytes, then refuses more: the error stops the
 /// formatting machinery's writes.
 pub struct Bounded {

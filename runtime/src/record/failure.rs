@@ -2,14 +2,21 @@
 //! status Error with a description, `error.type`, and one exception: the span's
 //! `exception` event, or a log record named `exception` (see `crate::logs`).
 
+use super::debug::{described, described_into};
 use super::limits::{kept_len, value_length_limit};
-use crate::logs::{record_exception_recording, Exception};
+use crate::logs::events::EXCEPTION;
+use crate::logs::{exception_log, exception_signal, Exception, ExceptionSignal};
 use opentelemetry::logs::Severity;
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
+};
 use std::cell::RefCell;
+use std::fmt;
 use std::panic::PanicHookInfo;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
 
 /// The `error.type` and `exception.type` of a panic.
 pub const PANIC_TYPE: &str = "panic";
@@ -35,11 +42,22 @@ impl Failure {
             target: None,
         }
     }
+
+    /// The exception this failure is, described by `message`.
+    fn exception(self, message: &str) -> Exception<'_> {
+        Exception {
+            event_name: self.event_name,
+            severity: self.severity,
+            type_name: self.type_name,
+            message,
+            target: self.target,
+        }
+    }
 }
 
 /// Marks `span` as failed: status Error described by `message`, the attribute
 /// `error.type`, and the exception (`exception.type`, `exception.message`).
-pub(crate) fn record_failure(span: &SpanRef<'_>, failure: Failure, message: String) {
+pub(crate) fn record_failure(span: &SpanRef<'_>, failure: Failure, message: fmt::Arguments<'_>) {
     if span.is_recording() {
         record_failure_recording(span, failure, message);
     }
@@ -47,20 +65,111 @@ pub(crate) fn record_failure(span: &SpanRef<'_>, failure: Failure, message: Stri
 
 /// [`record_failure`] for a span known to record. The message is cut to the value
 /// length limit.
-pub(crate) fn record_failure_recording(span: &SpanRef<'_>, failure: Failure, mut message: String) {
-    message.truncate(kept_len(&message, value_length_limit()));
+///
+/// The failure is first offered whole to the span (see
+/// [`crate::backend::take_failure`]): a span of `traced`'s backend records it
+/// without a copy, and the message is formatted into a buffer this thread keeps.
+/// Any other span ignores the offer and is failed through the OpenTelemetry API.
+pub(crate) fn record_failure_recording(
+    span: &SpanRef<'_>,
+    failure: Failure,
+    message: fmt::Arguments<'_>,
+) {
+    let signal = exception_signal();
+    let offered = HANDOFF.try_with(|handoff| {
+        let mut handoff = handoff.try_borrow_mut().ok()?;
+        if handoff.offered {
+            // A failure recorded while another is offered: never reached by
+            // `traced`'s backend, whose spans run no code of others meanwhile.
+            return None;
+        }
+        described_into(&mut handoff.message, message);
+        handoff.type_name = failure.type_name;
+        handoff.exception_at = signal.span_events().then(crate::clock::now);
+        handoff.offered = true;
+        Some(signal.logs().then(|| String::clone(&handoff.message)))
+    });
+    let Ok(Some(log_message)) = offered else {
+        let message = described(message);
+        return fail_through_api(span, failure, message, signal);
+    };
+    span.set_status(Status::Unset);
+    let left = HANDOFF.try_with(|handoff| {
+        let mut handoff = handoff.try_borrow_mut().ok()?;
+        std::mem::take(&mut handoff.offered).then(|| String::clone(&handoff.message))
+    });
+    if let Ok(Some(message)) = left {
+        // Not taken: the span is another SDK's.
+        return fail_through_api(span, failure, message, signal);
+    }
+    if let Some(message) = log_message {
+        exception_log(span, &failure.exception(&message));
+    }
+}
+
+/// Fails `span` through the OpenTelemetry API.
+fn fail_through_api(
+    span: &SpanRef<'_>,
+    failure: Failure,
+    message: String,
+    signal: ExceptionSignal,
+) {
     span.set_attribute(KeyValue::new(ERROR_TYPE, failure.type_name));
-    record_exception_recording(
-        span,
-        &Exception {
-            event_name: failure.event_name,
-            severity: failure.severity,
-            type_name: failure.type_name,
-            message: &message,
-            target: failure.target,
-        },
-    );
+    let exception = failure.exception(&message);
+    if signal.span_events() {
+        let mut attributes = Vec::with_capacity(2);
+        attributes.push(KeyValue::new(EXCEPTION_TYPE, failure.type_name));
+        if !message.is_empty() {
+            attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message.clone()));
+        }
+        span.add_event_with_timestamp(EXCEPTION, crate::clock::now(), attributes);
+    }
+    if signal.logs() {
+        exception_log(span, &exception);
+    }
     span.set_status(Status::error(message));
+}
+
+/// A failure on its way to the span of `traced`'s backend that is failing now.
+struct Handoff {
+    /// The description, within the value length limit; its room is kept.
+    message: String,
+    type_name: &'static str,
+    /// When the exception happened, if it is recorded as a span event.
+    exception_at: Option<SystemTime>,
+    /// Whether the failure waits to be taken.
+    offered: bool,
+}
+
+thread_local! {
+    static HANDOFF: RefCell<Handoff> = const {
+        RefCell::new(Handoff {
+            message: String::new(),
+            type_name: "",
+            exception_at: None,
+            offered: false,
+        })
+    };
+}
+
+/// See [`crate::backend::take_failure`].
+pub(crate) fn take_failure(take: impl FnOnce(crate::backend::Failure<'_>)) -> bool {
+    HANDOFF
+        .try_with(|handoff| {
+            let Ok(mut handoff) = handoff.try_borrow_mut() else {
+                return false;
+            };
+            if !std::mem::take(&mut handoff.offered) {
+                return false;
+            }
+            take(crate::backend::Failure {
+                type_name: handoff.type_name,
+                message: &handoff.message,
+                exception_at: handoff.exception_at,
+            });
+            true
+        })
+        .unwrap_or(false)
 }
 
 pub(crate) fn record_panic(span: &SpanRef<'_>) {
@@ -73,12 +182,16 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
         severity: Severity::Error,
         ..Failure::returned(PANIC_TYPE)
     };
-    record_failure(span, failure, message);
+    record_failure(span, failure, format_args!("{message}"));
 }
 
 /// Forgets the last panic's message once its unwinding is over, so that a later
 /// panic not seen by the hook (another hook replaced it) is not described by it.
 pub(crate) fn forget_panic() {
+    // One load until a panic hook has kept a message in this process.
+    if !REMEMBERED.load(Ordering::Relaxed) {
+        return;
+    }
     let _ = LAST_PANIC.try_with(|last| {
         if last.try_borrow().is_ok_and(|last| last.is_some()) {
             if let Ok(mut last) = last.try_borrow_mut() {
@@ -87,6 +200,10 @@ pub(crate) fn forget_panic() {
         }
     });
 }
+
+/// Whether [`remember_panic`] ever ran in this process: until then no thread
+/// has a message to forget.
+static REMEMBERED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     // Reached with `try_with` and `try_borrow` only: the panic hook runs in
@@ -100,6 +217,7 @@ thread_local! {
 /// panics: once this thread's thread-locals are destroyed, it keeps nothing.
 pub(crate) fn remember_panic(info: &PanicHookInfo<'_>) {
     let message = panic_message(info);
+    REMEMBERED.store(true, Ordering::Relaxed);
     let _ = LAST_PANIC.try_with(|last| {
         if let Ok(mut last) = last.try_borrow_mut() {
             *last = Some(message);

@@ -12,7 +12,9 @@ mod value;
 
 pub use debug::DEBUG_VALUE_MAX_LEN;
 pub use failure::PANIC_TYPE;
-pub(crate) use failure::{forget_panic, record_failure, record_panic, remember_panic, Failure};
+pub(crate) use failure::{
+    forget_panic, record_failure, record_panic, remember_panic, take_failure, Failure,
+};
 pub(crate) use limits::{kept_len, set_value_length_limit, value_length_limit};
 pub use limits::{ARRAY_VALUE_MAX_LEN, DEFAULT_VALUE_LENGTH_LIMIT};
 pub use value::{ArrayElement, ToValue};

@@ -1,6 +1,5 @@
 //! What `record_err` and `ret` do with a call's output.
 
-use super::debug::described;
 use super::failure::{record_failure_recording, Failure};
 use crate::span::SpanHandle;
 use opentelemetry::trace::TraceContextExt;
@@ -56,7 +55,7 @@ where
     R::Err: ErrDisplay,
 {
     if let Some(err) = output.err_value() {
-        fail::<R::Err>(span, described(format_args!("{err}")));
+        fail::<R::Err>(span, format_args!("{err}"));
     }
 }
 
@@ -66,12 +65,12 @@ where
     R::Err: ErrDebug,
 {
     if let Some(err) = output.err_value() {
-        fail::<R::Err>(span, described(format_args!("{err:?}")));
+        fail::<R::Err>(span, format_args!("{err:?}"));
     }
 }
 
 /// Fails a span known to record.
-fn fail<E>(span: &SpanHandle, message: String) {
+fn fail<E>(span: &SpanHandle, message: std::fmt::Arguments<'_>) {
     record_failure_recording(
         &span.context().span(),
         Failure::returned(std::any::type_name::<E>()),

@@ -125,7 +125,7 @@ impl SpanHandle {
         record_failure(
             &self.cx.span(),
             Failure::returned(std::any::type_name::<E>()),
-            error.to_string(),
+            format_args!("{error}"),
         );
     }
 
@@ -146,7 +146,7 @@ impl SpanHandle {
             severity,
             target: Some(target),
         };
-        record_failure(&self.cx.span(), failure, error.to_string());
+        record_failure(&self.cx.span(), failure, format_args!("{error}"));
     }
 
     /// Records an exception of the operation this span stands for, as a span

@@ -109,7 +109,8 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
     let mut decided = None;
     if let Some(rule) = rule {
         if !start.is_explicit() {
-            // Decided in place: the current context is cloned only into a child.
+            // Decided in place: the current context is cloned only into a child,
+            // and taken as the base of a sampled one in the same look-up.
             let child = Context::map_current(|cx| {
                 let span = cx.span();
                 let parent = span.span_context();
@@ -118,7 +119,7 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
                 }
                 let decision = rule.child(parent);
                 Some(if decision.sampled {
-                    Ok(decision)
+                    Ok((decision, cx.clone()))
                 } else if start.leaf {
                     Err(Span::none())
                 } else {
@@ -127,7 +128,10 @@ pub(crate) fn start<S: Site>(site: &mut S, mut start: Start, attrs: WriteAttrs<'
             });
             match child {
                 Some(Err(span)) => return span,
-                Some(Ok(decision)) => decided = Some(decision),
+                Some(Ok((decision, base))) => {
+                    decided = Some(decision);
+                    start.parent = Some(base);
+                }
                 None => {}
             }
         }

@@ -4,11 +4,15 @@ use super::Pipeline;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
+};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
-use traced::backend::{Attributes, SampledSpan};
+use traced::backend::{Attributes, Failure, SampledSpan};
+use traced::logs::events::EXCEPTION;
 
 /// A sampled span built by the native pipeline. It is what the context carries
 /// while the span is active, so the OpenTelemetry API reaches it like any span.
@@ -34,7 +38,16 @@ pub(crate) struct Record {
     dropped_attributes: u32,
     events: SpanEvents,
     links: SpanLinks,
+    /// The status, unless `failed`.
     status: Status,
+    /// The status is Error described by `failure_message` (a failure `traced`
+    /// handed over, see [`Record::fail`]).
+    failed: bool,
+    /// The description of the failure handed over; its room is kept for reuse.
+    failure_message: String,
+    /// The exception of that failure, made into an event where the span is
+    /// exported.
+    exception: Option<Exception>,
     /// The instrumentation scope's name and version, made into the exported
     /// scope when the span ends (cheaper than carrying one).
     scope: (&'static str, Option<&'static str>),
@@ -53,9 +66,24 @@ impl Default for Record {
             events: SpanEvents::default(),
             links: SpanLinks::default(),
             status: Status::Unset,
+            failed: false,
+            failure_message: String::new(),
+            exception: None,
             scope: ("", None),
         }
     }
+}
+
+/// The `exception` event of a failure handed over, compact: its message is the
+/// record's `failure_message`.
+#[derive(Clone, Copy, Debug)]
+struct Exception {
+    /// How many events the span had before it: its place among them.
+    at: usize,
+    type_name: &'static str,
+    time: SystemTime,
+    /// The span limits' attributes per event.
+    attribute_limit: u32,
 }
 
 impl Record {
@@ -66,8 +94,139 @@ impl Record {
         self.events = SpanEvents::default();
         self.links = SpanLinks::default();
         self.status = Status::Unset;
+        self.failed = false;
+        self.failure_message.clear();
+        self.exception = None;
         self.name = Cow::Borrowed("");
     }
+
+    fn event_count(&self) -> usize {
+        self.events.events.len() + usize::from(self.exception.is_some())
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue, limits: &SpanLimits) {
+        if self.attributes.len() < limits.max_attributes_per_span as usize {
+            self.attributes.push(attribute);
+        } else {
+            self.dropped_attributes += 1;
+        }
+    }
+
+    fn add_event(&mut self, event: Event, limits: &SpanLimits) {
+        if self.event_count() < limits.max_events_per_span as usize {
+            // Most spans that have an event have one.
+            if self.events.events.capacity() == 0 {
+                self.events.events.reserve_exact(1);
+            }
+            self.events.events.push(event);
+        } else {
+            self.events.dropped_count += 1;
+        }
+    }
+
+    /// Whether `status` outranks the span's, in `Status`'s order: Ok above Error
+    /// above Unset, and an Error above another by its description (as the SDK's
+    /// spans compare them).
+    fn outranked_by(&self, status: &Status) -> bool {
+        if !self.failed {
+            return *status > self.status;
+        }
+        match status {
+            Status::Ok => true,
+            Status::Error { description } => description.as_ref() > self.failure_message.as_str(),
+            Status::Unset => false,
+        }
+    }
+
+    fn set_status(&mut self, status: Status) {
+        if self.outranked_by(&status) {
+            self.status = status;
+            self.failed = false;
+        }
+    }
+
+    /// Records a failure `traced` handed over: `error.type`, the exception and the
+    /// status, as the OpenTelemetry API would have. The first one is kept compact,
+    /// its message in the record's own buffer; another one on the same span is
+    /// recorded in full.
+    fn fail(&mut self, failure: Failure<'_>, limits: &SpanLimits) {
+        self.set_attribute(KeyValue::new(ERROR_TYPE, failure.type_name), limits);
+        let message = failure.message;
+        if self.failed || self.exception.is_some() {
+            if let Some(time) = failure.exception_at {
+                let event = exception_event(
+                    failure.type_name,
+                    message.to_owned(),
+                    time,
+                    limits.max_attributes_per_event,
+                );
+                self.add_event(event, limits);
+            }
+            self.set_status(Status::error(message.to_owned()));
+            return;
+        }
+        self.failure_message.clear();
+        self.failure_message.push_str(message);
+        if let Some(time) = failure.exception_at {
+            if self.event_count() < limits.max_events_per_span as usize {
+                self.exception = Some(Exception {
+                    at: self.events.events.len(),
+                    type_name: failure.type_name,
+                    time,
+                    attribute_limit: limits.max_attributes_per_event,
+                });
+            } else {
+                self.events.dropped_count += 1;
+            }
+        }
+        // `Status::error(message) > self.status`, without making the status.
+        self.failed = match &self.status {
+            Status::Unset => true,
+            Status::Error { description } => message > description.as_ref(),
+            Status::Ok => false,
+        };
+    }
+
+    /// The span's events, the compact exception among them.
+    fn take_events(&mut self) -> SpanEvents {
+        let mut events = std::mem::take(&mut self.events);
+        if let Some(exception) = self.exception.take() {
+            let event = exception_event(
+                exception.type_name,
+                self.failure_message.clone(),
+                exception.time,
+                exception.attribute_limit,
+            );
+            let at = exception.at.min(events.events.len());
+            events.events.insert(at, event);
+        }
+        events
+    }
+
+    fn take_status(&mut self) -> Status {
+        if std::mem::take(&mut self.failed) {
+            Status::error(self.failure_message.clone())
+        } else {
+            std::mem::replace(&mut self.status, Status::Unset)
+        }
+    }
+}
+
+/// The `exception` event of a failure: `exception.type`, and `exception.message`
+/// unless it is empty; cut to `limit` attributes.
+fn exception_event(
+    type_name: &'static str,
+    message: String,
+    time: SystemTime,
+    limit: u32,
+) -> Event {
+    let mut attributes = Vec::with_capacity(2);
+    attributes.push(KeyValue::new(EXCEPTION_TYPE, type_name));
+    if !message.is_empty() {
+        attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message));
+    }
+    let dropped = cut(&mut attributes, limit);
+    Event::new(EXCEPTION, time, attributes, dropped)
 }
 
 /// How many emptied records wait to be reused, process-wide: what a default queue
@@ -227,9 +386,9 @@ impl Ended {
             end_time: end.max(r.start),
             attributes: r.attributes.take_key_values(),
             dropped_attributes_count: r.dropped_attributes,
-            events: std::mem::take(&mut r.events),
+            events: r.take_events(),
             links: std::mem::take(&mut r.links),
-            status: std::mem::replace(&mut r.status, Status::Unset),
+            status: r.take_status(),
             instrumentation_scope: scope(r.scope),
         };
         spares.0.push(record);
@@ -276,21 +435,10 @@ impl opentelemetry::trace::Span for NativeSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
-        let limits = self.pipeline.limits;
+        let limits = &self.pipeline.limits;
         if let Some(record) = &mut self.record {
-            if record.events.events.len() < limits.max_events_per_span as usize {
-                let dropped = cut(&mut attributes, limits.max_attributes_per_event);
-                // Most spans that have an event have one (an exception).
-                if record.events.events.capacity() == 0 {
-                    record.events.events.reserve_exact(1);
-                }
-                record
-                    .events
-                    .events
-                    .push(Event::new(name, timestamp, attributes, dropped));
-            } else {
-                record.events.dropped_count += 1;
-            }
+            let dropped = cut(&mut attributes, limits.max_attributes_per_event);
+            record.add_event(Event::new(name, timestamp, attributes, dropped), limits);
         }
     }
 
@@ -303,22 +451,22 @@ impl opentelemetry::trace::Span for NativeSpan {
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
-        let limit = self.pipeline.limits.max_attributes_per_span as usize;
         if let Some(record) = &mut self.record {
-            if record.attributes.len() < limit {
-                record.attributes.push(attribute);
-            } else {
-                record.dropped_attributes += 1;
-            }
+            record.set_attribute(attribute, &self.pipeline.limits);
         }
     }
 
     fn set_status(&mut self, status: Status) {
-        if let Some(record) = &mut self.record {
+        let Some(record) = &mut self.record else {
+            return;
+        };
+        if status == Status::Unset {
+            // How `traced` hands a failure over (any other Unset is ignored).
+            let limits = &self.pipeline.limits;
+            traced::backend::take_failure(|failure| record.fail(failure, limits));
+        } else {
             // Ok > Error > Unset: a status only moves up.
-            if status > record.status {
-                record.status = status;
-            }
+            record.set_status(status);
         }
     }
 
