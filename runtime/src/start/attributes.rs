@@ -101,6 +101,7 @@ impl Attributes {
 
     /// How many attributes the list holds.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         self.entries.len() + if self.code.is_some() { 3 } else { 0 }
     }
@@ -178,10 +179,16 @@ impl Attributes {
     }
 
     /// Keeps the first `len` attributes; returns how many were dropped.
+    #[inline]
     pub fn truncate(&mut self, len: usize) -> u32 {
         if len >= self.len() {
             return 0;
         }
+        self.cut(len)
+    }
+
+    #[cold]
+    fn cut(&mut self, len: usize) -> u32 {
         self.spell_code();
         let dropped = self.entries.len().saturating_sub(len);
         self.entries.truncate(len);

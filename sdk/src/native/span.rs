@@ -326,8 +326,10 @@ impl NativeSpan {
         r.dropped_attributes = r
             .attributes
             .truncate(limits.max_attributes_per_span as usize);
-        for link in links {
-            push_link(&mut r.links, limits, link.span_context, link.attributes);
+        if !links.is_empty() {
+            for link in links {
+                push_link(&mut r.links, limits, link.span_context, link.attributes);
+            }
         }
         NativeSpan {
             context,
