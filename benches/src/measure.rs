@@ -62,7 +62,7 @@ impl Default for Plan {
             batches: 5,
             batch_time: Duration::from_millis(5),
             min_calls: 1000,
-            alloc_calls: 20_000,
+            alloc_calls: 8_000,
             alloc_warm_up: 200_000,
         }
     }
@@ -111,10 +111,10 @@ pub fn run(plan: Plan, bench: &mut impl Bench) -> Measured {
         let calls = (wanted as u64).clamp(plan.min_calls, max.max(1));
         m.calls_per_batch[case] = calls;
 
-        m.batches(bench, case, plan.alloc_warm_up, max);
-        let calls = plan.alloc_calls;
+        m.warm_up(bench, case, plan.alloc_warm_up, max);
+        let calls = plan.alloc_calls.min(max);
         let before = alloc::this_thread();
-        m.batches(bench, case, calls, max);
+        m.batch(bench, case, calls);
         let used = alloc::this_thread() - before;
         #[allow(clippy::cast_precision_loss)]
         let per = |v: u64| v as f64 / calls as f64;
@@ -147,13 +147,19 @@ pub fn run(plan: Plan, bench: &mut impl Bench) -> Measured {
 }
 
 impl Measured {
-    /// `calls` calls in batches of at most `max`.
-    fn batches(&mut self, bench: &mut impl Bench, case: usize, calls: u64, max: u64) {
+    /// `calls` calls in batches of at most `max`, each but the last followed by
+    /// the flush that ends a round (the state is left and entered again), so that
+    /// no queue holds more than a round's batches do.
+    fn warm_up(&mut self, bench: &mut impl Bench, case: usize, calls: u64, max: u64) {
         let mut left = calls;
         while left > 0 {
             let batch = left.min(max.max(1));
             self.batch(bench, case, batch);
             left -= batch;
+            if left > 0 {
+                bench.leave(case);
+                bench.enter(case);
+            }
         }
     }
 

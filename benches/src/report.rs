@@ -550,8 +550,8 @@ impl Document<'_> {
              absolute nanoseconds move with the machine.\n\
              - **CPU ns/call**: CPU time of the whole process (every thread) from the first batch of a round to the end of the flush that follows it, \
              per call: it includes the exporter thread's work on the spans. Close to ns/call when nothing is exported.\n\
-             - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls \
-             that follow {alloc_warm} calls of warm-up: a tracer fetched once per provider change does not count, nor do the span records traced's pipeline allocates \
+             - **allocs/call**, **bytes/call**: allocations the calling thread asks for per call, counted by a counting global allocator over {alloc} calls (at most a batch) \
+             that follow {alloc_warm} calls of warm-up, in batches that each end with the flush a round ends with: a tracer fetched once per provider change does not count, nor do the span records traced's pipeline allocates \
              while its pool of spare records grows to the spans in flight (a few thousand records, once per process). The exporter thread's allocations are not in it.\n\
              - **instr/call (thread)**, **(all threads)**: instructions per call counted by callgrind (`--instructions`): the bench binary \
              run again for one configuration alone with 10 000 and with 30 000 calls (`--calls N`, in the configuration's own batches, each \
