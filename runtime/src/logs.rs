@@ -286,19 +286,26 @@ pub fn record_exception(span: &SpanRef<'_>, exception: &Exception<'_>) {
 pub(crate) fn record_exception_recording(span: &SpanRef<'_>, exception: &Exception<'_>) {
     let signal = exception_signal();
     if signal.span_events() {
-        let mut attributes = Vec::with_capacity(2);
-        attributes.push(KeyValue::new(EXCEPTION_TYPE, exception.type_name));
-        if !exception.message.is_empty() {
-            attributes.push(KeyValue::new(
-                EXCEPTION_MESSAGE,
-                exception.message.to_owned(),
-            ));
-        }
-        span.add_event_with_timestamp("exception", crate::clock::now(), attributes);
+        let attributes = exception_attributes(exception.type_name, exception.message.to_owned());
+        span.add_event_with_timestamp(events::EXCEPTION, crate::clock::now(), attributes);
     }
     if signal.logs() {
         exception_log(span, exception);
     }
+}
+
+/// The attributes of an `exception` span event: `exception.type`, and
+/// `exception.message` unless `message` is empty. What `traced` records on a
+/// span, and what an SDK that keeps a failure compact (see
+/// [`crate::backend::take_failure`]) makes of it.
+#[must_use]
+pub fn exception_attributes(type_name: &'static str, message: String) -> Vec<KeyValue> {
+    let mut attributes = Vec::with_capacity(2);
+    attributes.push(KeyValue::new(EXCEPTION_TYPE, type_name));
+    if !message.is_empty() {
+        attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message));
+    }
+    attributes
 }
 
 /// The log record of `exception`, when a logger is installed.

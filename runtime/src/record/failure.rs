@@ -4,14 +4,11 @@
 
 use super::debug::{described, described_into};
 use super::limits::{kept_len, value_length_limit};
-use crate::logs::events::EXCEPTION;
-use crate::logs::{exception_log, exception_signal, Exception, ExceptionSignal};
+use crate::logs::{exception_log, exception_signal, record_exception_recording, Exception};
 use opentelemetry::logs::Severity;
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
-};
+use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::PanicHookInfo;
@@ -90,8 +87,7 @@ pub(crate) fn record_failure_recording(
         Some(signal.logs().then(|| String::clone(&handoff.message)))
     });
     let Ok(Some(log_message)) = offered else {
-        let message = described(message);
-        return fail_through_api(span, failure, message, signal);
+        return fail_through_api(span, failure, described(message));
     };
     span.set_status(Status::Unset);
     let left = HANDOFF.try_with(|handoff| {
@@ -100,7 +96,7 @@ pub(crate) fn record_failure_recording(
     });
     if let Ok(Some(message)) = left {
         // Not taken: the span is another SDK's.
-        return fail_through_api(span, failure, message, signal);
+        return fail_through_api(span, failure, message);
     }
     if let Some(message) = log_message {
         exception_log(span, &failure.exception(&message));
@@ -108,25 +104,9 @@ pub(crate) fn record_failure_recording(
 }
 
 /// Fails `span` through the OpenTelemetry API.
-fn fail_through_api(
-    span: &SpanRef<'_>,
-    failure: Failure,
-    message: String,
-    signal: ExceptionSignal,
-) {
+fn fail_through_api(span: &SpanRef<'_>, failure: Failure, message: String) {
     span.set_attribute(KeyValue::new(ERROR_TYPE, failure.type_name));
-    let exception = failure.exception(&message);
-    if signal.span_events() {
-        let mut attributes = Vec::with_capacity(2);
-        attributes.push(KeyValue::new(EXCEPTION_TYPE, failure.type_name));
-        if !message.is_empty() {
-            attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message.clone()));
-        }
-        span.add_event_with_timestamp(EXCEPTION, crate::clock::now(), attributes);
-    }
-    if signal.logs() {
-        exception_log(span, &exception);
-    }
+    record_exception_recording(span, &failure.exception(&message));
     span.set_status(Status::error(message));
 }
 

@@ -4,9 +4,7 @@ use super::Pipeline;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
-};
+use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -124,22 +122,18 @@ impl Record {
         }
     }
 
-    /// Whether `status` outranks the span's, in `Status`'s order: Ok above Error
-    /// above Unset, and an Error above another by its description (as the SDK's
-    /// spans compare them).
-    fn outranked_by(&self, status: &Status) -> bool {
-        if !self.failed {
-            return *status > self.status;
-        }
-        match status {
-            Status::Ok => true,
-            Status::Error { description } => description.as_ref() > self.failure_message.as_str(),
-            Status::Unset => false,
+    /// The span's status, as it ranks.
+    fn rank(&self) -> Rank<'_> {
+        if self.failed {
+            Rank::Error(&self.failure_message)
+        } else {
+            Rank::of(&self.status)
         }
     }
 
+    /// Sets `status` if it outranks the span's (a status only moves up).
     fn set_status(&mut self, status: Status) {
-        if self.outranked_by(&status) {
+        if Rank::of(&status) > self.rank() {
             self.status = status;
             self.failed = false;
         }
@@ -179,12 +173,7 @@ impl Record {
                 self.events.dropped_count += 1;
             }
         }
-        // `Status::error(message) > self.status`, without making the status.
-        self.failed = match &self.status {
-            Status::Unset => true,
-            Status::Error { description } => message > description.as_ref(),
-            Status::Ok => false,
-        };
+        self.failed = Rank::Error(message) > self.rank();
     }
 
     /// The span's events, the compact exception among them.
@@ -212,19 +201,34 @@ impl Record {
     }
 }
 
-/// The `exception` event of a failure: `exception.type`, and `exception.message`
-/// unless it is empty; cut to `limit` attributes.
+/// A status as it ranks, borrowed: the order `Status` derives (Ok above Error
+/// above Unset, and an Error above another by its description), which the SDK's
+/// spans move up by.
+#[derive(PartialEq, PartialOrd)]
+enum Rank<'a> {
+    Unset,
+    Error(&'a str),
+    Ok,
+}
+
+impl Rank<'_> {
+    fn of(status: &Status) -> Rank<'_> {
+        match status {
+            Status::Unset => Rank::Unset,
+            Status::Error { description } => Rank::Error(description),
+            Status::Ok => Rank::Ok,
+        }
+    }
+}
+
+/// The `exception` event of a failure, cut to `limit` attributes.
 fn exception_event(
     type_name: &'static str,
     message: String,
     time: SystemTime,
     limit: u32,
 ) -> Event {
-    let mut attributes = Vec::with_capacity(2);
-    attributes.push(KeyValue::new(EXCEPTION_TYPE, type_name));
-    if !message.is_empty() {
-        attributes.push(KeyValue::new(EXCEPTION_MESSAGE, message));
-    }
+    let mut attributes = traced::logs::exception_attributes(type_name, message);
     let dropped = cut(&mut attributes, limit);
     Event::new(EXCEPTION, time, attributes, dropped)
 }
